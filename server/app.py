@@ -1,0 +1,52 @@
+"""The ASGI application: `create_app(settings)`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+from server.errors import exception_handlers
+from server.middleware import AccessLogMiddleware, BodyLimitMiddleware
+from server.routes import all_routes
+from server.runtime import Runtime
+from server.settings import Settings
+
+logger = logging.getLogger("rendezvous")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_environ()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        runtime = await Runtime.start(settings)
+        app.state.runtime = runtime
+        logger.info(
+            "serving %s (version %s) from %s",
+            runtime.organisation.organisation.organisation.name,
+            runtime.organisation.version,
+            settings.config_path,
+        )
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    return Starlette(
+        routes=all_routes(settings),
+        middleware=[
+            Middleware(AccessLogMiddleware),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+        ],
+        exception_handlers=exception_handlers(),
+        lifespan=lifespan,
+    )
+
+
+def app_from_environ() -> Starlette:
+    """Factory for `uvicorn --factory server.app:app_from_environ` (each worker builds its own)."""
+    return create_app(Settings.from_environ())

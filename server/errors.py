@@ -1,0 +1,187 @@
+"""Errors the API answers with, and the one JSON shape they take (SPEC 5).
+
+    RendezvousError
+    ├── ValidationFailed        422 VALIDATION_FAILED
+    ├── NotFound                404 NOT_FOUND
+    ├── MethodNotAllowed        405 METHOD_NOT_ALLOWED
+    ├── NoAvailability          409 APPOINTMENT_NO_AVAILABILITY
+    ├── HoldExpired             409 HOLD_EXPIRED
+    ├── InvalidToken            401 TOKEN_INVALID
+    ├── ExpiredToken            410 TOKEN_EXPIRED
+    ├── InviteUsed              410 INVITE_USED
+    ├── OriginNotAllowed        403 ORIGIN_NOT_ALLOWED
+    ├── PayloadTooLarge         413 PAYLOAD_TOO_LARGE
+    └── RateLimited             429 RATE_LIMITED
+
+Anything else that escapes a handler is a bug: it is logged and answered with 500
+INTERNAL_ERROR in the same shape, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, ClassVar
+
+import msgspec
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+logger = logging.getLogger("rendezvous.errors")
+
+
+class Detail(msgspec.Struct, frozen=True):
+    path: str
+    message: str
+
+
+class ErrorBody(msgspec.Struct, frozen=True):
+    code: str
+    message: str
+    details: list[Detail] = []
+
+
+class ErrorEnvelope(msgspec.Struct, frozen=True):
+    error: ErrorBody
+
+
+class RendezvousError(Exception):
+    status_code: ClassVar[int] = 500
+    code: ClassVar[str] = "INTERNAL_ERROR"
+    default_message: ClassVar[str] = "Something went wrong on our side."
+
+    def __init__(self, message: str | None = None, details: list[Detail] | None = None) -> None:
+        self.message = message or self.default_message
+        self.details = details or []
+        super().__init__(self.message)
+
+    def body(self) -> ErrorEnvelope:
+        return ErrorEnvelope(ErrorBody(self.code, self.message, self.details))
+
+
+class ValidationFailed(RendezvousError):
+    status_code = 422
+    code = "VALIDATION_FAILED"
+    default_message = "The request is not valid."
+
+    @classmethod
+    def at(cls, path: str, message: str) -> ValidationFailed:
+        return cls(message, [Detail(path, message)])
+
+
+class NotFound(RendezvousError):
+    status_code = 404
+    code = "NOT_FOUND"
+    default_message = "Not found."
+
+
+class MethodNotAllowed(RendezvousError):
+    status_code = 405
+    code = "METHOD_NOT_ALLOWED"
+    default_message = "This method is not allowed here."
+
+
+class NoAvailability(RendezvousError):
+    status_code = 409
+    code = "APPOINTMENT_NO_AVAILABILITY"
+    default_message = "This time is no longer available. Please choose another one."
+
+
+class HoldExpired(RendezvousError):
+    status_code = 409
+    code = "HOLD_EXPIRED"
+    default_message = "The reservation of this time has expired. Please choose a time again."
+
+
+class InvalidToken(RendezvousError):
+    status_code = 401
+    code = "TOKEN_INVALID"
+    default_message = "This link is not valid."
+
+
+class ExpiredToken(RendezvousError):
+    status_code = 410
+    code = "TOKEN_EXPIRED"
+    default_message = "This link has expired."
+
+
+class InviteUsed(RendezvousError):
+    status_code = 410
+    code = "INVITE_USED"
+    default_message = "This invitation has already been used."
+
+
+class OriginNotAllowed(RendezvousError):
+    status_code = 403
+    code = "ORIGIN_NOT_ALLOWED"
+    default_message = "This website is not allowed to make bookings here."
+
+
+class PayloadTooLarge(RendezvousError):
+    status_code = 413
+    code = "PAYLOAD_TOO_LARGE"
+    default_message = "The request body is too large."
+
+
+class RateLimited(RendezvousError):
+    status_code = 429
+    code = "RATE_LIMITED"
+    default_message = "Too many requests. Please wait a moment."
+
+
+_ENCODER = msgspec.json.Encoder()
+_MSGSPEC_PATH = re.compile(r"^(?P<message>.*?)(?: - at `(?P<path>\$[^`]*)`)?$", re.DOTALL)
+
+
+def error_response(error: RendezvousError, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        _ENCODER.encode(error.body()),
+        status_code=error.status_code,
+        media_type="application/json",
+        headers={"Cache-Control": "no-store", **(headers or {})},
+    )
+
+
+def from_msgspec(exc: msgspec.ValidationError | msgspec.DecodeError) -> ValidationFailed:
+    """Turn msgspec's `Expected int >= 1 - at `$.duration`` into a detail with its path."""
+    match = _MSGSPEC_PATH.match(str(exc))
+    message = match.group("message") if match else str(exc)
+    path = (match.group("path") if match else None) or "$"
+    if isinstance(exc, msgspec.DecodeError):
+        message = f"The body is not valid JSON: {message}"
+    return ValidationFailed(message, [Detail(path, message)])
+
+
+async def handle_rendezvous_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RendezvousError)
+    return error_response(exc)
+
+
+async def handle_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    error: RendezvousError
+    if exc.status_code == 404:
+        error = NotFound()
+    elif exc.status_code == 405:
+        error = MethodNotAllowed()
+    elif exc.status_code == 413:
+        error = PayloadTooLarge()
+    elif exc.status_code < 500:
+        error = ValidationFailed(str(exc.detail))
+    else:
+        error = RendezvousError()
+    return error_response(error, dict(exc.headers or {}))
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(RendezvousError())
+
+
+def exception_handlers() -> dict[Any, Any]:
+    return {
+        RendezvousError: handle_rendezvous_error,
+        HTTPException: handle_http_exception,
+        Exception: handle_unexpected,
+    }

@@ -1,0 +1,38 @@
+"""GET /healthz: liveness and the organisation file's version."""
+
+from __future__ import annotations
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from server.runtime import runtime_of
+
+
+class Health(msgspec.Struct, frozen=True):
+    status: str
+    config_version: str
+    #: Set when the file on disk is invalid and the last good version is still served.
+    config_error: str | None = None
+
+
+_ENCODER = msgspec.json.Encoder()
+
+
+async def healthz(request: Request) -> Response:
+    runtime = runtime_of(request)
+    await runtime.store.ping()
+    body = Health(
+        status="ok",
+        config_version=runtime.organisation.version,
+        config_error=runtime.organisation_file.last_error,
+    )
+    return Response(
+        _ENCODER.encode(body),
+        media_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]

@@ -1,0 +1,42 @@
+"""Settings from the environment, read once (SPEC 8)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.config import Config
+
+_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = _ROOT / "examples" / "demo-bank" / "organisation.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    config_path: Path = DEFAULT_CONFIG
+    database_path: Path = Path("var/rendezvous.sqlite3")
+    secret_key: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Seconds between checks of the organisation file for changes (0 disables).
+    reload_interval: float = 1.0
+    #: Cap on request bodies, in bytes (SPEC 9).
+    max_body_bytes: int = 64 * 1024
+    plugin_dir: Path = _ROOT / "plugin"
+    embed_path: Path = _ROOT / "embed.js"
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        config = Config(environ=dict(os.environ if environ is None else environ))
+        return cls(
+            config_path=config("RENDEZVOUS_CONFIG", cast=Path, default=DEFAULT_CONFIG),
+            database_path=config(
+                "RENDEZVOUS_DATABASE", cast=Path, default=Path("var/rendezvous.sqlite3")
+            ),
+            secret_key=config("RENDEZVOUS_SECRET_KEY", cast=str, default=None) or None,
+            host=config("RENDEZVOUS_HOST", cast=str, default="127.0.0.1"),
+            port=config("RENDEZVOUS_PORT", cast=int, default=8000),
+            reload_interval=config("RENDEZVOUS_RELOAD_INTERVAL", cast=float, default=1.0),
+        )

@@ -1,0 +1,75 @@
+"""The application shell: health, the one error shape, the body cap, the access log."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from starlette.testclient import TestClient
+
+from server.middleware import redact_path
+
+
+def test_healthz_reports_status_and_config_version(client: TestClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert len(body["config_version"]) == 16
+    assert body["config_error"] is None
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_unknown_route_answers_not_found_in_the_error_shape(client: TestClient) -> None:
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": {"code": "NOT_FOUND", "message": "Not found.", "details": []}
+    }
+
+
+def test_wrong_method_answers_405_in_the_error_shape(client: TestClient) -> None:
+    response = client.post("/healthz")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({}, id="streamed-without-length"),
+        pytest.param({"content-length": str(70 * 1024)}, id="declared-length"),
+    ],
+)
+def test_bodies_over_64_kib_are_refused_with_413(client: TestClient, headers: dict[str, str]) -> None:
+    body = b"{" + b" " * (70 * 1024) + b"}"
+    response = client.post("/api/v1/appointments", content=body, headers=headers)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        pytest.param("/api/v1/appointments/abc.def", "/api/v1/appointments/{token}", id="manage"),
+        pytest.param(
+            "/api/v1/appointments/abc/cancel", "/api/v1/appointments/{token}/cancel", id="cancel"
+        ),
+        pytest.param("/api/v1/invites/xyz", "/api/v1/invites/{token}", id="invite"),
+        pytest.param("/api/v1/slots", "/api/v1/slots", id="no-token"),
+    ],
+)
+def test_tokens_never_reach_the_access_log(path: str, logged: str) -> None:
+    assert redact_path(path) == logged
+
+
+def test_access_log_is_structured_and_leaves_the_query_out(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="rendezvous.access"):
+        client.get("/healthz?email=someone@example.com")
+    records = [json.loads(r.getMessage()) for r in caplog.records if r.name == "rendezvous.access"]
+    assert records[-1]["path"] == "/healthz"
+    assert records[-1]["status"] == 200
+    assert "someone@example.com" not in caplog.text

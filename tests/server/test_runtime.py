@@ -1,0 +1,92 @@
+"""The organisation file is reloaded when it changes; a bad edit keeps the last good one."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from server import config
+from server.app import create_app
+from server.runtime import OrganisationFile
+from server.settings import Settings
+
+
+def _touch_later(path: Path) -> None:
+    """Make sure the next stat differs even on file systems with coarse mtimes."""
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+
+
+def test_an_unchanged_file_is_not_reloaded(config_path: Path) -> None:
+    organisation_file = OrganisationFile.load(config_path)
+    assert organisation_file.refresh() is False
+
+
+def test_a_good_edit_replaces_the_organisation(config_path: Path) -> None:
+    organisation_file = OrganisationFile.load(config_path)
+    before = organisation_file.current.version
+    config_path.write_text(config_path.read_text() + "\n# an edit\n")
+    _touch_later(config_path)
+    assert organisation_file.refresh() is True
+    assert organisation_file.current.version != before
+    assert organisation_file.last_error is None
+
+
+def test_a_bad_edit_keeps_the_last_good_version_and_says_why(
+    config_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    organisation_file = OrganisationFile.load(config_path)
+    good = organisation_file.current
+    config_path.write_text(config_path.read_text() + "\n[unknown_section]\nx = 1\n")
+    _touch_later(config_path)
+    with caplog.at_level(logging.ERROR, logger="rendezvous.runtime"):
+        assert organisation_file.refresh() is False
+    assert organisation_file.current is good
+    assert organisation_file.last_error is not None
+    assert "unknown_section" in organisation_file.last_error
+    assert "still serving version " + good.version in caplog.text
+
+
+def test_a_deleted_file_keeps_the_last_good_version(config_path: Path) -> None:
+    organisation_file = OrganisationFile.load(config_path)
+    good = organisation_file.current
+    config_path.unlink()
+    assert organisation_file.refresh() is False
+    assert organisation_file.current is good
+
+
+def test_the_running_server_picks_up_an_edit_without_restart(settings: Settings) -> None:
+    settings = Settings(**{**settings.__dict__, "reload_interval": 0.05})
+    with TestClient(create_app(settings)) as client:
+        before = client.get("/healthz").json()["config_version"]
+        text = settings.config_path.read_text()
+        settings.config_path.write_text(text + "\n# edited while running\n")
+        _touch_later(settings.config_path)
+        deadline = time.monotonic() + 5
+        after = before
+        while after == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+            after = client.get("/healthz").json()["config_version"]
+        assert after != before
+
+        settings.config_path.write_text("this is = not [valid toml")
+        _touch_later(settings.config_path)
+        deadline = time.monotonic() + 5
+        health = client.get("/healthz").json()
+        while health["config_error"] is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            health = client.get("/healthz").json()
+        assert health["config_version"] == after
+        assert health["config_error"]
+
+
+def test_the_server_refuses_to_start_on_an_invalid_file(settings: Settings) -> None:
+    settings.config_path.write_text('[organisation]\nname = "x"\ntimezone = "Mars/Olympus"\n')
+    with pytest.raises(config.ConfigError) as excinfo, TestClient(create_app(settings)):
+        pass
+    assert "organisation.timezone" in str(excinfo.value)
