@@ -1,0 +1,621 @@
+"""The database: every SQL statement of Rendezvous lives in this module.
+
+SQLite through aiosqlite, in the shape of Datasette's `database.py`:
+
+- one **write connection** per process, guarded by an `asyncio.Lock`; every write runs
+  inside `async with store.write() as tx:`, which is `BEGIN IMMEDIATE ... COMMIT` (or
+  `ROLLBACK` on any exception). `BEGIN IMMEDIATE` takes SQLite's write lock at once, so
+  writers in several server processes are serialised too, and whatever a transaction
+  reads (`tx.busy(...)`) is still true when it writes. That is what makes booking atomic.
+- one **read connection** for reads outside a transaction. In WAL mode readers never
+  block the writer and see the last committed state.
+
+Pragmas: `journal_mode=WAL`, `foreign_keys=ON`, `busy_timeout=10000` (a writer waits up
+to 10 s for another process's transaction instead of failing), and `synchronous=FULL`.
+With WAL, `NORMAL` is already safe against a killed process (kill -9): a transaction is
+committed once its frames are in the WAL file, which the OS keeps whatever happens to the
+process. What `NORMAL` can lose is the last transactions on power loss or an OS crash,
+because it only syncs the WAL at checkpoints. A confirmed booking is a promise made to a
+customer, and writes are rare next to slot reads, so we pay one fsync per commit.
+
+Migrations are `migrations/NNNN_name.sql`, applied in order at open, each in the same
+`BEGIN IMMEDIATE` transaction that checks `schema_migrations`, so several processes
+opening one file at once apply each migration exactly once.
+
+Times are aware UTC datetimes in Python and integer unix seconds in SQL (fast range
+queries); the conversion happens here and nowhere else. JSON columns hold msgspec JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import sqlite3
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal, TypeAlias
+
+import aiosqlite
+import msgspec
+
+AppointmentStatus: TypeAlias = Literal["confirmed", "requested", "cancelled", "declined"]
+#: Statuses that occupy the agent's time (SPEC 4, condition 12).
+OCCUPYING_STATUSES: tuple[AppointmentStatus, ...] = ("confirmed", "requested")
+
+#: Longest occupation (`end - start + trailing_buffer`) the schema accepts. `busy()` only
+#: looks this far back from the window's start, so its index scans stay short.
+MAX_OCCUPATION = timedelta(days=7)
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SYNCHRONOUS = "FULL"
+_json_encode = msgspec.json.Encoder().encode
+_json_decode = msgspec.json.Decoder(dict[str, Any]).decode
+
+
+class StoreError(Exception):
+    """A write the store refuses (the schema's constraints, not a crash)."""
+
+
+class Conflict(StoreError):
+    """A row with that key exists already (an id, an idempotency key, a used invite)."""
+
+
+def new_id() -> str:
+    """A random, URL-safe id for appointments and holds (128 bits)."""
+    return secrets.token_urlsafe(16)
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentRow:
+    id: str
+    status: AppointmentStatus
+    sequence: int
+    subject: str
+    meeting_type: str
+    office: str | None
+    agent: str
+    start: datetime  # UTC
+    end: datetime  # UTC, without the trailing buffer
+    trailing_buffer: int  # minutes
+    timezone: str  # the customer's display zone (IANA)
+    language: str
+    customer: Mapping[str, Any]
+    location: Mapping[str, Any] | None
+    answers: Mapping[str, Any]
+    metadata: Mapping[str, Any]
+    video_url: str | None
+    invite_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HoldRow:
+    id: str
+    agent: str
+    subject: str
+    meeting_type: str
+    office: str | None
+    start: datetime  # UTC
+    end: datetime  # UTC, without the trailing buffer
+    trailing_buffer: int  # minutes
+    expires_at: datetime
+    used_by: str | None = None  # the appointment that used it
+
+
+@dataclass(frozen=True, slots=True)
+class BusyRow:
+    """An appointment (confirmed or requested) or a live hold: it occupies its agent for
+    `[start, end + trailing_buffer)`."""
+
+    agent: str
+    start: datetime
+    end: datetime
+    trailing_buffer: int  # minutes
+    hold: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRow:
+    key: str
+    request_hash: str
+    status_code: int
+    response_body: bytes
+    created_at: datetime
+
+
+def _to_unix(moment: datetime) -> int:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"expected an aware datetime, got {moment!r}")
+    return (moment - _EPOCH) // timedelta(seconds=1)
+
+
+def _from_unix(seconds: int) -> datetime:
+    return _EPOCH + timedelta(seconds=seconds)
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+# Reads, shared by Store (read connection) and Transaction (write connection).
+
+_APPOINTMENT_COLUMNS = (
+    "id, status, sequence, subject, meeting_type, office, agent, start_utc, end_utc, "
+    "trailing_buffer, timezone, language, customer, location, answers, metadata, "
+    "video_url, invite_id, created_at, updated_at"
+)
+_HOLD_COLUMNS = (
+    "id, agent, subject, meeting_type, office, start_utc, end_utc, trailing_buffer, "
+    "expires_at, used_by"
+)
+
+
+def _appointment_from_row(row: sqlite3.Row) -> AppointmentRow:
+    return AppointmentRow(
+        id=row["id"],
+        status=row["status"],
+        sequence=row["sequence"],
+        subject=row["subject"],
+        meeting_type=row["meeting_type"],
+        office=row["office"],
+        agent=row["agent"],
+        start=_from_unix(row["start_utc"]),
+        end=_from_unix(row["end_utc"]),
+        trailing_buffer=row["trailing_buffer"],
+        timezone=row["timezone"],
+        language=row["language"],
+        customer=_json_decode(row["customer"]),
+        location=None if row["location"] is None else _json_decode(row["location"]),
+        answers=_json_decode(row["answers"]),
+        metadata=_json_decode(row["metadata"]),
+        video_url=row["video_url"],
+        invite_id=row["invite_id"],
+        created_at=_from_unix(row["created_at"]),
+        updated_at=_from_unix(row["updated_at"]),
+    )
+
+
+def _hold_from_row(row: sqlite3.Row) -> HoldRow:
+    return HoldRow(
+        id=row["id"],
+        agent=row["agent"],
+        subject=row["subject"],
+        meeting_type=row["meeting_type"],
+        office=row["office"],
+        start=_from_unix(row["start_utc"]),
+        end=_from_unix(row["end_utc"]),
+        trailing_buffer=row["trailing_buffer"],
+        expires_at=_from_unix(row["expires_at"]),
+        used_by=row["used_by"],
+    )
+
+
+async def _fetchall(
+    conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
+) -> list[sqlite3.Row]:
+    async with conn.execute(sql, params) as cursor:
+        return list(await cursor.fetchall())
+
+
+async def _fetchone(
+    conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
+) -> sqlite3.Row | None:
+    async with conn.execute(sql, params) as cursor:
+        return await cursor.fetchone()
+
+
+async def _busy(
+    conn: aiosqlite.Connection,
+    agents: Collection[str],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> dict[str, list[BusyRow]]:
+    result: dict[str, list[BusyRow]] = {agent: [] for agent in agents}
+    if not result:
+        return result
+    names = list(result)
+    lo, hi = _to_unix(start), _to_unix(end)
+    # `start_utc > lo - MAX_OCCUPATION` is implied by the overlap and the schema's CHECK;
+    # stating it bounds the scan of the (agent, start_utc) indexes from below.
+    earliest = lo - int(MAX_OCCUPATION.total_seconds())
+    in_agents = _placeholders(len(names))
+    sql = f"""
+        SELECT agent, start_utc, end_utc, trailing_buffer, 0 AS hold
+          FROM appointments
+         WHERE agent IN ({in_agents})
+           AND status IN ('confirmed', 'requested')
+           AND start_utc < ? AND start_utc > ?
+           AND end_utc + trailing_buffer * 60 > ?
+        UNION ALL
+        SELECT agent, start_utc, end_utc, trailing_buffer, 1 AS hold
+          FROM holds
+         WHERE agent IN ({in_agents})
+           AND used_by IS NULL AND expires_at > ?
+           AND start_utc < ? AND start_utc > ?
+           AND end_utc + trailing_buffer * 60 > ?
+         ORDER BY agent, start_utc, end_utc
+    """
+    params = [*names, hi, earliest, lo, *names, _to_unix(now), hi, earliest, lo]
+    for row in await _fetchall(conn, sql, params):
+        result[row["agent"]].append(
+            BusyRow(
+                agent=row["agent"],
+                start=_from_unix(row["start_utc"]),
+                end=_from_unix(row["end_utc"]),
+                trailing_buffer=row["trailing_buffer"],
+                hold=bool(row["hold"]),
+            )
+        )
+    return result
+
+
+async def _appointment_counts(
+    conn: aiosqlite.Connection, agents: Collection[str], start: datetime, end: datetime
+) -> dict[str, int]:
+    counts = dict.fromkeys(agents, 0)
+    if not counts:
+        return counts
+    sql = f"""
+        SELECT agent, count(*) AS n
+          FROM appointments
+         WHERE agent IN ({_placeholders(len(counts))})
+           AND status IN ('confirmed', 'requested')
+           AND start_utc >= ? AND start_utc < ?
+         GROUP BY agent
+    """
+    for row in await _fetchall(conn, sql, [*counts, _to_unix(start), _to_unix(end)]):
+        counts[row["agent"]] = row["n"]
+    return counts
+
+
+async def _appointment(conn: aiosqlite.Connection, id: str) -> AppointmentRow | None:
+    row = await _fetchone(
+        conn, f"SELECT {_APPOINTMENT_COLUMNS} FROM appointments WHERE id = ?", [id]
+    )
+    return None if row is None else _appointment_from_row(row)
+
+
+async def _hold(conn: aiosqlite.Connection, id: str) -> HoldRow | None:
+    row = await _fetchone(conn, f"SELECT {_HOLD_COLUMNS} FROM holds WHERE id = ?", [id])
+    return None if row is None else _hold_from_row(row)
+
+
+class Transaction:
+    """One `BEGIN IMMEDIATE` transaction: reads see the locked state, writes commit
+    together at the end of `async with store.write()` or not at all."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._open = True
+
+    async def _execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; returns the number of rows it changed."""
+        if not self._open:
+            raise RuntimeError("the transaction is over")
+        try:
+            async with self._conn.execute(sql, params) as cursor:
+                return cursor.rowcount
+        except sqlite3.IntegrityError as exc:
+            if "UNIQUE" in str(exc):
+                raise Conflict(str(exc)) from exc
+            raise StoreError(str(exc)) from exc
+
+    async def busy(
+        self, agents: Collection[str], start: datetime, end: datetime, now: datetime
+    ) -> dict[str, list[BusyRow]]:
+        return await _busy(self._conn, agents, start, end, now)
+
+    async def appointment_counts(
+        self, agents: Collection[str], start: datetime, end: datetime
+    ) -> dict[str, int]:
+        return await _appointment_counts(self._conn, agents, start, end)
+
+    async def appointment(self, id: str) -> AppointmentRow | None:
+        return await _appointment(self._conn, id)
+
+    async def insert_appointment(self, row: AppointmentRow) -> None:
+        await self._execute(
+            f"INSERT INTO appointments ({_APPOINTMENT_COLUMNS}) VALUES ({_placeholders(20)})",
+            [
+                row.id,
+                row.status,
+                row.sequence,
+                row.subject,
+                row.meeting_type,
+                row.office,
+                row.agent,
+                _to_unix(row.start),
+                _to_unix(row.end),
+                row.trailing_buffer,
+                row.timezone,
+                row.language,
+                _json_encode(row.customer).decode(),
+                None if row.location is None else _json_encode(row.location).decode(),
+                _json_encode(row.answers).decode(),
+                _json_encode(row.metadata).decode(),
+                row.video_url,
+                row.invite_id,
+                _to_unix(row.created_at),
+                _to_unix(row.updated_at),
+            ],
+        )
+
+    async def update_appointment(
+        self,
+        id: str,
+        *,
+        updated_at: datetime,
+        status: AppointmentStatus | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        trailing_buffer: int | None = None,
+        sequence: int | None = None,
+        agent: str | None = None,
+        office: str | None = None,
+        video_url: str | None = None,
+    ) -> bool:
+        """Change the given fields (None: keep). Returns False when there is no such
+        appointment."""
+        changes: dict[str, Any] = {
+            "status": status,
+            "start_utc": None if start is None else _to_unix(start),
+            "end_utc": None if end is None else _to_unix(end),
+            "trailing_buffer": trailing_buffer,
+            "sequence": sequence,
+            "agent": agent,
+            "office": office,
+            "video_url": video_url,
+        }
+        columns = {name: value for name, value in changes.items() if value is not None}
+        columns["updated_at"] = _to_unix(updated_at)
+        # Column names come from the literal dict above, never from the caller.
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        changed = await self._execute(
+            f"UPDATE appointments SET {assignments} WHERE id = ?", [*columns.values(), id]
+        )
+        return changed == 1
+
+    async def insert_hold(self, row: HoldRow) -> None:
+        await self._execute(
+            f"INSERT INTO holds ({_HOLD_COLUMNS}) VALUES ({_placeholders(10)})",
+            [
+                row.id,
+                row.agent,
+                row.subject,
+                row.meeting_type,
+                row.office,
+                _to_unix(row.start),
+                _to_unix(row.end),
+                row.trailing_buffer,
+                _to_unix(row.expires_at),
+                row.used_by,
+            ],
+        )
+
+    async def hold(self, id: str) -> HoldRow | None:
+        return await _hold(self._conn, id)
+
+    async def use_hold(self, id: str, appointment_id: str) -> bool:
+        """Mark a hold used by an appointment; False if it is unknown or used already."""
+        changed = await self._execute(
+            "UPDATE holds SET used_by = ? WHERE id = ? AND used_by IS NULL",
+            [appointment_id, id],
+        )
+        return changed == 1
+
+    async def delete_expired_holds(self, now: datetime) -> int:
+        """Delete holds that expired (used or not) before `now`; returns how many."""
+        return await self._execute("DELETE FROM holds WHERE expires_at <= ?", [_to_unix(now)])
+
+    async def idempotent_response(self, key: str) -> IdempotencyRow | None:
+        row = await _fetchone(
+            self._conn,
+            "SELECT key, request_hash, status_code, response_body, created_at "
+            "FROM idempotency_keys WHERE key = ?",
+            [key],
+        )
+        if row is None:
+            return None
+        return IdempotencyRow(
+            key=row["key"],
+            request_hash=row["request_hash"],
+            status_code=row["status_code"],
+            response_body=bytes(row["response_body"]),
+            created_at=_from_unix(row["created_at"]),
+        )
+
+    async def save_idempotent_response(
+        self, key: str, request_hash: str, status_code: int, body: bytes, now: datetime
+    ) -> None:
+        """Raises Conflict if the key is stored already."""
+        await self._execute(
+            "INSERT INTO idempotency_keys "
+            "(key, request_hash, status_code, response_body, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [key, request_hash, status_code, body, _to_unix(now)],
+        )
+
+    async def delete_idempotency_keys(self, before: datetime) -> int:
+        """Forget responses stored before `before`; returns how many."""
+        return await self._execute(
+            "DELETE FROM idempotency_keys WHERE created_at < ?", [_to_unix(before)]
+        )
+
+    async def invite_used(self, invite_id: str) -> bool:
+        row = await _fetchone(
+            self._conn, "SELECT 1 FROM used_invites WHERE invite_id = ?", [invite_id]
+        )
+        return row is not None
+
+    async def use_invite(self, invite_id: str, appointment_id: str, now: datetime) -> None:
+        """Raises Conflict if the invite was used already."""
+        await self._execute(
+            "INSERT INTO used_invites (invite_id, appointment_id, used_at) VALUES (?, ?, ?)",
+            [invite_id, appointment_id, _to_unix(now)],
+        )
+
+
+class Store:
+    """The database of one server process. Open with `await Store.open(path)`."""
+
+    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        """Open (creating it and its directory if needed) and migrate the database."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = await _connect(path)
+        try:
+            await _migrate(writer)
+            reader = await _connect(path)
+        except BaseException:
+            await writer.close()
+            raise
+        await reader.execute("PRAGMA query_only = ON")
+        return cls(writer, reader)
+
+    async def close(self) -> None:
+        async with self._write_lock:
+            await self._writer.close()
+        await self._reader.close()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Transaction]:
+        """`BEGIN IMMEDIATE` ... `COMMIT`; `ROLLBACK` if the block raises."""
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            tx = Transaction(self._writer)
+            try:
+                yield tx
+                tx._open = False
+                await self._writer.commit()
+            except BaseException:
+                tx._open = False
+                if self._writer.in_transaction:
+                    # Shielded: a cancelled request must still release the write lock.
+                    await asyncio.shield(self._writer.rollback())
+                raise
+
+    async def busy(
+        self, agents: Collection[str], start: datetime, end: datetime, now: datetime
+    ) -> dict[str, list[BusyRow]]:
+        """Per agent (every agent asked for is a key), the confirmed and requested
+        appointments and the live holds (not used, `expires_at > now`) whose occupation
+        `[start, end + trailing_buffer)` overlaps `[start, end)`, sorted by start."""
+        return await _busy(self._reader, agents, start, end, now)
+
+    async def appointment_counts(
+        self, agents: Collection[str], start: datetime, end: datetime
+    ) -> dict[str, int]:
+        """Per agent, the confirmed and requested appointments starting in `[start, end)`."""
+        return await _appointment_counts(self._reader, agents, start, end)
+
+    async def appointment(self, id: str) -> AppointmentRow | None:
+        return await _appointment(self._reader, id)
+
+    async def hold(self, id: str) -> HoldRow | None:
+        return await _hold(self._reader, id)
+
+    async def ping(self) -> None:
+        """A trivial read, for health checks: raises if the database cannot be read."""
+        await _fetchone(self._reader, "SELECT 1")
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    # isolation_level=None: the sqlite3 module opens no transactions of its own; ours are
+    # explicit (BEGIN IMMEDIATE in Store.write and _migrate).
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        conn.row_factory = sqlite3.Row
+        # busy_timeout first, so that the pragmas below wait for other processes.
+        await conn.execute("PRAGMA busy_timeout = 10000")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute(f"PRAGMA synchronous = {_SYNCHRONOUS}")
+        await conn.execute("PRAGMA foreign_keys = ON")
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+def migrations(directory: Path = _MIGRATIONS) -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every migration file, in order."""
+    found = []
+    for file in sorted(directory.glob("*.sql")):
+        match = _MIGRATION_NAME.match(file.name)
+        if match is None:
+            raise StoreError(f"migration file name must look like 0001_name.sql: {file.name}")
+        found.append((int(match.group(1)), file.stem, file.read_text(encoding="utf-8")))
+    versions = [version for version, _, _ in found]
+    if len(set(versions)) != len(versions):
+        raise StoreError(f"two migrations share a number in {directory}")
+    return found
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script into statements (executescript would COMMIT our transaction)."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip().rstrip(";").strip():
+                statements.append(pending.strip())
+            pending = ""
+    leftover = [line for line in pending.splitlines() if not line.strip().startswith("--")]
+    if "".join(leftover).strip():
+        raise StoreError(f"incomplete SQL statement in migration: {pending.strip()[:80]}")
+    return statements
+
+
+async def _migrate(conn: aiosqlite.Connection, directory: Path = _MIGRATIONS) -> None:
+    pending = migrations(directory)
+    # The write lock first: another process may be migrating the same file right now.
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
+        )
+        applied = {row[0] for row in await _fetchall(conn, "SELECT version FROM schema_migrations")}
+        for version, name, sql in pending:
+            if version in applied:
+                continue
+            for statement in _statements(sql):
+                await conn.execute(statement)
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                [version, name, _to_unix(datetime.now(UTC))],
+            )
+        await conn.commit()
+    except BaseException:
+        await conn.rollback()
+        raise
+
+
+__all__ = [
+    "MAX_OCCUPATION",
+    "OCCUPYING_STATUSES",
+    "AppointmentRow",
+    "AppointmentStatus",
+    "BusyRow",
+    "Conflict",
+    "HoldRow",
+    "IdempotencyRow",
+    "Store",
+    "StoreError",
+    "Transaction",
+    "migrations",
+    "new_id",
+]

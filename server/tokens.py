@@ -1,0 +1,146 @@
+"""Signed tokens for manage links, holds and invites (SPEC 5).
+
+Each kind is signed with its own salt (`rendezvous.manage`, `rendezvous.hold`,
+`rendezvous.invite`), so a token of one kind is never accepted as another. Each token
+carries its own expiry (`exp`, unix seconds, inside the signed payload), so the
+verifier needs no max_age and every kind can have its own lifetime.
+
+Errors::
+
+    TokenError
+    ├── TokenInvalid   bad signature, wrong kind, malformed, too long  → 401 TOKEN_INVALID
+    └── TokenExpired   signed by us, but `now` is past its `exp`        → 410 TOKEN_EXPIRED
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal, TypeAlias
+
+from itsdangerous import BadData, URLSafeSerializer
+
+TokenKind: TypeAlias = Literal["manage", "hold", "invite"]
+KINDS: tuple[TokenKind, ...] = ("manage", "hold", "invite")
+#: Longer strings are refused before any decoding.
+MAX_TOKEN_LENGTH = 2048
+SECRET_FILE_NAME = "secret_key"
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class TokenError(Exception):
+    pass
+
+
+class TokenInvalid(TokenError):
+    pass
+
+
+class TokenExpired(TokenError):
+    pass
+
+
+class Tokens:
+    def __init__(self, secret: str) -> None:
+        if not secret:
+            raise ValueError("the secret key is empty")
+        self._serializers = {
+            kind: URLSafeSerializer(secret, salt=f"rendezvous.{kind}") for kind in KINDS
+        }
+
+    def dumps(self, kind: TokenKind, payload: dict[str, Any], expires_at: datetime) -> str:
+        """Sign `payload` (JSON-serialisable; the key `exp` is reserved) until `expires_at`."""
+        if "exp" in payload:
+            raise ValueError("'exp' is reserved in a token payload")
+        token = self._serializer(kind).dumps({**payload, "exp": _to_unix(expires_at)})
+        assert isinstance(token, str)
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise ValueError(f"a {kind} token would be {len(token)} characters long")
+        return token
+
+    def loads(self, kind: TokenKind, token: str, now: datetime) -> dict[str, Any]:
+        """The payload, with `exp` (unix seconds) added, of a valid, unexpired token."""
+        serializer = self._serializer(kind)
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+            raise TokenInvalid("malformed token")
+        try:
+            payload = serializer.loads(token)
+        except BadData as exc:
+            raise TokenInvalid("bad signature or malformed token") from exc
+        if not isinstance(payload, dict) or type(payload.get("exp")) is not int:
+            raise TokenInvalid("malformed token payload")
+        if _to_unix(now) >= payload["exp"]:
+            raise TokenExpired(f"the {kind} token expired")
+        return payload
+
+    def _serializer(self, kind: TokenKind) -> URLSafeSerializer:
+        try:
+            return self._serializers[kind]
+        except KeyError:
+            raise ValueError(f"unknown token kind {kind!r}") from None
+
+
+def expiry(payload: dict[str, Any]) -> datetime:
+    """The expiry of a payload returned by `Tokens.loads`, as an aware UTC datetime."""
+    return _EPOCH + timedelta(seconds=payload["exp"])
+
+
+def load_or_create_secret(database_path: Path, env_value: str | None) -> str:
+    """The signing secret: `env_value` (RENDEZVOUS_SECRET_KEY) if set; else the content of
+    `secret_key` beside the database, created once (mode 0600) if it does not exist.
+
+    The file appears atomically with its full content (written to a temporary file, then
+    hard-linked into place, which fails if the name exists), so when several processes
+    start at once exactly one secret wins and every process reads that one.
+    """
+    if env_value:
+        return env_value
+    directory = Path(database_path).parent
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / SECRET_FILE_NAME
+    if not path.exists():
+        _create_secret_file(path)
+    secret = path.read_text(encoding="utf-8").strip()
+    if not secret:
+        raise RuntimeError(f"{path} is empty: delete it to generate a new secret key")
+    return secret
+
+
+def _create_secret_file(path: Path) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(secrets.token_urlsafe(48) + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        # link, unlike replace, fails if another process created the file first: the
+        # first secret wins and nobody ever signs with one that is later overwritten.
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def _to_unix(moment: datetime) -> int:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"expected an aware datetime, got {moment!r}")
+    return (moment - _EPOCH) // timedelta(seconds=1)
+
+
+__all__ = [
+    "KINDS",
+    "MAX_TOKEN_LENGTH",
+    "TokenError",
+    "TokenExpired",
+    "TokenInvalid",
+    "TokenKind",
+    "Tokens",
+    "expiry",
+    "load_or_create_secret",
+]
