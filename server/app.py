@@ -27,7 +27,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.runtime = runtime
         logger.info(
             "serving %s (version %s) from %s",
-            runtime.organisation.organisation.organisation.name,
+            runtime.organisation.organisation.organisation.name
+            if isinstance(runtime.organisation.organisation.organisation.name, str)
+            else runtime.organisation.organisation.organisation.name.get(
+                runtime.organisation.organisation.organisation.languages[0], "?"
+            ),
             runtime.organisation.version,
             settings.config_path,
         )

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from starlette.requests import Request
@@ -82,7 +84,12 @@ class Runtime:
     organisation_file: OrganisationFile
     store: Store
     tokens: Tokens
+    #: The clock; tests replace it. Everything in the server asks `runtime.now()`.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _watcher: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    def now(self) -> datetime:
+        return self.clock()
 
     @property
     def organisation(self) -> config.LoadedOrganisation:

@@ -1,0 +1,70 @@
+"""Stored appointments and holds, turned into the engine's `Busy` input."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from availability.model import Busy, Interval, Occupation
+from server.store import BusyRow
+
+#: Longest time one appointment or hold can occupy an agent (duration + trailing
+#: buffer, each at most a day): how far before a window a busy row may start and
+#: still reach into it.
+MAX_OCCUPATION = timedelta(days=2)
+
+
+class BusyReader(Protocol):
+    """A `Store` (reads outside a transaction) or a `Transaction` (reads inside one)."""
+
+    async def busy(
+        self, agents: Collection[str], start: datetime, end: datetime, now: datetime
+    ) -> dict[str, list[BusyRow]]: ...
+
+
+def to_busy(
+    rows: Mapping[str, Sequence[BusyRow]],
+    *,
+    exclude_hold: tuple[str, datetime, datetime] | None = None,
+    external: Mapping[str, Sequence[Interval]] | None = None,
+) -> Busy:
+    """Group rows into the engine's input.
+
+    `exclude_hold` (agent, start, end) leaves out the customer's own hold, so that it
+    does not block the booking it was taken for.
+    """
+    occupations: dict[str, list[Occupation]] = {}
+    skipped = False
+    for agent, agent_rows in rows.items():
+        items = []
+        for row in agent_rows:
+            if (
+                not skipped
+                and row.hold
+                and exclude_hold is not None
+                and (row.agent, row.start, row.end) == exclude_hold
+            ):
+                skipped = True
+                continue
+            items.append(Occupation(row.start, row.end, row.trailing_buffer, row.hold))
+        occupations[agent] = items
+    return Busy(occupations=occupations, external=dict(external or {}))
+
+
+async def load_busy(
+    reader: BusyReader,
+    agents: Collection[str],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    exclude_hold: tuple[str, datetime, datetime] | None = None,
+) -> Busy:
+    """What occupies `agents` during `[start, end)` (UTC), ready for the engine.
+
+    `end` is widened by `MAX_OCCUPATION`: a slot that starts just before `end` runs on,
+    with its trailing buffer, past it.
+    """
+    rows = await reader.busy(agents, start, end + MAX_OCCUPATION, now)
+    return to_busy(rows, exclude_hold=exclude_hold)

@@ -1,0 +1,266 @@
+"""The HTTP API's bodies: request and response Structs (SPEC 5).
+
+Handlers decode requests with these types and encode responses with them; the
+OpenAPI description is generated from the same types, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+MeetingType = Literal["OFFICE", "VIDEO", "PHONE", "ON_LOCATION"]
+Id = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Token = Annotated[str, Meta(min_length=1, max_length=2048)]
+ShortText = Annotated[str, Meta(max_length=200)]
+LongText = Annotated[str, Meta(max_length=4000)]
+Email = Annotated[
+    str,
+    Meta(
+        min_length=3,
+        max_length=254,
+        pattern=r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$",
+        description="An e-mail address",
+    ),
+]
+Phone = Annotated[
+    str,
+    Meta(
+        min_length=6,
+        max_length=32,
+        pattern=r"^\+?[0-9][0-9 ().\-/]{4,30}$",
+        description="A phone number, digits with optional +, spaces, dots, dashes",
+    ),
+]
+Language = Annotated[str, Meta(min_length=2, max_length=8, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,4})?$")]
+TimeZoneName = Annotated[str, Meta(min_length=1, max_length=64, description="An IANA time zone")]
+AnswerValue = (
+    Annotated[str, Meta(max_length=4000)]
+    | float
+    | Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(max_length=50)]
+)
+
+
+class Body(Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    """Base of request bodies: unknown fields are errors."""
+
+
+class Out(Struct, kw_only=True, frozen=True):
+    """Base of response bodies."""
+
+
+# --- catalog ---------------------------------------------------------------------
+
+
+class QuestionOption(Out):
+    id: str
+    label: str
+
+
+class Question(Out):
+    id: str
+    type: Literal["short_text", "long_text", "number", "select", "multi_select"]
+    required: bool
+    label: str
+    options: list[QuestionOption] = []
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+
+
+class SubjectOut(Out):
+    id: str
+    external_id: str | None
+    name: str
+    description: str | None
+    meeting_types: list[MeetingType]
+    questions: list[Question]
+
+
+class CategoryOut(Out):
+    id: str
+    name: str
+    order: int
+    image: str | None
+    subjects: list[SubjectOut]
+
+
+class SubjectsResponse(Out):
+    categories: list[CategoryOut]
+
+
+class MeetingTypeOut(Out):
+    id: MeetingType
+    name: str
+
+
+class MeetingTypesResponse(Out):
+    meeting_types: list[MeetingTypeOut]
+
+
+class Address(Body):
+    street: Annotated[str, Meta(min_length=1, max_length=200)]
+    postal_code: Annotated[str, Meta(min_length=1, max_length=20)]
+    city: Annotated[str, Meta(min_length=1, max_length=100)]
+    country: Annotated[str, Meta(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+
+
+class Geo(Out):
+    lat: float
+    lon: float
+
+
+class OfficeOut(Out):
+    id: str
+    external_id: str | None
+    name: str
+    description: str | None
+    address: Address
+    geo: Geo | None
+    distance_km: float | None
+    timezone: str
+
+
+class OfficesResponse(Out):
+    offices: list[OfficeOut]
+
+
+class AgentOut(Out):
+    id: str
+    external_id: str | None
+    name: str
+    function: str | None
+    languages: list[str]
+
+
+class AgentsResponse(Out):
+    agents: list[AgentOut]
+
+
+# --- slots and holds -------------------------------------------------------------
+
+
+class SlotOut(Out):
+    start: str
+    end: str
+
+
+class SlotsResponse(Out):
+    timezone: str
+    slots: list[SlotOut]
+
+
+class HoldRequest(Body):
+    subject: Id
+    meeting_type: MeetingType
+    start: Annotated[str, Meta(max_length=40, description="ISO 8601 with offset")]
+    office: Id | None = None
+    agent: Id | None = None
+    invite: Token | None = None
+
+
+class HoldResponse(Out):
+    hold: str
+    expires_at: str
+
+
+# --- appointments ----------------------------------------------------------------
+
+
+class Customer(Body):
+    first_name: Annotated[str, Meta(min_length=1, max_length=100)]
+    last_name: Annotated[str, Meta(min_length=1, max_length=100)]
+    email: Email
+    phone: Phone | None = None
+    language: Language | None = None
+    timezone: TimeZoneName | None = None
+
+
+class AppointmentRequest(Body):
+    subject: Id
+    meeting_type: MeetingType
+    start: Annotated[str, Meta(max_length=40, description="ISO 8601 with offset")]
+    customer: Customer
+    office: Id | None = None
+    agent: Id | None = None
+    hold: Token | None = None
+    invite: Token | None = None
+    location: Address | None = None
+    answers: Annotated[dict[Id, AnswerValue], Meta(max_length=50)] = {}
+    metadata: Annotated[dict[Annotated[str, Meta(max_length=64)], Any], Meta(max_length=50)] = {}
+
+
+class RescheduleRequest(Body):
+    start: Annotated[str, Meta(max_length=40, description="ISO 8601 with offset")]
+    hold: Token | None = None
+
+
+class NamedRef(Out):
+    id: str
+    name: str
+
+
+class OfficeRef(Out):
+    id: str
+    name: str
+    address: Address
+
+
+class AgentRef(Out):
+    id: str
+    name: str
+    function: str | None
+
+
+class AppointmentOut(Out):
+    id: str
+    status: Literal["confirmed", "requested", "cancelled", "declined"]
+    start: str
+    end: str
+    timezone: str
+    sequence: int
+    subject: NamedRef
+    meeting_type: MeetingType
+    office: OfficeRef | None
+    agent: AgentRef
+    customer: Customer
+    location: Address | None
+    answers: dict[str, AnswerValue]
+    video_url: str | None
+
+
+class Links(Out):
+    manage: str
+    ics: str
+    google: str
+    outlook: str
+
+
+class AppointmentResponse(Out):
+    appointment: AppointmentOut
+    links: Links
+
+
+# --- invites ---------------------------------------------------------------------
+
+
+class CustomerPrefill(Out):
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+
+
+class InviteResponse(Out):
+    agent: AgentRef
+    subject: str | None
+    meeting_type: MeetingType | None
+    office: str | None
+    customer: CustomerPrefill
+    single_use: bool
+    expires_at: str
+
+
+def decoder(type_: Any) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(type_)
