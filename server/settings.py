@@ -39,4 +39,7 @@ class Settings:
             host=config("RENDEZVOUS_HOST", cast=str, default="127.0.0.1"),
             port=config("RENDEZVOUS_PORT", cast=int, default=8000),
             reload_interval=config("RENDEZVOUS_RELOAD_INTERVAL", cast=float, default=1.0),
+            # Where the widget's files are read from: tests point it at a copy they edit.
+            plugin_dir=config("RENDEZVOUS_PLUGIN_DIR", cast=Path, default=_ROOT / "plugin"),
+            embed_path=config("RENDEZVOUS_EMBED_JS", cast=Path, default=_ROOT / "embed.js"),
         )

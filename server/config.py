@@ -1,0 +1,1026 @@
+"""The organisation file (SPEC 3): decode, validate, summarise.
+
+`load(path)` / `loads(text, source)` read the TOML, decode it into the frozen Structs
+below and run every cross-reference check, collecting *all* problems before raising
+one `ConfigError`. The availability model (`server.planning.to_engine`) is built once,
+here, and kept on the returned `LoadedOrganisation`.
+
+Keys beyond the example in SPEC 3 (full reference: docs/organisation-file.md):
+
+    [organisation]
+    hold_minutes = 7                 # 1..60: how long a hold keeps a slot
+    manage_days_after = 30           # 0..3650: manage links stay valid this many days
+                                     #   after the appointment
+    video_url_template = "https://meet.example/r/{appointment_id}"   # optional
+    [organisation.calendar_templates.<lang>.<MEETING_TYPE | "default">]
+    title = "..."                    # optional Jinja2 sources, each checked to parse
+    description = "..."
+    location = "..."
+
+    [[categories]]  image = "https://..."     # optional http(s) URL
+    [[subjects.questions]]  id, type, required, label, options = [{id, label}],
+                            min / max (number), max_length (short_text, long_text)
+    [[offices]]  description (translatable, optional), geo (optional),
+                 address = {street, postal_code, city, country}  (required)
+    [[agents]]  week.<monday..sunday> = [{start, end, office, subjects?,
+                meeting_types?, confirm_manually = false}]
+                days = [{date, template = "unavailable"} | {date, blocks = [...]}]
+
+Decisions: times are "HH:MM" from 00:00 to 23:59 ("24:00" is not accepted: a block
+cannot run to midnight, end it at 23:59). Overlap between blocks is checked on
+wall-clock times, even when two offices of one agent lie in different time zones.
+Translatable text may only use the organisation's languages and must have the first.
+"""
+
+import datetime
+import hashlib
+import itertools
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Final, Literal, TypeVar, get_args
+from urllib.parse import urlsplit
+
+import jinja2
+import jinja2.sandbox
+import msgspec
+
+from availability import model
+from server import planning
+
+__all__ = [
+    "Address",
+    "Agent",
+    "Block",
+    "CalendarTemplate",
+    "Category",
+    "ConfigError",
+    "DayTemplate",
+    "Geo",
+    "Issue",
+    "LoadedOrganisation",
+    "Office",
+    "OfficeSubject",
+    "Option",
+    "OrganisationFile",
+    "OrganisationSettings",
+    "PlanningRule",
+    "Question",
+    "RuleOverride",
+    "Subject",
+    "Text",
+    "Week",
+    "bookable_combinations",
+    "load",
+    "loads",
+    "summary",
+    "text",
+]
+
+# -- types --------------------------------------------------------------------------
+
+ID_PATTERN: Final = r"^[A-Za-z0-9_.-]{1,64}$"
+LANGUAGE_PATTERN: Final = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
+TIME_PATTERN: Final = r"^[0-9]{2}:[0-9]{2}$"
+COUNTRY_PATTERN: Final = r"^[A-Z]{2}$"
+EMAIL_PATTERN: Final = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+Id = Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]
+ExternalId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+Language = Annotated[str, msgspec.Meta(pattern=LANGUAGE_PATTERN)]
+MeetingType = Literal["OFFICE", "VIDEO", "PHONE", "ON_LOCATION"]
+CalendarTemplateKey = Literal["OFFICE", "VIDEO", "PHONE", "ON_LOCATION", "default"]
+QuestionType = Literal["short_text", "long_text", "number", "select", "multi_select"]
+ClockTime = Annotated[str, msgspec.Meta(pattern=TIME_PATTERN)]
+TimeZoneName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Url = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+ShortStr = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+LongStr = Annotated[str, msgspec.Meta(max_length=4000)]
+TemplateSource = Annotated[str, msgspec.Meta(max_length=4000)]
+
+#: Translatable text: a string, or a table of language → string.
+Text = ShortStr | dict[Language, ShortStr]
+LongText = LongStr | dict[Language, LongStr]
+
+WEEKDAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MEETING_TYPES: Final = model.MEETING_TYPES
+TEXT_TYPES: Final = frozenset({"short_text", "long_text"})
+CHOICE_TYPES: Final = frozenset({"select", "multi_select"})
+
+
+class _Base(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    pass
+
+
+class PlanningRule(_Base, frozen=True):
+    """Per subject × meeting type; units and meaning as in SPEC 2."""
+
+    duration: Annotated[int, msgspec.Meta(ge=5, le=1440)] = 30
+    granularity: Annotated[int, msgspec.Meta(ge=5, le=1440)] = 15
+    trailing_buffer: Annotated[int, msgspec.Meta(ge=0, le=1440)] = 0
+    earliest: Annotated[int, msgspec.Meta(ge=0, le=525600)] = 0
+    latest: Annotated[int, msgspec.Meta(ge=0, le=730)] = 60
+    auto_accept: bool = True
+    max_concurrent: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+
+
+class RuleOverride(_Base, frozen=True):
+    """An office's override of a planning rule: only the fields given replace the subject's."""
+
+    duration: Annotated[int, msgspec.Meta(ge=5, le=1440)] | None = None
+    granularity: Annotated[int, msgspec.Meta(ge=5, le=1440)] | None = None
+    trailing_buffer: Annotated[int, msgspec.Meta(ge=0, le=1440)] | None = None
+    earliest: Annotated[int, msgspec.Meta(ge=0, le=525600)] | None = None
+    latest: Annotated[int, msgspec.Meta(ge=0, le=730)] | None = None
+    auto_accept: bool | None = None
+    max_concurrent: Annotated[int, msgspec.Meta(ge=1, le=100)] | None = None
+
+
+class CalendarTemplate(_Base, frozen=True):
+    title: TemplateSource | None = None
+    description: TemplateSource | None = None
+    location: TemplateSource | None = None
+
+
+class OrganisationSettings(_Base, frozen=True):
+    name: Text
+    timezone: TimeZoneName
+    languages: Annotated[tuple[Language, ...], msgspec.Meta(min_length=1)]
+    public_url: Url
+    allowed_origins: tuple[Url, ...] = ()
+    video_url_template: Url | None = None
+    hold_minutes: Annotated[int, msgspec.Meta(ge=1, le=60)] = 7
+    manage_days_after: Annotated[int, msgspec.Meta(ge=0, le=3650)] = 30
+    calendar_templates: dict[Language, dict[CalendarTemplateKey, CalendarTemplate]] = {}
+
+
+class Category(_Base, frozen=True):
+    id: Id
+    name: Text
+    order: int = 0
+    image: Url | None = None
+
+
+class Option(_Base, frozen=True):
+    id: Id
+    label: Text
+
+
+class Question(_Base, frozen=True):
+    id: Id
+    type: QuestionType
+    label: Text
+    required: bool = False
+    options: tuple[Option, ...] | None = None
+    min: int | float | None = None
+    max: int | float | None = None
+    max_length: Annotated[int, msgspec.Meta(ge=1, le=10000)] | None = None
+
+
+class Subject(_Base, frozen=True):
+    id: Id
+    category: Id
+    name: Text
+    external_id: ExternalId | None = None
+    description: LongText | None = None
+    available_for_customers: bool = True
+    #: Meeting types enabled organisation-wide, each with its planning rule.
+    meeting_types: dict[MeetingType, PlanningRule] = {}
+    questions: tuple[Question, ...] = ()
+
+
+class Address(_Base, frozen=True):
+    street: ShortStr
+    postal_code: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+    city: ShortStr
+    country: Annotated[str, msgspec.Meta(pattern=COUNTRY_PATTERN)]
+
+
+class Geo(_Base, frozen=True):
+    lat: Annotated[float, msgspec.Meta(ge=-90, le=90)]
+    lon: Annotated[float, msgspec.Meta(ge=-180, le=180)]
+
+
+class OfficeSubject(_Base, frozen=True):
+    meeting_types: tuple[MeetingType, ...]
+    agents: tuple[Id, ...]
+    rules: dict[MeetingType, RuleOverride] = {}
+
+
+class Office(_Base, frozen=True):
+    id: Id
+    name: Text
+    timezone: TimeZoneName
+    address: Address
+    external_id: ExternalId | None = None
+    description: LongText | None = None
+    active: bool = True
+    geo: Geo | None = None
+    subjects: dict[Id, OfficeSubject] = {}
+
+
+class Block(_Base, frozen=True):
+    """Wall-clock hours at one office, "HH:MM" in the office's time zone."""
+
+    start: ClockTime
+    end: ClockTime
+    office: Id
+    subjects: tuple[Id, ...] | None = None  # None: every subject
+    meeting_types: tuple[MeetingType, ...] | None = None  # None: every meeting type
+    confirm_manually: bool = False
+
+
+class Week(_Base, frozen=True):
+    monday: tuple[Block, ...] = ()
+    tuesday: tuple[Block, ...] = ()
+    wednesday: tuple[Block, ...] = ()
+    thursday: tuple[Block, ...] = ()
+    friday: tuple[Block, ...] = ()
+    saturday: tuple[Block, ...] = ()
+    sunday: tuple[Block, ...] = ()
+
+
+class DayTemplate(_Base, frozen=True):
+    """Replaces the week template on `date`: exactly one of `template` and `blocks`."""
+
+    date: datetime.date  # a TOML date or a "YYYY-MM-DD" string
+    template: Literal["unavailable"] | None = None
+    blocks: tuple[Block, ...] | None = None
+
+
+class Agent(_Base, frozen=True):
+    id: Id
+    name: ShortStr
+    external_id: ExternalId | None = None
+    email: Annotated[str, msgspec.Meta(pattern=EMAIL_PATTERN, max_length=254)] | None = None
+    function: Text | None = None
+    languages: tuple[Language, ...] = ()
+    active: bool = True
+    online_planning: bool = True
+    offices: tuple[Id, ...] = ()
+    expertise: tuple[Id, ...] = ()
+    week: Week = Week()
+    days: tuple[DayTemplate, ...] = ()
+
+
+class OrganisationFile(_Base, frozen=True):
+    """The whole organisation file."""
+
+    organisation: OrganisationSettings
+    categories: tuple[Category, ...] = ()
+    subjects: tuple[Subject, ...] = ()
+    offices: tuple[Office, ...] = ()
+    agents: tuple[Agent, ...] = ()
+
+
+def text(value: str | Mapping[str, str], lang: str, fallback_lang: str) -> str:
+    """The text of a translatable `value` in `lang`, else `fallback_lang`, else any."""
+    if isinstance(value, str):
+        return value
+    return value.get(lang) or value.get(fallback_lang) or next(iter(value.values()), "")
+
+
+# -- errors -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    path: str  # e.g. "agents[3].week.monday[0].end"; the source name for syntax errors
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class ConfigError(Exception):
+    """The organisation file is invalid; `issues` lists every problem found."""
+
+    def __init__(self, issues: Sequence[Issue]) -> None:
+        self.issues = list(issues)
+        super().__init__("\n".join(str(issue) for issue in self.issues))
+
+
+# -- loading ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedOrganisation:
+    organisation: OrganisationFile
+    version: str  # first 16 hex digits of the sha256 of the file's bytes
+    path: Path | None
+    engine: model.Organisation
+
+
+def load(path: str | Path) -> LoadedOrganisation:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError([Issue(str(path), f"cannot read the file: {exc.strerror}")]) from exc
+    try:
+        source_text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError([Issue(str(path), "the file is not valid UTF-8")]) from exc
+    return _load(source_text, data, str(path), path)
+
+
+def loads(text: str, source: str = "<string>") -> LoadedOrganisation:
+    return _load(text, text.encode("utf-8"), source, None)
+
+
+def _load(source_text: str, data: bytes, source: str, path: Path | None) -> LoadedOrganisation:
+    try:
+        raw = tomllib.loads(source_text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([Issue(source, _toml_message(str(exc)))]) from exc
+    organisation = _decode_and_check(raw)
+    return LoadedOrganisation(
+        organisation=organisation,
+        version=hashlib.sha256(data).hexdigest()[:16],
+        path=path,
+        engine=planning.to_engine(organisation),
+    )
+
+
+def _toml_message(message: str) -> str:
+    match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+    if match is None:
+        return f"TOML syntax error: {message}"
+    where = f"line {match[1]}, column {match[2]}"
+    return f"TOML syntax error at {where}: {message[: match.start()]}"
+
+
+# -- decoding, item by item ---------------------------------------------------------
+
+_T = TypeVar("_T")
+_SECTIONS: Final[dict[str, type[_Base]]] = {
+    "categories": Category,
+    "subjects": Subject,
+    "offices": Office,
+    "agents": Agent,
+}
+_ANY_KEY: Final = "[...]"
+#: The order in which allowed values are listed (msgspec sorts them).
+_LITERAL_ORDER: Final = {
+    value: i for i, value in enumerate((*MEETING_TYPES, "default", *get_args(QuestionType)))
+}
+_PATTERN_WORDS: Final = {
+    ID_PATTERN: 'an id (1 to 64 letters, digits, "_", "." or "-")',
+    LANGUAGE_PATTERN: 'a language code such as "en" or "pt-BR"',
+    TIME_PATTERN: 'a time "HH:MM"',
+    COUNTRY_PATTERN: 'an ISO 3166 alpha-2 country code such as "BE"',
+    EMAIL_PATTERN: "an email address",
+}
+
+
+@dataclass(slots=True)
+class _Decoded:
+    """What decoded, with the original index of each item (to keep paths right)."""
+
+    organisation: OrganisationSettings | None
+    categories: list[tuple[int, Category]]
+    subjects: list[tuple[int, Subject]]
+    offices: list[tuple[int, Office]]
+    agents: list[tuple[int, Agent]]
+    #: Ids of items that failed to decode, so references to them are not reported too.
+    undecoded_ids: dict[str, set[str]]
+
+
+def _decode_and_check(raw: dict[str, Any]) -> OrganisationFile:
+    issues: list[Issue] = []
+    decoded = _decode(raw, issues)
+    issues.extend(_Checker(decoded).run())
+    if issues or decoded.organisation is None:
+        raise ConfigError(issues)
+    return OrganisationFile(
+        organisation=decoded.organisation,
+        categories=tuple(item for _, item in decoded.categories),
+        subjects=tuple(item for _, item in decoded.subjects),
+        offices=tuple(item for _, item in decoded.offices),
+        agents=tuple(item for _, item in decoded.agents),
+    )
+
+
+def _decode(raw: dict[str, Any], issues: list[Issue]) -> _Decoded:
+    known = ("organisation", *_SECTIONS)
+    for key in raw:
+        if key not in known:
+            issues.append(Issue(key, f"unknown key; expected one of {', '.join(known)}"))
+    organisation = None
+    if "organisation" not in raw:
+        issues.append(Issue("organisation", "required table [organisation] is missing"))
+    else:
+        organisation = _convert(raw["organisation"], OrganisationSettings, "organisation", issues)
+    decoded = _Decoded(organisation, [], [], [], [], {name: set() for name in _SECTIONS})
+    for name, struct in _SECTIONS.items():
+        items = raw.get(name, [])
+        if not isinstance(items, list):
+            issues.append(Issue(name, f"expected an array of tables [[{name}]]"))
+            continue
+        target: list[tuple[int, Any]] = getattr(decoded, name)
+        for i, item in enumerate(items):
+            path = f"{name}[{i}]"
+            if struct is Agent:
+                value: Any = _decode_agent(item, path, issues)
+            else:
+                value = _convert(item, struct, path, issues)
+            if value is not None:
+                target.append((i, value))
+            elif isinstance(item, dict) and isinstance(item.get("id"), str):
+                decoded.undecoded_ids[name].add(item["id"])
+    return decoded
+
+
+def _decode_agent(raw: Any, path: str, issues: list[Issue]) -> Agent | None:
+    """An agent, with each week block and each day template decoded on its own.
+
+    The agent comes back with the week days and day templates that decoded whole, so
+    that they are checked too; the issues already recorded keep the file from being
+    accepted.
+    """
+    if not isinstance(raw, dict):
+        return _convert(raw, Agent, path, issues)
+    rest = {key: value for key, value in raw.items() if key not in ("week", "days")}
+    agent = _convert(rest, Agent, path, issues)
+    week: dict[str, tuple[Block, ...]] = {}
+    raw_week = raw.get("week", {})
+    if not isinstance(raw_week, dict):
+        issues.append(Issue(f"{path}.week", f"expected a table, got {_kind(raw_week)}"))
+        raw_week = {}
+    for day, raw_blocks in raw_week.items():
+        day_path = f"{path}.week{_key_path(day)}"
+        if day not in WEEKDAYS:
+            issues.append(Issue(day_path, f"unknown key; expected one of {', '.join(WEEKDAYS)}"))
+        elif not isinstance(raw_blocks, list):
+            issues.append(Issue(day_path, f"expected an array of blocks, got {_kind(raw_blocks)}"))
+        else:
+            blocks = [
+                _convert(block, Block, f"{day_path}[{j}]", issues)
+                for j, block in enumerate(raw_blocks)
+            ]
+            # A day with a broken block is left out: the others' paths keep their index.
+            if None not in blocks:
+                week[day] = tuple(block for block in blocks if block is not None)
+    raw_days = raw.get("days", [])
+    if not isinstance(raw_days, list):
+        issues.append(Issue(f"{path}.days", "expected an array of tables [[agents.days]]"))
+        raw_days = []
+    days = [
+        _convert(day, DayTemplate, f"{path}.days[{k}]", issues) for k, day in enumerate(raw_days)
+    ]
+    if agent is None:
+        return None
+    whole_days = () if None in days else tuple(day for day in days if day is not None)
+    return msgspec.structs.replace(agent, week=Week(**week), days=whole_days)
+
+
+def _convert(raw: Any, struct: type[_T], prefix: str, issues: list[Issue]) -> _T | None:
+    try:
+        return msgspec.convert(raw, struct)
+    except msgspec.ValidationError as exc:
+        issues.append(_issue_from(exc, raw, struct, prefix))
+        return None
+
+
+def _issue_from(exc: msgspec.ValidationError, raw: Any, struct: type[Any], prefix: str) -> Issue:
+    """Turn msgspec's `Expected ... - at `$.a[...].b`` into a path and a plain message."""
+    full = str(exc)
+    message, _, where = full.partition(" - at `")
+    # A bad dict key reads "... - at `key` in `$.a`"; "[...]" stands for some dict key.
+    key_error = where.startswith("key` in `")
+    tokens = _parse_path(where.removeprefix("key` in `").rstrip("`")) if where else []
+    if key_error:
+        tokens.append(_ANY_KEY)
+    tokens = _resolve_any_keys(raw, struct, full, tokens)
+    root = msgspec.inspect.type_info(struct)
+    type_info = _type_at(root, raw, tokens)
+    value = _value_at(raw, tokens)
+    if key_error:
+        parent = _type_at(root, raw, tokens[:-1])
+        if isinstance(parent, msgspec.inspect.DictType):
+            type_info = _pick(parent.key_type, tokens[-1])
+        value = tokens[-1]
+    if match := re.fullmatch(r"Object contains unknown field `(.*)`", message):
+        tokens.append(match[1])
+        fields = _field_names(type_info)
+        expected = f"; expected one of {', '.join(fields)}" if fields else ""
+        return Issue(_join(prefix, tokens), f"unknown key{expected}")
+    if match := re.fullmatch(r"Object missing required field `(.*)`", message):
+        tokens.append(match[1])
+        return Issue(_join(prefix, tokens), "required key is missing")
+    return Issue(_join(prefix, tokens), _plain_message(message, type_info, value))
+
+
+def _plain_message(message: str, type_info: msgspec.inspect.Type | None, value: Any) -> str:
+    if message.startswith("Expected `str` matching regex"):
+        pattern = message.split("'", 1)[1].rsplit("'", 1)[0]
+        words = next(
+            (words for known, words in _PATTERN_WORDS.items() if repr(known)[1:-1] == pattern),
+            f"a string matching {pattern}",
+        )
+        return f"expected {words}, got {_show(value)}"
+    if message.startswith("Invalid enum value"):
+        values = type_info.values if isinstance(type_info, msgspec.inspect.LiteralType) else ()
+        ordered = sorted(values, key=lambda v: _LITERAL_ORDER.get(v, len(_LITERAL_ORDER)))
+        expected = ", ".join(str(v) for v in ordered) or "a known value"
+        return f"expected one of {expected}, got {_show(value)}"
+    if message.startswith("Invalid RFC3339 encoded date"):
+        return f'expected a date "YYYY-MM-DD", got {_show(value)}'
+    if message == "Expected `str | object`, got `" + _kind(value, msgspec_words=True) + "`":
+        return f"expected a string or a table of language = string, got {_kind(value)}"
+    plain = message.replace("`object`", "`table`").replace("`", "")
+    plain = plain[0].lower() + plain[1:]
+    for word, article in (("table", "a"), ("array", "an")):
+        plain = re.sub(f"^expected {word}", f"expected {article} {word}", plain)
+    if ", got " not in plain:
+        if isinstance(value, str) and "length" in plain:
+            plain += f", got {len(value)} characters"
+        elif isinstance(value, list) and "length" in plain:
+            plain += f", got {len(value)} items"
+        else:
+            plain += f", got {_show(value)}"
+    return plain
+
+
+# Path tokens: a str is a key, an int an index, _ANY_KEY msgspec's "[...]" (a dict key).
+_Token = str | int
+
+
+def _parse_path(where: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    for match in re.finditer(r"\.([^.\[]+)|\[(\d+)\]|(\[\.\.\.\])", where.removeprefix("$")):
+        key, index, _ = match.groups()
+        tokens.append(key if key is not None else int(index) if index is not None else _ANY_KEY)
+    return tokens
+
+
+def _resolve_any_keys(raw: Any, struct: type[Any], full: str, tokens: list[_Token]) -> list[_Token]:
+    """Replace each "[...]" by the key that reproduces the error when it is alone."""
+    tokens = list(tokens)
+    for i, token in enumerate(tokens):
+        if token != _ANY_KEY:
+            continue
+        node = _value_at(raw, tokens[:i])
+        if not isinstance(node, dict):
+            break
+        for key, value in node.items():
+            trial = _replaced(raw, tokens[:i], {key: value})
+            try:
+                msgspec.convert(trial, struct)
+            except msgspec.ValidationError as exc:
+                if str(exc) == full:
+                    tokens[i] = key
+                    break
+    return tokens
+
+
+def _replaced(raw: Any, tokens: Sequence[_Token], new: Any) -> Any:
+    if not tokens:
+        return new
+    head, rest = tokens[0], tokens[1:]
+    if isinstance(raw, dict) and isinstance(head, str):
+        return {**raw, head: _replaced(raw[head], rest, new)}
+    if isinstance(raw, list) and isinstance(head, int):
+        return [*raw[:head], _replaced(raw[head], rest, new), *raw[head + 1 :]]
+    return raw
+
+
+def _value_at(raw: Any, tokens: Iterable[_Token]) -> Any:
+    for token in tokens:
+        if isinstance(raw, dict) and isinstance(token, str):
+            raw = raw.get(token)
+        elif isinstance(raw, list) and isinstance(token, int):
+            raw = raw[token] if token < len(raw) else None
+        else:
+            return None
+    return raw
+
+
+def _type_at(
+    type_info: msgspec.inspect.Type, raw: Any, tokens: Sequence[_Token]
+) -> msgspec.inspect.Type | None:
+    """The msgspec type at `tokens`, choosing union members by the shape of `raw`."""
+    current: msgspec.inspect.Type | None = _pick(type_info, raw)
+    for token in tokens:
+        raw = _value_at(raw, [token])
+        if isinstance(current, msgspec.inspect.StructType) and isinstance(token, str):
+            fields = {field.encode_name: field.type for field in current.fields}
+            current = fields.get(token)
+        elif isinstance(current, msgspec.inspect.DictType):
+            current = current.value_type
+        elif isinstance(current, msgspec.inspect.VarTupleType | msgspec.inspect.ListType):
+            current = current.item_type
+        else:
+            return None
+        current = _pick(current, raw) if current is not None else None
+    return current
+
+
+def _pick(type_info: msgspec.inspect.Type, raw: Any) -> msgspec.inspect.Type:
+    while isinstance(type_info, msgspec.inspect.Metadata):
+        type_info = type_info.type
+    if not isinstance(type_info, msgspec.inspect.UnionType):
+        return type_info
+    members = [t for t in type_info.types if not isinstance(t, msgspec.inspect.NoneType)]
+    shapes: dict[type, tuple[type, ...]] = {
+        dict: (msgspec.inspect.StructType, msgspec.inspect.DictType),
+        list: (msgspec.inspect.VarTupleType, msgspec.inspect.ListType),
+    }
+    wanted = shapes.get(type(raw), (msgspec.inspect.LiteralType,))
+    for member in members:
+        if isinstance(member, wanted):
+            return member
+    return members[0] if members else type_info
+
+
+def _field_names(type_info: msgspec.inspect.Type | None) -> list[str]:
+    if isinstance(type_info, msgspec.inspect.StructType):
+        return [field.encode_name for field in type_info.fields]
+    return []
+
+
+def _join(prefix: str, tokens: Iterable[_Token]) -> str:
+    path = prefix
+    for token in tokens:
+        if isinstance(token, int):
+            path += f"[{token}]"
+        else:
+            path += token if token == _ANY_KEY else _key_path(token)
+    return path
+
+
+def _key_path(key: str) -> str:
+    return f".{key}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", key) else f'["{key}"]'
+
+
+def _kind(value: Any, *, msgspec_words: bool = False) -> str:
+    if isinstance(value, dict):
+        return "object" if msgspec_words else "table"
+    if isinstance(value, list):
+        return "array"
+    return type(value).__name__
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace('"', '\\"') + '"'
+    if isinstance(value, dict | list):
+        return f"a {_kind(value)}"
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+# -- cross-reference checks ---------------------------------------------------------
+
+
+def _parse_time(value: str) -> datetime.time | None:
+    try:
+        return planning.parse_time(value)
+    except ValueError:
+        return None
+
+
+def _known(kind: str, value: str, known: Iterable[str]) -> str:
+    names = sorted(known)
+    listed = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
+    return f'unknown {kind} "{value}"; known: {listed or "none"}'
+
+
+def _duplicates(values: Iterable[tuple[str, str | None]]) -> Iterator[tuple[str, str]]:
+    """(path, value) pairs whose value was seen before; None values are skipped."""
+    seen: set[str] = set()
+    for path, value in values:
+        if value is None:
+            continue
+        if value in seen:
+            yield path, value
+        seen.add(value)
+
+
+def _is_http_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError when the port is not a number in range
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
+
+
+class _Checker:
+    def __init__(self, decoded: _Decoded) -> None:
+        self.d = decoded
+        self.issues: list[Issue] = []
+        org = decoded.organisation
+        self.languages: tuple[str, ...] = org.languages if org else ()
+        self.subjects = {s.id: s for _, s in decoded.subjects}
+        self.offices = {o.id: o for _, o in decoded.offices}
+        self.category_ids = {c.id for _, c in decoded.categories}
+        self.category_ids |= decoded.undecoded_ids["categories"]
+        self.subject_ids = set(self.subjects) | decoded.undecoded_ids["subjects"]
+        self.office_ids = set(self.offices) | decoded.undecoded_ids["offices"]
+        self.agent_ids = {a.id for _, a in decoded.agents} | decoded.undecoded_ids["agents"]
+
+    def add(self, path: str, message: str) -> None:
+        self.issues.append(Issue(path, message))
+
+    def run(self) -> list[Issue]:
+        if self.d.organisation is not None:
+            self.check_organisation(self.d.organisation)
+        self.check_unique_ids()
+        for i, category in self.d.categories:
+            self.check_category(f"categories[{i}]", category)
+        for i, subject in self.d.subjects:
+            self.check_subject(f"subjects[{i}]", subject)
+        for i, office in self.d.offices:
+            self.check_office(f"offices[{i}]", office)
+        for i, agent in self.d.agents:
+            self.check_agent(f"agents[{i}]", agent)
+        return self.issues
+
+    def check_text(self, path: str, value: str | Mapping[str, str] | None) -> None:
+        if value is None or isinstance(value, str) or not self.languages:
+            return
+        for lang in value:
+            if lang not in self.languages:
+                listed = ", ".join(self.languages)
+                self.add(
+                    f"{path}{_key_path(lang)}",
+                    f'"{lang}" is not a language of the organisation ({listed})',
+                )
+        if self.languages[0] not in value:
+            self.add(path, f'missing the text in the first language "{self.languages[0]}"')
+
+    def check_time_zone(self, path: str, name: str) -> None:
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+            self.add(path, f'unknown time zone "{name}"')
+
+    def check_organisation(self, org: OrganisationSettings) -> None:
+        pairs = ((f"organisation.languages[{j}]", lang) for j, lang in enumerate(org.languages))
+        for lang_path, lang in _duplicates(pairs):
+            self.add(lang_path, f'language "{lang}" is listed twice')
+        self.check_text("organisation.name", org.name)
+        self.check_time_zone("organisation.timezone", org.timezone)
+        parts = urlsplit(org.public_url)
+        if not _is_http_url(org.public_url) or parts.query or parts.fragment:
+            self.add(
+                "organisation.public_url",
+                'expected an http(s) URL such as "https://book.example.com",'
+                f' got "{org.public_url}"',
+            )
+        for j, origin in enumerate(org.allowed_origins):
+            parts = urlsplit(origin)
+            if (
+                not _is_http_url(origin)
+                or parts.path
+                or parts.query
+                or parts.fragment
+                or parts.username
+            ):
+                self.add(
+                    f"organisation.allowed_origins[{j}]",
+                    f'expected an origin "scheme://host[:port]" without a path, got "{origin}"',
+                )
+        if org.video_url_template is not None:
+            self.check_video_url_template(org.video_url_template)
+        for lang, by_type in org.calendar_templates.items():
+            lang_path = f"organisation.calendar_templates{_key_path(lang)}"
+            if lang not in org.languages:
+                self.add(
+                    lang_path,
+                    f'"{lang}" is not a language of the organisation ({", ".join(org.languages)})',
+                )
+            environment = jinja2.sandbox.SandboxedEnvironment()
+            for meeting_type, template in by_type.items():
+                for field in ("title", "description", "location"):
+                    source = getattr(template, field)
+                    if source is None:
+                        continue
+                    try:
+                        environment.parse(source)
+                    except jinja2.TemplateSyntaxError as exc:
+                        self.add(
+                            f"{lang_path}.{meeting_type}.{field}",
+                            f"template syntax error at line {exc.lineno}: {exc.message}",
+                        )
+
+    def check_video_url_template(self, template: str) -> None:
+        path = "organisation.video_url_template"
+        try:
+            url = template.format(appointment_id="x")
+        except (KeyError, IndexError, ValueError) as exc:
+            self.add(
+                path, f"expected a URL that uses only the placeholder {{appointment_id}} ({exc})"
+            )
+            return
+        if not _is_http_url(url):
+            self.add(path, f'expected an http(s) URL, got "{template}"')
+
+    def check_unique_ids(self) -> None:
+        for name in _SECTIONS:
+            items: list[tuple[int, Any]] = getattr(self.d, name)
+            for path, value in _duplicates((f"{name}[{i}].id", item.id) for i, item in items):
+                self.add(path, f'duplicate id "{value}"')
+            if name == "categories":
+                continue
+            pairs = ((f"{name}[{i}].external_id", item.external_id) for i, item in items)
+            for path, value in _duplicates(pairs):
+                self.add(path, f'duplicate external_id "{value}"')
+
+    def check_category(self, path: str, category: Category) -> None:
+        self.check_text(f"{path}.name", category.name)
+        if category.image is not None and not _is_http_url(category.image):
+            self.add(f"{path}.image", f'expected an http(s) URL, got "{category.image}"')
+
+    def check_subject(self, path: str, subject: Subject) -> None:
+        if subject.category not in self.category_ids:
+            self.add(f"{path}.category", _known("category", subject.category, self.category_ids))
+        self.check_text(f"{path}.name", subject.name)
+        self.check_text(f"{path}.description", subject.description)
+        pairs = ((f"{path}.questions[{k}].id", q.id) for k, q in enumerate(subject.questions))
+        for question_path, duplicate in _duplicates(pairs):
+            self.add(question_path, f'duplicate question id "{duplicate}"')
+        for k, question in enumerate(subject.questions):
+            self.check_question(f"{path}.questions[{k}]", question)
+
+    def check_question(self, path: str, question: Question) -> None:
+        self.check_text(f"{path}.label", question.label)
+        if question.type in CHOICE_TYPES:
+            if not question.options:
+                self.add(f"{path}.options", f"a {question.type} question needs at least one option")
+        elif question.options is not None:
+            self.add(
+                f"{path}.options",
+                f"only select and multi_select questions have options, not {question.type}",
+            )
+        for m, option in enumerate(question.options or ()):
+            self.check_text(f"{path}.options[{m}].label", option.label)
+        pairs = ((f"{path}.options[{m}].id", o.id) for m, o in enumerate(question.options or ()))
+        for option_path, duplicate in _duplicates(pairs):
+            self.add(option_path, f'duplicate option id "{duplicate}"')
+        for bound in ("min", "max"):
+            if getattr(question, bound) is not None and question.type != "number":
+                self.add(
+                    f"{path}.{bound}", f"only number questions have {bound}, not {question.type}"
+                )
+        if question.min is not None and question.max is not None and question.min > question.max:
+            self.add(f"{path}.max", f"max {question.max} is less than min {question.min}")
+        if question.max_length is not None and question.type not in TEXT_TYPES:
+            self.add(
+                f"{path}.max_length", f"only text questions have max_length, not {question.type}"
+            )
+
+    def check_office(self, path: str, office: Office) -> None:
+        self.check_text(f"{path}.name", office.name)
+        self.check_text(f"{path}.description", office.description)
+        self.check_time_zone(f"{path}.timezone", office.timezone)
+        for subject_id, assignment in office.subjects.items():
+            subject_path = f"{path}.subjects{_key_path(subject_id)}"
+            if subject_id not in self.subject_ids:
+                self.add(subject_path, _known("subject", subject_id, self.subject_ids))
+            subject = self.subjects.get(subject_id)
+            if subject is not None:
+                enabled = list(subject.meeting_types)
+                for j, meeting_type in enumerate(assignment.meeting_types):
+                    if meeting_type not in subject.meeting_types:
+                        self.add(
+                            f"{subject_path}.meeting_types[{j}]",
+                            f'meeting type "{meeting_type}" is not enabled for subject'
+                            f' "{subject_id}" (enabled: {", ".join(enabled) or "none"})',
+                        )
+            for j, agent_id in enumerate(assignment.agents):
+                if agent_id not in self.agent_ids:
+                    self.add(
+                        f"{subject_path}.agents[{j}]", _known("agent", agent_id, self.agent_ids)
+                    )
+            for meeting_type in assignment.rules:
+                if meeting_type not in assignment.meeting_types:
+                    enabled_here = ", ".join(assignment.meeting_types) or "none"
+                    self.add(
+                        f"{subject_path}.rules.{meeting_type}",
+                        f'overrides meeting type "{meeting_type}", which this office does not'
+                        f' enable for "{subject_id}" (enabled: {enabled_here})',
+                    )
+
+    def check_agent(self, path: str, agent: Agent) -> None:
+        self.check_text(f"{path}.function", agent.function)
+        for j, office_id in enumerate(agent.offices):
+            if office_id not in self.office_ids:
+                self.add(f"{path}.offices[{j}]", _known("office", office_id, self.office_ids))
+        for j, subject_id in enumerate(agent.expertise):
+            if subject_id not in self.subject_ids:
+                self.add(f"{path}.expertise[{j}]", _known("subject", subject_id, self.subject_ids))
+        for weekday in WEEKDAYS:
+            self.check_blocks(f"{path}.week.{weekday}", getattr(agent.week, weekday), agent)
+        dates = (
+            (f"{path}.days[{k}].date", day.date.isoformat()) for k, day in enumerate(agent.days)
+        )
+        for date_path, duplicate in _duplicates(dates):
+            self.add(date_path, f"a day template for {duplicate} is already given")
+        for k, day in enumerate(agent.days):
+            day_path = f"{path}.days[{k}]"
+            if (day.template is None) == (day.blocks is None):
+                self.add(day_path, 'expected exactly one of template = "unavailable" and blocks')
+            self.check_blocks(f"{day_path}.blocks", day.blocks or (), agent)
+
+    def check_blocks(self, path: str, blocks: Sequence[Block], agent: Agent) -> None:
+        spans: list[tuple[datetime.time, datetime.time, str]] = []
+        for j, block in enumerate(blocks):
+            block_path = f"{path}[{j}]"
+            start, end = _parse_time(block.start), _parse_time(block.end)
+            for field, raw, parsed in (("start", block.start, start), ("end", block.end, end)):
+                if parsed is None:
+                    self.add(f"{block_path}.{field}", f'expected a time "HH:MM", got "{raw}"')
+            if start is not None and end is not None:
+                if start >= end:
+                    self.add(
+                        f"{block_path}.end", f"end {block.end} is not after start {block.start}"
+                    )
+                else:
+                    spans.append((start, end, block_path))
+            if block.office not in agent.offices:
+                listed = ", ".join(agent.offices) or "none"
+                self.add(
+                    f"{block_path}.office",
+                    f'office "{block.office}" is not one of the agent\'s offices ({listed})',
+                )
+            for m, subject_id in enumerate(block.subjects or ()):
+                if subject_id not in self.subject_ids:
+                    self.add(
+                        f"{block_path}.subjects[{m}]",
+                        _known("subject", subject_id, self.subject_ids),
+                    )
+        spans.sort()
+        for (_, previous_end, previous_path), (start, _, block_path) in itertools.pairwise(spans):
+            if start < previous_end:
+                self.add(
+                    block_path,
+                    f"overlaps {previous_path} (the agent's blocks on one day must not overlap)",
+                )
+
+
+# -- summary ------------------------------------------------------------------------
+
+
+def summary(loaded: LoadedOrganisation) -> str:
+    """One screen about the organisation, for `rendezvous check`."""
+    org = loaded.organisation
+    settings = org.organisation
+    first = settings.languages[0]
+    combinations = bookable_combinations(loaded.engine)
+    in_use = [m for m in MEETING_TYPES if any(c[1] == m for c in combinations)]
+    active_offices = sum(office.active for office in org.offices)
+    active_agents = [agent for agent in org.agents if agent.active]
+    online = sum(agent.online_planning for agent in active_agents)
+    hidden = sum(not subject.available_for_customers for subject in org.subjects)
+    lines = [
+        f"{text(settings.name, first, first)} (version {loaded.version})",
+        f"languages: {', '.join(settings.languages)}; time zone: {settings.timezone}",
+        f"categories: {len(org.categories)}",
+        f"subjects: {len(org.subjects)} ({hidden} hidden from customers)",
+        f"offices: {len(org.offices)} ({active_offices} active,"
+        f" {len(org.offices) - active_offices} inactive)",
+        f"agents: {len(org.agents)} ({len(active_agents)} active,"
+        f" {online} of them planning online)",
+        f"meeting types in use: {', '.join(in_use) or 'none'}",
+        f"bookable combinations (subject × meeting type × office): {len(combinations)}",
+    ]
+    return "\n".join(lines)
+
+
+def bookable_combinations(engine: model.Organisation) -> list[tuple[str, str, str]]:
+    """(subject, meeting type, office) triples that some agent can serve, ignoring dates."""
+    found: list[tuple[str, str, str]] = []
+    for office in engine.offices.values():
+        if not office.active:
+            continue
+        for subject_id, assignment in office.subjects.items():
+            subject = engine.subjects.get(subject_id)
+            if subject is None or not subject.available_for_customers:
+                continue
+            for meeting_type in MEETING_TYPES:
+                if (
+                    meeting_type not in subject.meeting_types
+                    or meeting_type not in assignment.meeting_types
+                ):
+                    continue
+                agents = (engine.agents[a] for a in assignment.agents if a in engine.agents)
+                if any(_serves(agent, office.id, subject_id, meeting_type) for agent in agents):
+                    found.append((subject_id, meeting_type, office.id))
+    return found
+
+
+def _serves(agent: model.Agent, office: str, subject: str, meeting_type: str) -> bool:
+    if not (agent.active and agent.online_planning and subject in agent.expertise):
+        return False
+    blocks = [block for day in agent.week for block in day]
+    blocks += [block for day in agent.days.values() for block in day]
+    return any(
+        block.office == office
+        and (block.subjects is None or subject in block.subjects)
+        and (block.meeting_types is None or meeting_type in block.meeting_types)
+        for block in blocks
+    )
