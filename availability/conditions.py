@@ -1,0 +1,178 @@
+"""The conditions of SPEC section 4, one question at a time.
+
+`find_slots` answers them for many starts at once with bitmasks; the helpers here
+answer them one office, agent or start at a time, for `candidates` and `explain`,
+and give both paths the same reading of the organisation.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, timedelta
+from operator import attrgetter
+
+from availability.model import (
+    REMOTE_MEETING_TYPES,
+    Agent,
+    Block,
+    Interval,
+    Occupation,
+    Office,
+    Organisation,
+    PlanningRule,
+)
+
+SUBJECT_NOT_AVAILABLE = "SUBJECT_NOT_AVAILABLE"
+MEETING_TYPE_NOT_ENABLED = "MEETING_TYPE_NOT_ENABLED"
+OFFICE_INACTIVE = "OFFICE_INACTIVE"
+MEETING_TYPE_NOT_ENABLED_FOR_OFFICE = "MEETING_TYPE_NOT_ENABLED_FOR_OFFICE"
+NO_AGENT_ASSIGNED = "NO_AGENT_ASSIGNED"
+AGENT_NO_EXPERTISE = "AGENT_NO_EXPERTISE"
+AGENT_INACTIVE = "AGENT_INACTIVE"
+AGENT_NOT_ONLINE = "AGENT_NOT_ONLINE"
+OUTSIDE_HOURS = "OUTSIDE_HOURS"
+TOO_SOON = "TOO_SOON"
+TOO_FAR = "TOO_FAR"
+BUSY = "BUSY"
+HELD = "HELD"
+BUSY_EXTERNAL = "BUSY_EXTERNAL"
+
+#: Every reason code, in the order of SPEC section 4's table.
+REASON_CODES = (
+    SUBJECT_NOT_AVAILABLE,
+    MEETING_TYPE_NOT_ENABLED,
+    OFFICE_INACTIVE,
+    MEETING_TYPE_NOT_ENABLED_FOR_OFFICE,
+    NO_AGENT_ASSIGNED,
+    AGENT_NO_EXPERTISE,
+    AGENT_INACTIVE,
+    AGENT_NOT_ONLINE,
+    OUTSIDE_HOURS,
+    TOO_SOON,
+    TOO_FAR,
+    BUSY,
+    HELD,
+    BUSY_EXTERNAL,
+)
+
+_START = attrgetter("start")
+
+
+def subject_failure(org: Organisation, subject: str, meeting_type: str) -> str | None:
+    """Conditions 1 and 2. Raises KeyError for an unknown subject."""
+    found = org.subjects[subject]
+    if not found.available_for_customers:
+        return SUBJECT_NOT_AVAILABLE
+    if meeting_type not in found.meeting_types:
+        return MEETING_TYPE_NOT_ENABLED
+    return None
+
+
+def offices_in_scope(
+    org: Organisation, meeting_type: str, office: str | None, *, any_type: bool = False
+) -> list[Office]:
+    """The office asked for, or every office (sorted by id) when none is.
+
+    Leaving the office out is allowed only for remote meeting types, unless
+    `any_type` (diagnostics look at every office for any meeting type).
+    """
+    if office is not None:
+        return [org.offices[office]]
+    if not any_type and meeting_type not in REMOTE_MEETING_TYPES:
+        raise ValueError(f"an office is required for meeting type {meeting_type!r}")
+    return [org.offices[key] for key in sorted(org.offices)]
+
+
+def office_failure(office: Office, subject: str, meeting_type: str) -> str | None:
+    """Conditions 3 and 4."""
+    if not office.active:
+        return OFFICE_INACTIVE
+    assignment = office.subjects.get(subject)
+    if assignment is None or meeting_type not in assignment.meeting_types:
+        return MEETING_TYPE_NOT_ENABLED_FOR_OFFICE
+    return None
+
+
+def require_agent(org: Organisation, agent: str | None) -> None:
+    """Unknown agent ids raise KeyError (the server validates them first)."""
+    if agent is not None and agent not in org.agents:
+        raise KeyError(agent)
+
+
+def agent_failure(agent: Agent, subject: str) -> str | None:
+    """Conditions 6 and 7 (condition 5 is the assignment itself)."""
+    if subject not in agent.expertise:
+        return AGENT_NO_EXPERTISE
+    if not agent.active:
+        return AGENT_INACTIVE
+    if not agent.online_planning:
+        return AGENT_NOT_ONLINE
+    return None
+
+
+def assigned_agents(
+    org: Organisation, office: Office, subject: str, agent: str | None
+) -> Iterator[Agent]:
+    """Agents assigned to `subject` in `office` (condition 5), optionally only one."""
+    for key in office.subjects[subject].agents:
+        if (agent is None or key == agent) and key in org.agents:
+            yield org.agents[key]
+
+
+def blocks_on(agent: Agent, day: date) -> tuple[Block, ...]:
+    """The agent's blocks on a date: the day template if there is one, else the week's."""
+    found = agent.days.get(day)
+    return agent.week[day.weekday()] if found is None else found
+
+
+def allows(block: Block, office: str, subject: str, meeting_type: str) -> bool:
+    return (
+        block.office == office
+        and (block.subjects is None or subject in block.subjects)
+        and (block.meeting_types is None or meeting_type in block.meeting_types)
+    )
+
+
+def busy_cause(
+    occupations: Sequence[Occupation],
+    external: Sequence[Interval],
+    start: datetime,
+    end: datetime,
+    max_concurrent: int,
+) -> str | None:
+    """Condition 12 for `[start, end)`: None when free, else BUSY, HELD or BUSY_EXTERNAL.
+
+    The count of occupations is piecewise constant and only rises where one starts,
+    so it is read at `start` and at every occupation start inside the interval.
+    When the limit is reached, BUSY wins over HELD if an appointment takes part.
+    """
+    upto = bisect_left(occupations, end, key=_START)
+    present = [
+        item
+        for item in occupations[:upto]
+        if item.end + timedelta(minutes=item.trailing_buffer) > start
+    ]
+    held = False
+    for moment in [start, *(item.start for item in present if item.start > start)]:
+        occupying = [
+            item
+            for item in present
+            if item.start <= moment < item.end + timedelta(minutes=item.trailing_buffer)
+        ]
+        if len(occupying) >= max_concurrent:
+            if not all(item.hold for item in occupying):
+                return BUSY
+            held = True
+    if held:
+        return HELD
+    upto = bisect_left(external, end, key=_START)
+    if any(item.end > start for item in external[:upto]):
+        return BUSY_EXTERNAL
+    return None
+
+
+def rule_of(org: Organisation, office: Office, subject: str, meeting_type: str) -> PlanningRule:
+    """The resolved rule of the office, or the subject's when the office has none."""
+    found = office.subjects[subject].rules.get(meeting_type)
+    return org.subjects[subject].meeting_types[meeting_type] if found is None else found
