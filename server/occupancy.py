@@ -27,25 +27,26 @@ def to_busy(
     rows: Mapping[str, Sequence[BusyRow]],
     *,
     exclude_hold: tuple[str, datetime, datetime] | None = None,
+    exclude_appointment: tuple[str, datetime, datetime] | None = None,
     external: Mapping[str, Sequence[Interval]] | None = None,
 ) -> Busy:
     """Group rows into the engine's input.
 
     `exclude_hold` (agent, start, end) leaves out the customer's own hold, so that it
-    does not block the booking it was taken for.
+    does not block the booking it was taken for. `exclude_appointment` (agent, start,
+    end) leaves out one appointment, so that it does not block its own move.
     """
     occupations: dict[str, list[Occupation]] = {}
-    skipped = False
+    skipped_hold = skipped_appointment = False
     for agent, agent_rows in rows.items():
         items = []
         for row in agent_rows:
-            if (
-                not skipped
-                and row.hold
-                and exclude_hold is not None
-                and (row.agent, row.start, row.end) == exclude_hold
-            ):
-                skipped = True
+            key = (row.agent, row.start, row.end)
+            if not skipped_hold and row.hold and key == exclude_hold:
+                skipped_hold = True
+                continue
+            if not skipped_appointment and not row.hold and key == exclude_appointment:
+                skipped_appointment = True
                 continue
             items.append(Occupation(row.start, row.end, row.trailing_buffer, row.hold))
         occupations[agent] = items
@@ -60,6 +61,7 @@ async def load_busy(
     now: datetime,
     *,
     exclude_hold: tuple[str, datetime, datetime] | None = None,
+    exclude_appointment: tuple[str, datetime, datetime] | None = None,
 ) -> Busy:
     """What occupies `agents` during `[start, end)` (UTC), ready for the engine.
 
@@ -67,4 +69,4 @@ async def load_busy(
     with its trailing buffer, past it.
     """
     rows = await reader.busy(agents, start, end + MAX_OCCUPATION, now)
-    return to_busy(rows, exclude_hold=exclude_hold)
+    return to_busy(rows, exclude_hold=exclude_hold, exclude_appointment=exclude_appointment)

@@ -6,6 +6,7 @@ OpenAPI description is generated from the same types, so the two cannot drift.
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -34,7 +35,9 @@ Phone = Annotated[
         description="A phone number, digits with optional +, spaces, dots, dashes",
     ),
 ]
-Language = Annotated[str, Meta(min_length=2, max_length=8, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,4})?$")]
+Language = Annotated[
+    str, Meta(min_length=2, max_length=8, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,4})?$")
+]
 TimeZoneName = Annotated[str, Meta(min_length=1, max_length=64, description="An IANA time zone")]
 AnswerValue = (
     Annotated[str, Meta(max_length=4000)]
@@ -43,11 +46,11 @@ AnswerValue = (
 )
 
 
-class Body(Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+class Body(Struct, forbid_unknown_fields=True, kw_only=True):
     """Base of request bodies: unknown fields are errors."""
 
 
-class Out(Struct, kw_only=True, frozen=True):
+class Out(Struct, kw_only=True):
     """Base of response bodies."""
 
 
@@ -264,3 +267,70 @@ class InviteResponse(Out):
 
 def decoder(type_: Any) -> msgspec.json.Decoder[Any]:
     return msgspec.json.Decoder(type_)
+
+
+# --- query strings (GET routes) --------------------------------------------------
+# Converted with `msgspec.convert(params, T, strict=False)`; unknown parameters are
+# ignored (cache busters), errors are reported at `$.query.<name>`.
+
+IdOrExternal = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=140,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description='An id, or "ext:" followed by an external id',
+    ),
+]
+QueryLanguage = Annotated[
+    str, Meta(max_length=35, description="Wanted language; unknown ones fall back")
+]
+Near = Annotated[
+    str,
+    Meta(
+        max_length=64,
+        pattern=r"^\s*-?[0-9]{1,3}(\.[0-9]+)?\s*,\s*-?[0-9]{1,3}(\.[0-9]+)?\s*$",
+        description="LAT,LON in decimal degrees",
+    ),
+]
+
+
+class Query(Struct, kw_only=True, frozen=True):
+    """Base of query strings."""
+
+
+class SubjectsQuery(Query, frozen=True):
+    lang: QueryLanguage | None = None
+    office: IdOrExternal | None = None
+    meeting_type: MeetingType | None = None
+
+
+class MeetingTypesQuery(Query, frozen=True):
+    subject: IdOrExternal | None = None
+    office: IdOrExternal | None = None
+    lang: QueryLanguage | None = None
+
+
+class OfficesQuery(Query, frozen=True):
+    subject: IdOrExternal | None = None
+    meeting_type: MeetingType | None = None
+    lang: QueryLanguage | None = None
+    near: Near | None = None
+
+
+class AgentsQuery(Query, frozen=True):
+    subject: IdOrExternal | None = None
+    meeting_type: MeetingType | None = None
+    office: IdOrExternal | None = None
+    lang: QueryLanguage | None = None
+
+
+class SlotsQuery(Query, frozen=True, rename={"first_day": "from", "last_day": "to"}):
+    first_day: Annotated[datetime.date, Meta(description="First local date, YYYY-MM-DD")]
+    last_day: Annotated[datetime.date, Meta(description="Last local date (included)")]
+    subject: IdOrExternal | None = None  # required unless the invite names it
+    meeting_type: MeetingType | None = None  # required unless the invite names it
+    office: IdOrExternal | None = None
+    agent: IdOrExternal | None = None
+    invite: Token | None = None
+    tz: TimeZoneName | None = None

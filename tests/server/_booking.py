@@ -1,0 +1,132 @@
+"""Helpers shared by the booking tests: a frozen clock, offered starts, request bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+import availability
+from server.occupancy import load_busy
+from server.runtime import Runtime
+
+#: A Tuesday morning: 09:00 in Brussels.
+NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+def runtime(client: TestClient) -> Runtime:
+    found: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    return found
+
+
+def freeze(client: TestClient, moment: datetime = NOW) -> None:
+    runtime(client).clock = lambda: moment
+
+
+def offered(
+    client: TestClient,
+    subject: str,
+    meeting_type: str,
+    office: str | None = None,
+    agent: str | None = None,
+    *,
+    first_day: date = date(2026, 11, 24),
+    days: int = 14,
+) -> list[datetime]:
+    """The starts offered now (UTC), through GET /api/v1/slots once that route exists."""
+    routes = {route.path for route in client.app.routes if isinstance(route, Route)}  # type: ignore[attr-defined]
+    last_day = first_day + timedelta(days=days - 1)
+    if "/api/v1/slots" in routes:
+        params = {
+            "subject": subject,
+            "meeting_type": meeting_type,
+            "from": first_day.isoformat(),
+            "to": last_day.isoformat(),
+            "tz": "Europe/Brussels",
+        }
+        if office:
+            params["office"] = office
+        if agent:
+            params["agent"] = agent
+        response = client.get("/api/v1/slots", params=params)
+        assert response.status_code == 200, response.text
+        return [datetime.fromisoformat(slot["start"]) for slot in response.json()["slots"]]
+    rt = runtime(client)
+    engine = rt.organisation.engine
+    agents = list(engine.agents)
+
+    async def read() -> list[datetime]:
+        start = datetime.combine(first_day, datetime.min.time(), UTC) - timedelta(days=1)
+        end = start + timedelta(days=days + 2)
+        busy = await load_busy(rt.store, agents, start, end, rt.now())
+        query = availability.SlotQuery(
+            subject, meeting_type, office, agent, first_day, last_day, "Europe/Brussels"
+        )
+        return [slot.start for slot in availability.find_slots(engine, busy, query, rt.now())]
+
+    return client.portal.call(read)  # type: ignore[union-attr]
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+CUSTOMER = {
+    "first_name": "Ann",
+    "last_name": "Smith",
+    "email": "ann@example.com",
+    "phone": "+32 470 12 34 56",
+    "language": "en",
+    "timezone": "Europe/Brussels",
+}
+
+ANSWERS: Mapping[str, Mapping[str, Any]] = {
+    "mortgage": {"amount": 250000, "property": "buy"},
+}
+
+
+def appointment_body(
+    subject: str,
+    meeting_type: str,
+    start: datetime,
+    office: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "subject": subject,
+        "meeting_type": meeting_type,
+        "start": iso(start),
+        "customer": dict(CUSTOMER),
+        "answers": dict(ANSWERS.get(subject, {})),
+    }
+    if office is not None:
+        body["office"] = office
+    body.update(extra)
+    return body
+
+
+def book(client: TestClient, body: Mapping[str, Any], **kwargs: Any) -> Any:
+    return client.post("/api/v1/appointments", json=body, **kwargs)
+
+
+def error(response: Any) -> tuple[int, str, list[str]]:
+    """(status, code, detail paths) of an error answer."""
+    body = response.json()["error"]
+    return response.status_code, body["code"], [detail["path"] for detail in body["details"]]
+
+
+def manage_token(response: Any) -> str:
+    manage: str = response.json()["links"]["manage"]
+    return manage.split("manage=", 1)[1]
+
+
+def count_rows(client: TestClient, table: str = "appointments") -> int:
+    import sqlite3
+
+    path = runtime(client).settings.database_path
+    with sqlite3.connect(path) as conn:
+        (count,) = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(count)

@@ -1,0 +1,422 @@
+"""POST /api/v1/appointments: validation, status, idempotency, and what is written."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.server._booking import (
+    appointment_body,
+    book,
+    count_rows,
+    error,
+    freeze,
+    iso,
+    manage_token,
+    offered,
+)
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+@pytest.fixture
+def client(client: TestClient) -> TestClient:
+    freeze(client)
+    return client
+
+
+def first(
+    client: TestClient, subject: str, meeting_type: str, office: str | None = None
+) -> datetime:
+    starts = offered(client, subject, meeting_type, office)
+    assert starts, f"nothing offered for {subject} {meeting_type} {office}"
+    return starts[0]
+
+
+@pytest.mark.parametrize(
+    ("subject", "meeting_type", "office", "extra"),
+    [
+        pytest.param("new-account", "OFFICE", "brussels", {}, id="office"),
+        pytest.param("car-insurance", "VIDEO", "brussels", {}, id="video"),
+        pytest.param("car-loan", "PHONE", None, {}, id="phone-without-office"),
+        pytest.param(
+            "home-insurance",
+            "ON_LOCATION",
+            "brussels",
+            {
+                "location": {
+                    "street": "Avenue Louise 200",
+                    "postal_code": "1050",
+                    "city": "Ixelles",
+                    "country": "BE",
+                }
+            },
+            id="on-location",
+        ),
+    ],
+)
+def test_a_booking_of_each_meeting_type_is_confirmed_and_shown_back(
+    client: TestClient, subject: str, meeting_type: str, office: str | None, extra: dict[str, Any]
+) -> None:
+    start = first(client, subject, meeting_type, office)
+    response = book(client, appointment_body(subject, meeting_type, start, office, **extra))
+
+    assert response.status_code == 201, response.text
+    appointment = response.json()["appointment"]
+    assert appointment["status"] == "confirmed"
+    assert appointment["sequence"] == 0
+    assert appointment["meeting_type"] == meeting_type
+    assert appointment["subject"]["id"] == subject
+    assert datetime.fromisoformat(appointment["start"]) == start
+    assert appointment["timezone"] == "Europe/Brussels"
+    assert appointment["customer"]["email"] == "ann@example.com"
+    assert appointment["location"] == extra.get("location")
+    if office is not None:
+        assert appointment["office"]["id"] == office
+    if meeting_type == "VIDEO":
+        assert appointment["video_url"] == f"https://meet.demobank.example/r/{appointment['id']}"
+    else:
+        assert appointment["video_url"] is None
+    assert count_rows(client) == 1
+
+
+def test_the_links_point_at_the_manage_page_the_ics_file_and_the_web_calendars(
+    client: TestClient,
+) -> None:
+    start = first(client, "new-account", "OFFICE", "brussels")
+    response = book(client, appointment_body("new-account", "OFFICE", start, "brussels"))
+
+    links = response.json()["links"]
+    token = manage_token(response)
+    assert links["manage"] == f"http://127.0.0.1:8000/book?manage={token}"
+    assert links["ics"] == f"http://127.0.0.1:8000/api/v1/appointments/{token}/calendar.ics"
+    assert links["google"].startswith("https://calendar.google.com/calendar/render?")
+    utc = start.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%SZ")
+    assert f"dates={utc}/" in links["google"]
+    assert links["outlook"].startswith("https://outlook.live.com/calendar/0/deeplink/compose?")
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_times_are_shown_in_the_customers_time_zone(client: TestClient) -> None:
+    start = first(client, "new-account", "OFFICE", "brussels")
+    body = appointment_body("new-account", "OFFICE", start, "brussels")
+    body["customer"]["timezone"] = "America/New_York"
+
+    appointment = book(client, body).json()["appointment"]
+
+    assert appointment["timezone"] == "America/New_York"
+    assert appointment["start"] == start.astimezone(ZoneInfo("America/New_York")).isoformat()
+    assert appointment["start"].endswith("-05:00")
+
+
+def test_without_a_customer_time_zone_times_are_in_the_offices(client: TestClient) -> None:
+    start = first(client, "savings", "OFFICE", "london")
+    body = appointment_body("savings", "OFFICE", start, "london")
+    del body["customer"]["timezone"]
+
+    appointment = book(client, body).json()["appointment"]
+
+    assert appointment["timezone"] == "Europe/London"
+    assert appointment["start"].endswith("+00:00")
+
+
+def test_a_video_booking_of_a_rule_without_auto_accept_is_a_request(client: TestClient) -> None:
+    start = first(client, "mortgage", "VIDEO", "brussels")
+
+    response = book(client, appointment_body("mortgage", "VIDEO", start, "brussels"))
+
+    assert response.status_code == 201, response.text
+    assert response.json()["appointment"]["status"] == "requested"
+
+
+def test_a_booking_in_a_confirm_manually_block_is_a_request(client: TestClient) -> None:
+    # Bob's Friday afternoon in Brussels is video only, and confirm_manually.
+    friday_afternoon = [
+        start
+        for start in offered(client, "investments", "VIDEO", "brussels", "bob")
+        if start.astimezone(BRUSSELS).date().isoformat() == "2026-11-27"
+        and start.astimezone(BRUSSELS).hour >= 13
+    ]
+    body = appointment_body("investments", "VIDEO", friday_afternoon[0], "brussels", agent="bob")
+
+    response = book(client, body)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["appointment"]["agent"]["id"] == "bob"
+    assert response.json()["appointment"]["status"] == "requested"
+
+
+def test_the_same_start_in_a_morning_block_is_confirmed(client: TestClient) -> None:
+    friday_morning = [
+        start
+        for start in offered(client, "investments", "VIDEO", "brussels", "bob")
+        if start.astimezone(BRUSSELS).date().isoformat() == "2026-11-27"
+        and start.astimezone(BRUSSELS).hour < 12
+    ]
+    body = appointment_body("investments", "VIDEO", friday_morning[0], "brussels", agent="bob")
+
+    assert book(client, body).json()["appointment"]["status"] == "confirmed"
+
+
+def test_html_in_a_customers_name_stays_text(client: TestClient) -> None:
+    start = first(client, "new-account", "OFFICE", "brussels")
+    body = appointment_body("new-account", "OFFICE", start, "brussels")
+    body["customer"]["first_name"] = "<script>alert(1)</script>"
+    body["customer"]["last_name"] = "O'Brien & <b>Sons</b>"
+
+    response = book(client, body)
+
+    assert '"first_name":"<script>alert(1)</script>"' in response.text
+    assert response.json()["appointment"]["customer"]["last_name"] == "O'Brien & <b>Sons</b>"
+
+
+def test_numbers_in_answers_are_kept_as_given(client: TestClient) -> None:
+    start = first(client, "mortgage", "OFFICE", "brussels")
+    body = appointment_body("mortgage", "OFFICE", start, "brussels")
+    body["answers"] = {"amount": 250000, "property": "renovate"}
+
+    answers = book(client, body).json()["appointment"]["answers"]
+
+    assert answers == {"amount": 250000, "property": "renovate"}
+
+
+# -- bad input: one table of (what is wrong, status, code, path) --------------------------
+
+
+def _change(body: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    target = body
+    for key in parents:
+        target = target[key]
+    if value is _DELETE:
+        del target[last]
+    else:
+        target[last] = value
+
+
+_DELETE = object()
+
+
+INVALID = (422, "VALIDATION_FAILED")
+MISSING = (404, "NOT_FOUND")
+FORGED = (401, "TOKEN_INVALID")
+AN_ADDRESS = {"street": "x", "postal_code": "1", "city": "y", "country": "BE"}
+
+
+def _case(
+    id: str,
+    change: dict[str, Any],
+    expected: tuple[int, str],
+    path: str | None,
+    subject: str = "mortgage",
+    meeting_type: str = "OFFICE",
+) -> Any:
+    return pytest.param(subject, meeting_type, change, *expected, path, id=id)
+
+
+BAD_INPUT = [
+    _case("unknown-subject", {"subject": "boat"}, MISSING, "$.subject"),
+    _case("unknown-office", {"office": "paris"}, MISSING, "$.office"),
+    _case("unknown-agent", {"agent": "zoe"}, MISSING, "$.agent"),
+    _case("meeting-type-not-offered", {"meeting_type": "PHONE"}, INVALID, "$.meeting_type"),
+    _case("no-such-meeting-type", {"meeting_type": "TELEPATHY"}, INVALID, "$.meeting_type"),
+    _case("office-missing", {"office": _DELETE}, INVALID, "$.office"),
+    _case("start-without-offset", {"start": "2026-11-25T10:00:00"}, INVALID, "$.start"),
+    _case("start-not-a-time", {"start": "next tuesday"}, INVALID, "$.start"),
+    _case("bad-email", {"customer.email": "ann@"}, INVALID, "$.customer.email"),
+    _case("first-name-missing", {"customer.first_name": _DELETE}, INVALID, "$.customer"),
+    _case(
+        "unknown-time-zone", {"customer.timezone": "Mars/Olympus"}, INVALID, "$.customer.timezone"
+    ),
+    _case("bad-phone", {"customer.phone": "call me"}, INVALID, "$.customer.phone"),
+    _case(
+        "phone-missing-for-phone",
+        {"customer.phone": _DELETE},
+        INVALID,
+        "$.customer.phone",
+        subject="car-loan",
+        meeting_type="PHONE",
+    ),
+    _case(
+        "location-missing",
+        {},
+        INVALID,
+        "$.location",
+        subject="home-insurance",
+        meeting_type="ON_LOCATION",
+    ),
+    _case("location-not-for-office", {"location": AN_ADDRESS}, INVALID, "$.location"),
+    _case("unknown-field", {"hobby": "chess"}, INVALID, "$"),
+    _case("unknown-question", {"answers.colour": "blue"}, INVALID, "$.answers.colour"),
+    _case("required-answer-missing", {"answers.amount": _DELETE}, INVALID, "$.answers.amount"),
+    _case("number-below-min", {"answers.amount": 5}, INVALID, "$.answers.amount"),
+    _case("number-above-max", {"answers.amount": 9e9}, INVALID, "$.answers.amount"),
+    _case("number-as-text", {"answers.amount": "lots"}, INVALID, "$.answers.amount"),
+    _case("select-not-an-option", {"answers.property": "steal"}, INVALID, "$.answers.property"),
+    _case(
+        "multi-select-twice",
+        {"answers.goals": ["home", "home"]},
+        INVALID,
+        "$.answers.goals",
+        subject="savings",
+    ),
+    _case(
+        "multi-select-not-an-option",
+        {"answers.goals": ["home", "yacht"]},
+        INVALID,
+        "$.answers.goals",
+        subject="savings",
+    ),
+    _case(
+        "multi-select-not-a-list",
+        {"answers.goals": "home"},
+        INVALID,
+        "$.answers.goals",
+        subject="savings",
+    ),
+    _case(
+        "text-too-long", {"answers.car": "x" * 121}, INVALID, "$.answers.car", subject="car-loan"
+    ),
+    _case("forged-hold", {"hold": "forged"}, FORGED, None),
+    _case("forged-invite", {"invite": "forged"}, FORGED, None),
+]
+
+
+@pytest.mark.parametrize(("subject", "meeting_type", "change", "status", "code", "path"), BAD_INPUT)
+def test_bad_input_is_refused_with_its_path_and_writes_nothing(
+    client: TestClient,
+    subject: str,
+    meeting_type: str,
+    change: dict[str, Any],
+    status: int,
+    code: str,
+    path: str | None,
+) -> None:
+    start = datetime(2026, 12, 2, 14, 0, tzinfo=BRUSSELS)  # a Wednesday afternoon
+    office = "brussels"
+    body = appointment_body(subject, meeting_type, start, office)
+    for key, value in change.items():
+        _change(body, key, value)
+
+    response = book(client, body)
+
+    assert error(response)[:2] == (status, code), response.text
+    if path is not None:
+        assert path in error(response)[2]
+    assert count_rows(client) == 0
+
+
+def test_a_body_that_is_not_json_is_refused(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/appointments", content=b"{nope", headers={"content-type": "application/json"}
+    )
+    assert error(response)[:2] == (422, "VALIDATION_FAILED")
+
+
+def test_a_start_that_is_not_offered_is_no_availability(client: TestClient) -> None:
+    start = first(client, "new-account", "OFFICE", "brussels")
+    off_grid = start + timedelta(minutes=3)
+
+    response = book(client, appointment_body("new-account", "OFFICE", off_grid, "brussels"))
+
+    assert error(response) == (409, "APPOINTMENT_NO_AVAILABILITY", [])
+    assert count_rows(client) == 0
+
+
+def test_a_subject_hidden_from_customers_cannot_be_booked_without_an_invite(
+    client: TestClient,
+) -> None:
+    start = datetime(2026, 11, 25, 9, 0, tzinfo=BRUSSELS)
+    body = appointment_body("estate-planning", "OFFICE", start, "brussels")
+    assert error(book(client, body))[:2] == (409, "APPOINTMENT_NO_AVAILABILITY")
+
+
+def test_a_taken_start_is_no_longer_available(client: TestClient) -> None:
+    start = first(client, "car-insurance", "OFFICE", "brussels")  # Farid alone
+    body = appointment_body("car-insurance", "OFFICE", start, "brussels")
+    assert book(client, body).status_code == 201
+
+    assert error(book(client, body))[:2] == (409, "APPOINTMENT_NO_AVAILABILITY")
+    assert start not in offered(client, "car-insurance", "OFFICE", "brussels")
+    assert count_rows(client) == 1
+
+
+def test_free_agents_share_a_start_until_none_is_left(client: TestClient) -> None:
+    # Emma and Alice both open accounts in Brussels on Wednesday morning.
+    start = datetime(2026, 11, 25, 9, 0, tzinfo=BRUSSELS)
+    body = appointment_body("new-account", "OFFICE", start, "brussels")
+
+    agents = {book(client, body).json()["appointment"]["agent"]["id"] for _ in range(2)}
+
+    assert agents == {"alice", "emma"}
+    assert error(book(client, body))[:2] == (409, "APPOINTMENT_NO_AVAILABILITY")
+
+
+def test_a_named_agent_gets_the_booking(client: TestClient) -> None:
+    start = datetime(2026, 11, 25, 9, 0, tzinfo=BRUSSELS)
+    body = appointment_body("new-account", "OFFICE", start, "brussels", agent="emma")
+
+    assert book(client, body).json()["appointment"]["agent"]["id"] == "emma"
+    assert error(book(client, body))[:2] == (409, "APPOINTMENT_NO_AVAILABILITY")
+
+
+# -- Idempotency-Key ----------------------------------------------------------------------
+
+
+def test_a_retry_with_the_same_idempotency_key_returns_the_first_answer(
+    client: TestClient,
+) -> None:
+    start = first(client, "new-account", "OFFICE", "brussels")
+    body = appointment_body("new-account", "OFFICE", start, "brussels")
+    headers = {"Idempotency-Key": "order-7f3a"}
+
+    first_answer = book(client, body, headers=headers)
+    retry = book(client, body, headers=headers)
+
+    assert first_answer.status_code == retry.status_code == 201
+    assert retry.content == first_answer.content
+    assert count_rows(client) == 1
+
+
+def test_an_idempotency_key_reused_for_another_body_is_refused(client: TestClient) -> None:
+    start = first(client, "new-account", "OFFICE", "brussels")
+    body = appointment_body("new-account", "OFFICE", start, "brussels")
+    headers = {"Idempotency-Key": "order-7f3a"}
+    assert book(client, body, headers=headers).status_code == 201
+
+    body["customer"]["first_name"] = "Bea"
+    response = book(client, body, headers=headers)
+
+    assert error(response) == (422, "VALIDATION_FAILED", ["$.headers.Idempotency-Key"])
+    assert count_rows(client) == 1
+
+
+def test_an_absurd_idempotency_key_is_refused(client: TestClient) -> None:
+    start = first(client, "new-account", "OFFICE", "brussels")
+    body = appointment_body("new-account", "OFFICE", start, "brussels")
+
+    response = book(client, body, headers={"Idempotency-Key": "k" * 300})
+
+    assert error(response) == (422, "VALIDATION_FAILED", ["$.headers.Idempotency-Key"])
+
+
+def test_without_a_key_the_same_body_books_again_if_there_is_room(client: TestClient) -> None:
+    start = datetime(2026, 11, 25, 9, 0, tzinfo=BRUSSELS)
+    body = appointment_body("new-account", "OFFICE", start, "brussels")
+
+    assert [book(client, body).status_code for _ in range(2)] == [201, 201]
+    assert count_rows(client) == 2
+
+
+def test_start_is_read_with_its_offset(client: TestClient) -> None:
+    start = datetime(2026, 11, 25, 9, 0, tzinfo=BRUSSELS)
+    body = appointment_body("new-account", "OFFICE", start, "brussels")
+    body["start"] = iso(start.astimezone(ZoneInfo("UTC"))).replace("+00:00", "Z")
+
+    appointment = book(client, body).json()["appointment"]
+
+    assert appointment["start"] == "2026-11-25T09:00:00+01:00"
