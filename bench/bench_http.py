@@ -1,0 +1,371 @@
+"""HTTP throughput of the real server: `python -m bench.bench_http` prints one JSON object.
+
+Starts `rendezvous serve` (one worker, the demo organisation, a fresh database in a
+temporary directory), then:
+
+1. `wrk -t2 -c32 -d5s --latency` against the trivial `/healthz` and against
+   `GET /api/v1/slots` (one office, 14 days, mortgage at the office), in the same run;
+   the ratio slots/trivial is the figure to watch (target >= 0.25). Without wrk, an
+   httpx load generator stands in, and the JSON says so.
+2. Bookings per second: 32 concurrent httpx clients book distinct free slots across
+   many days and agents for ~5 s, counting 201 and 409; then the SQLite file is
+   checked for double bookings (more overlapping confirmed/requested appointments of
+   one agent than `max_concurrent`), which must be 0. Skipped, with a note, while
+   POST /api/v1/appointments answers 404.
+
+The server keeps its access log on, as deployed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, available_timezones
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "examples" / "demo-bank" / "organisation.toml"
+CONNECTIONS = 32
+SLOTS_QUERY = "subject=mortgage&meeting_type=OFFICE&office=brussels"
+#: (subject, meeting type, office) combinations the booking run spreads over.
+BOOKABLE = [
+    ("mortgage", "OFFICE", "brussels"),
+    ("savings", "OFFICE", "brussels"),
+    ("savings", "PHONE", "antwerp"),
+    ("car-loan", "OFFICE", "antwerp"),
+    ("new-account", "OFFICE", "london"),
+    ("home-insurance", "OFFICE", "brussels"),
+    ("car-insurance", "OFFICE", "antwerp"),
+    ("investments", "VIDEO", "london"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Server:
+    """`rendezvous serve` in a subprocess, on a free port, with its own database."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.database = workdir / "rendezvous.sqlite3"
+        config = workdir / "organisation.toml"
+        shutil.copyfile(DEMO, config)
+        text = config.read_text().replace(
+            'public_url = "http://127.0.0.1:8000"', f'public_url = "{self.base}"'
+        )
+        config.write_text(text)
+        env = {
+            **os.environ,
+            "RENDEZVOUS_CONFIG": str(config),
+            "RENDEZVOUS_DATABASE": str(self.database),
+            "RENDEZVOUS_SECRET_KEY": "bench-secret-key-not-for-production",
+            # Bookings come from one address here; the per-client limit would stop them.
+            "RENDEZVOUS_RATE_LIMIT": "1000000",
+            "PYTHONPATH": str(ROOT),
+        }
+        command = [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port)]
+        self.process = subprocess.Popen(
+            [*command, "--workers", "1", "--log-level", "warning"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def wait(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited with {self.process.returncode}")
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("the server did not answer /healthz in time")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+# -- throughput -------------------------------------------------------------------------
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _milliseconds(value: str) -> float:
+    match = re.fullmatch(r"([0-9.]+)(us|ms|s)", value)
+    if match is None:
+        raise ValueError(f"cannot read the latency {value!r}")
+    return round(float(match[1]) * _UNITS[match[2]], 3)
+
+
+def parse_wrk(output: str) -> dict[str, Any]:
+    rps = re.search(r"Requests/sec:\s+([0-9.]+)", output)
+    p50 = re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE)
+    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    if rps is None or p50 is None or p99 is None:
+        raise ValueError(f"cannot read wrk's output:\n{output}")
+    return {
+        "rps": round(float(rps[1]), 1),
+        "p50_ms": _milliseconds(p50[1]),
+        "p99_ms": _milliseconds(p99[1]),
+        "non_2xx": int(errors[1]) if errors else 0,
+    }
+
+
+def run_wrk(url: str, seconds: int, paths: list[str] | None = None) -> dict[str, Any]:
+    """`paths`: requests rotate over these (a Lua script), else every request is `url`."""
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
+    with tempfile.TemporaryDirectory() as scratch:
+        if paths:
+            script = Path(scratch) / "rotate.lua"
+            listed = ",\n".join(json.dumps(path) for path in paths)
+            script.write_text(
+                f"local paths = {{\n{listed}\n}}\nlocal i = 0\n"
+                "request = function()\n  i = i % #paths + 1\n"
+                "  return wrk.format('GET', paths[i])\nend\n"
+            )
+            command += ["-s", str(script)]
+        result = subprocess.run([*command, url], capture_output=True, text=True, check=True)
+    return parse_wrk(result.stdout)
+
+
+async def _httpx_load(urls: list[str], seconds: float) -> dict[str, Any]:
+    latencies: list[float] = []
+    failures = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker(client: httpx.AsyncClient, offset: int) -> None:
+        nonlocal failures
+        n = offset
+        while time.perf_counter() < deadline:
+            n += 1
+            started = time.perf_counter()
+            response = await client.get(urls[n % len(urls)])
+            latencies.append((time.perf_counter() - started) * 1000)
+            failures += response.status_code >= 400
+
+    limits = httpx.Limits(max_connections=CONNECTIONS)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client, n) for n in range(CONNECTIONS)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(latencies[len(latencies) // 2], 3),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99)], 3),
+        "non_2xx": failures,
+    }
+
+
+def measure(url: str, seconds: int, paths: list[str] | None = None) -> tuple[dict[str, Any], str]:
+    if shutil.which("wrk"):
+        return run_wrk(url, seconds, paths), "wrk"
+    scheme, _, host, _ = url.split("/", 3)
+    urls = [f"{scheme}//{host}{path}" for path in paths or []] or [url]
+    fallback = "httpx (wrk not installed; the client is the bottleneck)"
+    return asyncio.run(_httpx_load(urls, seconds)), fallback
+
+
+# -- bookings ---------------------------------------------------------------------------
+
+
+async def _free_starts(client: httpx.AsyncClient, first: date, days: int) -> list[dict[str, str]]:
+    wanted: list[dict[str, str]] = []
+    for subject, meeting_type, office in BOOKABLE:
+        query = {
+            "subject": subject,
+            "meeting_type": meeting_type,
+            "office": office,
+            "from": first.isoformat(),
+            "to": (first + timedelta(days=days - 1)).isoformat(),
+        }
+        response = await client.get("/api/v1/slots", params=query)
+        response.raise_for_status()
+        for slot in response.json()["slots"]:
+            wanted.append({**query, "start": slot["start"]})
+    # Interleave combinations and days so that concurrent clients compete for agents.
+    wanted.sort(key=lambda item: (item["start"][11:16], item["start"][:10], item["subject"]))
+    return wanted
+
+
+def _booking_body(slot: dict[str, str], n: int) -> dict[str, Any]:
+    return {
+        "subject": slot["subject"],
+        "meeting_type": slot["meeting_type"],
+        "office": slot["office"],
+        "start": slot["start"],
+        "customer": {
+            "first_name": "Bench",
+            "last_name": f"Customer {n}",
+            "email": f"bench{n}@example.com",
+            "phone": "+32 2 555 01 23",
+            "language": "en",
+        },
+        "answers": {"amount": 200000, "property": "buy"} if slot["subject"] == "mortgage" else {},
+    }
+
+
+async def _book(base: str, seconds: float) -> dict[str, Any]:
+    limits = httpx.Limits(max_connections=CONNECTIONS)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        probe = await client.post("/api/v1/appointments", json={})
+        if probe.status_code in (404, 405):
+            return {"skipped": "POST /api/v1/appointments is not mounted (404)"}
+        first = datetime.now(ZoneInfo("Europe/Brussels")).date() + timedelta(days=2)
+        pending = await _free_starts(client, first, 28)
+        counts: dict[str, int] = defaultdict(int)
+        samples: dict[str, str] = {}
+        latencies: list[float] = []
+        deadline = time.perf_counter() + seconds
+        taken = 0
+
+        async def worker() -> None:
+            nonlocal taken
+            while time.perf_counter() < deadline and taken < len(pending):
+                n = taken
+                taken += 1
+                started = time.perf_counter()
+                response = await client.post(
+                    "/api/v1/appointments",
+                    json=_booking_body(pending[n], n),
+                    headers={"Idempotency-Key": f"bench-{n}"},
+                )
+                latencies.append((time.perf_counter() - started) * 1000)
+                counts[str(response.status_code)] += 1
+                if response.status_code not in (201, 409):
+                    samples.setdefault(str(response.status_code), response.text[:300])
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "clients": CONNECTIONS,
+        "seconds": round(elapsed, 2),
+        "attempts": sum(counts.values()),
+        "by_status": dict(sorted(counts.items())),
+        "created_per_second": round(counts["201"] / elapsed, 1),
+        "unexpected": samples,
+        "p50_ms": round(latencies[len(latencies) // 2], 2) if latencies else None,
+        "p99_ms": round(latencies[int(len(latencies) * 0.99)], 2) if latencies else None,
+    }
+
+
+def double_bookings(database: Path, config_path: Path) -> int:
+    """Appointments that were booked although `max_concurrent` forbade it (SPEC 4, #12).
+
+    The rule is the one of the booking being made: at every instant of its occupation,
+    fewer than its `max_concurrent` appointments booked before it (rowid order; the
+    run cancels nothing) may occupy the agent.
+    """
+    sys.path.insert(0, str(ROOT))
+    from server import config
+
+    engine = config.load(config_path).engine
+    with sqlite3.connect(database) as conn:
+        rows = conn.execute(
+            "SELECT agent, subject, meeting_type, office, start_utc, end_utc + trailing_buffer * 60"
+            " FROM appointments WHERE status IN ('confirmed', 'requested') ORDER BY rowid"
+        ).fetchall()
+    earlier: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    violations = 0
+    for agent, subject, meeting_type, office, start, end in rows:
+        rule = engine.offices[office].subjects[subject].rules[meeting_type] if office else None
+        limit = rule.max_concurrent if rule else 1
+        inside = [(max(s, start), min(e, end)) for s, e in earlier[agent] if s < end and start < e]
+        points = sorted([(s, 1) for s, _ in inside] + [(e, -1) for _, e in inside])
+        depth = peak = 0
+        for _, change in points:  # ends sort before starts at the same instant
+            depth += change
+            peak = max(peak, depth)
+        violations += peak >= limit
+        earlier[agent].append((start, end))
+    return violations
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_http")
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="2 s per measurement")
+    parser.add_argument("--keep", action="store_true", help="keep the database for a look")
+    args, _ = parser.parse_known_args(argv)
+    seconds = 2 if args.quick else args.seconds
+    workdir = Path(tempfile.mkdtemp(prefix="rendezvous-bench-"))
+    server = Server(workdir)
+    try:
+        server.wait()
+        today = datetime.now(UTC).date()
+        slots_url = (
+            f"{server.base}/api/v1/slots?{SLOTS_QUERY}"
+            f"&from={today + timedelta(days=1)}&to={today + timedelta(days=14)}"
+        )
+        count = len(httpx.get(slots_url).json()["slots"])
+        trivial, tool = measure(f"{server.base}/healthz", seconds)
+        slots, _ = measure(slots_url, seconds)
+        # Every request a different time zone: the per-minute memo of the engine's
+        # answer never hits (more keys than it keeps), so the engine runs each time.
+        path = slots_url.removeprefix(server.base)
+        zones = sorted(available_timezones())[:400]
+        rotating = [f"{path}&tz={quote(zone, safe='/')}" for zone in zones]
+        uncached, _ = measure(slots_url, seconds, rotating)
+        bookings = asyncio.run(_book(server.base, seconds))
+        if "skipped" not in bookings:
+            bookings["double_bookings"] = double_bookings(
+                server.database, workdir / "organisation.toml"
+            )
+    finally:
+        server.stop()
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    document = {
+        "tool": tool,
+        "connections": CONNECTIONS,
+        "seconds_each": seconds,
+        "workers": 1,
+        "trivial": {"url": "/healthz", **trivial},
+        "slots": {"url": f"/api/v1/slots?{SLOTS_QUERY}&from=+1d&to=+14d", "slots": count, **slots},
+        "slots_uncached": {"url": "the same, each request another tz (400)", **uncached},
+        "ratio_slots_to_trivial": round(slots["rps"] / trivial["rps"], 3),
+        "ratio_uncached_to_trivial": round(uncached["rps"] / trivial["rps"], 3),
+        "bookings": bookings,
+    }
+    if args.keep:
+        document["workdir"] = str(workdir)
+    print(json.dumps(document, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

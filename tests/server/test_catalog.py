@@ -1,0 +1,358 @@
+"""GET /api/v1/subjects, /meeting-types, /offices, /agents: only what can really be booked."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from server import catalog, config
+
+NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def api(client: TestClient) -> Iterator[TestClient]:
+    client.app.state.runtime.clock = lambda: NOW  # type: ignore[attr-defined]
+    yield client
+
+
+def edit_organisation(client: TestClient, path: Path, old: str, new: str) -> None:
+    """Change the organisation file on disk and let the server pick it up."""
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert client.app.state.runtime.organisation_file.refresh()  # type: ignore[attr-defined]
+
+
+def subject_ids(body: dict[str, object]) -> list[str]:
+    return [s["id"] for c in body["categories"] for s in c["subjects"]]  # type: ignore[attr-defined, index]
+
+
+# -- subjects ---------------------------------------------------------------------------
+
+
+def test_subjects_come_in_category_order_without_hidden_ones(api: TestClient) -> None:
+    body = api.get("/api/v1/subjects").json()
+    assert [c["id"] for c in body["categories"]] == ["loans", "savings", "insurance", "everyday"]
+    assert [c["order"] for c in body["categories"]] == [1, 2, 3, 4]
+    assert "estate-planning" not in subject_ids(body)  # available_for_customers = false
+    assert subject_ids(body) == [
+        "mortgage",
+        "car-loan",
+        "savings",
+        "investments",
+        "home-insurance",
+        "car-insurance",
+        "new-account",
+    ]
+
+
+def test_a_subject_lists_its_bookable_meeting_types_and_translated_questions(
+    api: TestClient,
+) -> None:
+    body = api.get("/api/v1/subjects?lang=nl").json()
+    loans = body["categories"][0]
+    assert loans["name"] == "Leningen"
+    assert loans["image"] == "https://www.demobank.example/img/loans.svg"
+    mortgage = loans["subjects"][0]
+    assert mortgage["name"] == "Hypotheek"
+    assert mortgage["external_id"] == "SUB-17"
+    assert mortgage["meeting_types"] == ["OFFICE", "VIDEO"]
+    amount, purpose = mortgage["questions"]
+    assert amount == {
+        "id": "amount",
+        "type": "number",
+        "required": True,
+        "label": "Hoeveel wilt u lenen (EUR)?",
+        "options": [],
+        "min": 10000,
+        "max": 5000000,
+        "max_length": None,
+    }
+    assert [o["label"] for o in purpose["options"]] == ["Kopen", "Bouwen", "Verbouwen"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param("office=antwerp", ["mortgage", "car-loan", "savings", "home-insurance",
+                                        "car-insurance", "new-account"], id="office"),
+        pytest.param("meeting_type=ON_LOCATION", ["home-insurance"], id="meeting-type"),
+        pytest.param("office=london&meeting_type=PHONE", ["savings"], id="both"),
+        pytest.param("office=ext:OFF-ANR&meeting_type=ON_LOCATION", ["home-insurance"],
+                     id="external-office-id"),
+        pytest.param("office=ghent", [], id="inactive-office-offers-nothing"),
+    ],
+)  # fmt: skip
+def test_subjects_filtered_by_office_and_meeting_type(
+    api: TestClient, query: str, expected: list[str]
+) -> None:
+    body = api.get(f"/api/v1/subjects?{query}").json()
+    assert subject_ids(body) == expected
+    assert all(c["subjects"] for c in body["categories"])  # empty categories are left out
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "mortgage"),
+    [
+        pytest.param("lang=fr", {}, "Crédit hypothécaire", id="lang"),
+        pytest.param("lang=xx", {}, "Mortgage", id="unsupported-lang-falls-back"),
+        pytest.param("", {}, "Mortgage", id="default-first-language"),
+        pytest.param("", {"Accept-Language": "de-DE,nl;q=0.8,en;q=0.5"}, "Hypotheek",
+                     id="accept-language"),
+        pytest.param("lang=fr-BE", {"Accept-Language": "nl"}, "Crédit hypothécaire",
+                     id="lang-wins-over-header"),
+    ],
+)  # fmt: skip
+def test_language_of_the_answer(
+    api: TestClient, query: str, headers: dict[str, str], mortgage: str
+) -> None:
+    body = api.get(f"/api/v1/subjects?{query}", headers=headers).json()
+    assert body["categories"][0]["subjects"][0]["name"] == mortgage
+
+
+def test_a_subject_whose_only_offices_are_switched_off_disappears(
+    api: TestClient, config_path: Path
+) -> None:
+    assert "investments" in subject_ids(api.get("/api/v1/subjects").json())
+    edit_organisation(api, config_path, 'id = "brussels"\n', 'id = "brussels"\nactive = false\n')
+    edit_organisation(api, config_path, 'id = "london"\n', 'id = "london"\nactive = false\n')
+    body = api.get("/api/v1/subjects").json()
+    assert "investments" not in subject_ids(body)  # only in Brussels and London
+    assert "mortgage" in subject_ids(body)  # Antwerp still has it
+
+
+# -- meeting types ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "names"),
+    [
+        pytest.param("en", ["At an office", "Phone call", "At your address"], id="en"),
+        pytest.param("nl", ["Op kantoor", "Telefoongesprek", "Op uw adres"], id="nl"),
+        pytest.param("fr", ["En agence", "Appel téléphonique", "À votre adresse"], id="fr"),
+    ],
+)
+def test_meeting_types_are_named_in_the_language(
+    api: TestClient, lang: str, names: list[str]
+) -> None:
+    body = api.get(f"/api/v1/meeting-types?subject=home-insurance&lang={lang}").json()
+    assert [m["id"] for m in body["meeting_types"]] == ["OFFICE", "PHONE", "ON_LOCATION"]
+    assert [m["name"] for m in body["meeting_types"]] == names
+
+
+def test_meeting_types_have_german_names_for_the_widget() -> None:
+    assert catalog.meeting_type_name("OFFICE", "de", "en") == "In einer Filiale"
+    assert all("de" in names for names in catalog.MEETING_TYPE_NAMES.values())
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param("subject=mortgage&office=antwerp", ["OFFICE"], id="office-narrows"),
+        pytest.param("subject=home-insurance&office=antwerp", ["OFFICE", "ON_LOCATION"],
+                     id="agent-hours-count"),
+        pytest.param("", ["OFFICE", "VIDEO", "PHONE", "ON_LOCATION"], id="everything"),
+        pytest.param("subject=estate-planning", [], id="hidden-subject"),
+    ],
+)  # fmt: skip
+def test_meeting_types_for_filters(api: TestClient, query: str, expected: list[str]) -> None:
+    body = api.get(f"/api/v1/meeting-types?{query}").json()
+    assert [m["id"] for m in body["meeting_types"]] == expected
+
+
+# -- offices ----------------------------------------------------------------------------
+
+
+def test_offices_are_active_ones_by_name_with_their_time_zone(api: TestClient) -> None:
+    offices = api.get("/api/v1/offices").json()["offices"]
+    assert [o["name"] for o in offices] == ["Antwerp Meir", "Brussels Centre", "London City"]
+    assert [o["timezone"] for o in offices] == [
+        "Europe/Brussels",
+        "Europe/Brussels",
+        "Europe/London",
+    ]
+    assert all(o["distance_km"] is None for o in offices)
+    assert offices[1]["address"] == {
+        "street": "Rue Neuve 1",
+        "postal_code": "1000",
+        "city": "Brussels",
+        "country": "BE",
+    }
+    assert offices[1]["geo"] == {"lat": 50.8503, "lon": 4.3517}
+
+
+def test_offices_near_a_point_come_nearest_first_with_distances(api: TestClient) -> None:
+    offices = api.get("/api/v1/offices?near=51.2194,4.4025").json()["offices"]  # Antwerp
+    assert [o["id"] for o in offices] == ["antwerp", "brussels", "london"]
+    assert offices[0]["distance_km"] == 0.5
+    assert offices[1]["distance_km"] == pytest.approx(41.5, abs=1.0)
+    assert offices[2]["distance_km"] == pytest.approx(320, abs=10)
+
+
+def test_offices_without_geo_come_last_near_a_point(api: TestClient, config_path: Path) -> None:
+    edit_organisation(api, config_path, "geo = { lat = 51.2178, lon = 4.4090 }\n", "")
+    offices = api.get("/api/v1/offices?near=51.2194,4.4025").json()["offices"]
+    assert [o["id"] for o in offices] == ["brussels", "london", "antwerp"]
+    assert offices[-1]["distance_km"] is None
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param("subject=home-insurance&meeting_type=ON_LOCATION", ["antwerp", "brussels"],
+                     id="on-location"),
+        pytest.param("subject=investments", ["brussels", "london"], id="subject"),
+        pytest.param("meeting_type=PHONE&subject=savings", ["antwerp", "brussels", "london"],
+                     id="phone"),
+        pytest.param("subject=estate-planning", [], id="hidden-subject"),
+    ],
+)  # fmt: skip
+def test_offices_for_filters(api: TestClient, query: str, expected: list[str]) -> None:
+    body = api.get(f"/api/v1/offices?{query}").json()
+    assert [o["id"] for o in body["offices"]] == expected
+
+
+def test_haversine_distance_between_brussels_and_antwerp() -> None:
+    assert catalog.haversine_km((50.8503, 4.3517), (51.2178, 4.4090)) == pytest.approx(41.1, 0.01)
+    assert catalog.haversine_km((10.0, 20.0), (10.0, 20.0)) == 0
+
+
+# -- agents -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param("subject=mortgage", ["alice", "bob", "george"], id="not-jan-who-is-offline"),
+        pytest.param("subject=mortgage&office=antwerp", ["bob"], id="office"),
+        pytest.param("subject=mortgage&meeting_type=VIDEO&office=brussels", ["alice", "bob"],
+                     id="meeting-type"),
+        pytest.param("subject=savings&office=ghent", [], id="inactive-office"),
+        pytest.param("subject=home-insurance", ["david", "farid"], id="not-ines-who-is-inactive"),
+    ],
+)  # fmt: skip
+def test_agents_a_customer_may_pick(api: TestClient, query: str, expected: list[str]) -> None:
+    body = api.get(f"/api/v1/agents?{query}").json()
+    assert sorted(a["id"] for a in body["agents"]) == expected
+
+
+def test_agents_never_show_email_addresses(api: TestClient) -> None:
+    response = api.get("/api/v1/agents?lang=fr")
+    assert "@" not in response.text
+    alice = next(a for a in response.json()["agents"] if a["id"] == "alice")
+    assert alice == {
+        "id": "alice",
+        "external_id": "EMP-0042",
+        "name": "Alice Peeters",
+        "function": "Conseillère en crédits",
+        "languages": ["nl", "en", "fr"],
+    }
+
+
+# -- errors -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "code", "path"),
+    [
+        pytest.param("/api/v1/subjects?office=nowhere", 404, "NOT_FOUND", "$.query.office",
+                     id="subjects-unknown-office"),
+        pytest.param("/api/v1/subjects?meeting_type=TELEPATHY", 422, "VALIDATION_FAILED",
+                     "$.query.meeting_type", id="subjects-bad-meeting-type"),
+        pytest.param("/api/v1/meeting-types?subject=cooking", 404, "NOT_FOUND", "$.query.subject",
+                     id="meeting-types-unknown-subject"),
+        pytest.param("/api/v1/meeting-types?office=ext:NOPE", 404, "NOT_FOUND", "$.query.office",
+                     id="meeting-types-unknown-external-office"),
+        pytest.param("/api/v1/offices?subject=cooking", 404, "NOT_FOUND", "$.query.subject",
+                     id="offices-unknown-subject"),
+        pytest.param("/api/v1/offices?near=north", 422, "VALIDATION_FAILED", "$.query.near",
+                     id="offices-near-not-a-point"),
+        pytest.param("/api/v1/offices?near=91,4", 422, "VALIDATION_FAILED", "$.query.near",
+                     id="offices-near-out-of-range"),
+        pytest.param("/api/v1/agents?office=nowhere", 404, "NOT_FOUND", "$.query.office",
+                     id="agents-unknown-office"),
+        pytest.param("/api/v1/agents?subject=%3Cscript%3E", 422, "VALIDATION_FAILED",
+                     "$.query.subject", id="agents-subject-not-an-id"),
+        pytest.param("/api/v1/agents?meeting_type=office", 422, "VALIDATION_FAILED",
+                     "$.query.meeting_type", id="agents-lowercase-meeting-type"),
+    ],
+)  # fmt: skip
+def test_bad_filters_answer_in_the_error_shape(
+    api: TestClient, url: str, status: int, code: str, path: str
+) -> None:
+    response = api.get(url)
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert [d["path"] for d in error["details"]] == [path]
+
+
+# -- caching ("never stale") ------------------------------------------------------------
+
+CATALOG_URLS = [
+    pytest.param("/api/v1/subjects", id="subjects"),
+    pytest.param("/api/v1/meeting-types?subject=mortgage", id="meeting-types"),
+    pytest.param("/api/v1/offices?near=50.8,4.3", id="offices"),
+    pytest.param("/api/v1/agents?subject=savings", id="agents"),
+]
+
+
+@pytest.mark.parametrize("url", CATALOG_URLS)
+def test_catalog_answers_revalidate_with_a_strong_etag(api: TestClient, url: str) -> None:
+    first = api.get(url)
+    etag = first.headers["etag"]
+    assert etag.startswith('"') and etag.endswith('"') and not etag.startswith("W/")
+    assert first.headers["cache-control"] == "no-cache"
+    assert first.headers["vary"] == "Origin, Accept-Language"
+    again = api.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == etag
+    assert api.get(url, headers={"If-None-Match": '"something-else"'}).status_code == 200
+
+
+def test_etag_depends_on_the_query_and_the_language(api: TestClient) -> None:
+    tags = {
+        api.get("/api/v1/subjects").headers["etag"],
+        api.get("/api/v1/subjects?lang=nl").headers["etag"],
+        api.get("/api/v1/subjects", headers={"Accept-Language": "fr"}).headers["etag"],
+        api.get("/api/v1/subjects?office=antwerp").headers["etag"],
+    }
+    assert len(tags) == 4
+    # The same answer, asked differently, has the same tag.
+    assert (
+        api.get("/api/v1/subjects?lang=en").headers["etag"]
+        == api.get("/api/v1/subjects?lang=xx").headers["etag"]
+    )
+
+
+@pytest.mark.parametrize("url", CATALOG_URLS)
+def test_etag_changes_when_the_organisation_file_changes(
+    api: TestClient, config_path: Path, url: str
+) -> None:
+    before = api.get(url).headers["etag"]
+    edit_organisation(api, config_path, 'name = "Alice Peeters"', 'name = "Alice Peeters-Maes"')
+    response = api.get(url, headers={"If-None-Match": before})
+    assert response.status_code == 200
+    assert response.headers["etag"] != before
+
+
+def test_catalog_combinations_are_the_configs_bookable_combinations(api: TestClient) -> None:
+    loaded = api.app.state.runtime.organisation  # type: ignore[attr-defined]
+    built = catalog.catalog_for(loaded)
+    assert set(built.combinations) == set(config.bookable_combinations(loaded.engine))
+    assert catalog.catalog_for(loaded) is built  # cached per version
+    # Every bookable combination has agents to serve it; "any office" merges them.
+    for subject, meeting_type, office in built.combinations:
+        assert built.pool(subject, meeting_type, office)
+        assert set(built.pool(subject, meeting_type, office)) <= set(
+            built.pool(subject, meeting_type, None)
+        )

@@ -1,0 +1,123 @@
+"""CORS from the organisation file's allowed origins, applied without a restart."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from server.cors import origin_of
+
+ALLOWED = "http://127.0.0.1:8001"
+PUBLIC = "http://127.0.0.1:8000"  # the public_url's origin
+STRANGER = "https://evil.example"
+PREFLIGHT = {
+    "Access-Control-Request-Method": "POST",
+    "Access-Control-Request-Headers": "content-type",
+}
+
+
+def test_requests_without_origin_pass_untouched(client: TestClient) -> None:
+    response = client.get("/api/v1/subjects")
+    assert response.status_code == 200
+    assert "access-control-allow-origin" not in response.headers
+    assert client.post("/api/v1/holds", content=b"{}").status_code == 422  # reached the handler
+
+
+@pytest.mark.parametrize("origin", [ALLOWED, PUBLIC, "https://www.demobank.example"])
+def test_an_allowed_origin_gets_cors_headers(client: TestClient, origin: str) -> None:
+    response = client.get("/api/v1/subjects", headers={"Origin": origin})
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == origin
+    assert response.headers["access-control-expose-headers"] == "ETag"
+    assert response.headers["vary"] == "Origin, Accept-Language"  # not "Origin" twice
+    assert "access-control-allow-credentials" not in response.headers
+
+
+def test_cors_headers_also_go_on_errors_and_add_vary(client: TestClient) -> None:
+    response = client.get("/api/v1/slots", headers={"Origin": ALLOWED})
+    assert response.status_code == 422
+    assert response.headers["access-control-allow-origin"] == ALLOWED
+    assert response.headers["vary"] == "Origin"
+
+
+def test_a_preflight_from_an_allowed_origin_is_answered_204(client: TestClient) -> None:
+    response = client.options("/api/v1/appointments", headers={"Origin": ALLOWED, **PREFLIGHT})
+    assert response.status_code == 204
+    assert response.content == b""
+    assert response.headers["access-control-allow-origin"] == ALLOWED
+    assert response.headers["access-control-allow-methods"] == "GET, POST, OPTIONS"
+    assert (
+        response.headers["access-control-allow-headers"]
+        == "Content-Type, Idempotency-Key, If-None-Match"
+    )
+    assert response.headers["access-control-max-age"] == "600"
+    assert "access-control-allow-credentials" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        pytest.param("OPTIONS", "/api/v1/appointments", id="preflight"),
+        pytest.param("POST", "/api/v1/appointments", id="post"),
+        pytest.param("POST", "/api/v1/holds", id="post-holds"),
+        pytest.param("PUT", "/api/v1/appointments", id="put"),
+        pytest.param("PATCH", "/api/v1/holds", id="patch"),
+        pytest.param("DELETE", "/api/v1/appointments/x", id="delete"),
+    ],
+)
+def test_a_stranger_cannot_preflight_or_change_anything(
+    client: TestClient, method: str, path: str
+) -> None:
+    headers = {"Origin": STRANGER, **(PREFLIGHT if method == "OPTIONS" else {})}
+    response = client.request(method, path, headers=headers, content=b"{}")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "ORIGIN_NOT_ALLOWED"
+    assert "access-control-allow-origin" not in response.headers
+
+
+@pytest.mark.parametrize("origin", [STRANGER, "null", "http://127.0.0.1:8002"])
+def test_a_stranger_gets_answers_without_cors_headers(client: TestClient, origin: str) -> None:
+    response = client.get("/api/v1/subjects", headers={"Origin": origin})
+    assert response.status_code == 200  # the browser hides it from the page
+    assert "access-control-allow-origin" not in response.headers
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/embed.js", "/book"])
+def test_public_routes_outside_the_api_are_not_enforced(client: TestClient, path: str) -> None:
+    response = client.get(path, headers={"Origin": STRANGER})
+    assert response.status_code == 200
+
+
+def test_an_edited_allowed_origins_list_applies_without_restart(
+    client: TestClient, config_path: Path
+) -> None:
+    newcomer = "https://partner.example"
+    before = client.options("/api/v1/holds", headers={"Origin": newcomer, **PREFLIGHT})
+    assert before.status_code == 403
+    text = config_path.read_text()
+    config_path.write_text(
+        text.replace('  "https://www.demobank.example",\n', f'  "{newcomer}",\n', 1)
+    )
+    stat = config_path.stat()
+    os.utime(config_path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert client.app.state.runtime.organisation_file.refresh()  # type: ignore[attr-defined]
+    after = client.options("/api/v1/holds", headers={"Origin": newcomer, **PREFLIGHT})
+    assert after.status_code == 204
+    gone = client.post("/api/v1/holds", headers={"Origin": "https://www.demobank.example"})
+    assert gone.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        pytest.param("https://Example.COM/", "https://example.com", id="case-and-slash"),
+        pytest.param("https://example.com:443", "https://example.com", id="default-port"),
+        pytest.param("http://127.0.0.1:8000", "http://127.0.0.1:8000", id="port"),
+        pytest.param("http://[::1]:8000/book", "http://[::1]:8000", id="ipv6"),
+    ],
+)
+def test_origins_are_compared_normalised(url: str, origin: str) -> None:
+    assert origin_of(url) == origin
