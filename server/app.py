@@ -9,8 +9,10 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
+from server.cors import CORSMiddleware
 from server.errors import exception_handlers
 from server.middleware import AccessLogMiddleware, BodyLimitMiddleware
+from server.ratelimit import RateLimitMiddleware
 from server.routes import all_routes
 from server.runtime import Runtime
 from server.settings import Settings
@@ -44,6 +46,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=all_routes(settings),
         middleware=[
             Middleware(AccessLogMiddleware),
+            Middleware(CORSMiddleware),
+            Middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],
         exception_handlers=exception_handlers(),

@@ -68,6 +68,70 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_invite(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from server import invites
+    from server.tokens import Tokens, load_or_create_secret
+
+    settings = Settings.from_environ()
+    loaded = _load_or_exit(settings.config_path)
+    try:
+        lifetime = invites.parse_duration(args.expires)
+    except ValueError as exc:
+        print(f"--expires: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    choices = {
+        "agent": args.agent,
+        "subject": args.subject,
+        "meeting_type": args.meeting_type,
+        "office": args.office,
+        "customer_email": args.customer_email,
+    }
+    wrong = invites.problems(loaded.organisation, **choices)
+    if wrong:
+        print("\n".join(wrong), file=sys.stderr)
+        return EXIT_INVALID
+    tokens = Tokens(load_or_create_secret(settings.database_path, settings.secret_key))
+    token = invites.mint(
+        tokens,
+        **choices,
+        single_use=args.single_use,
+        expires_at=datetime.now(UTC) + lifetime,
+    )
+    print(f"{loaded.organisation.organisation.public_url.rstrip('/')}/book?invite={token}")
+    return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Why things cannot be booked; exit 1 when nothing at all can be (2: invalid file)."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from server import doctor
+
+    settings = Settings.from_environ()
+    loaded = _load_or_exit(settings.config_path)
+    org = loaded.organisation
+    for option, value, known in (
+        ("--subject", args.subject, [s.id for s in org.subjects]),
+        ("--office", args.office, [o.id for o in org.offices]),
+    ):
+        if value is not None and value not in known:
+            print(f'{option}: no such id "{value}" (known: {", ".join(known)})', file=sys.stderr)
+            return EXIT_INVALID
+    if args.days < 1 or args.days > 366:
+        print("--days: expected 1 to 366", file=sys.stderr)
+        return EXIT_INVALID
+    now = datetime.now(UTC)
+    busy = asyncio.run(doctor.stored_busy(settings.database_path, loaded, now, args.days))
+    report = doctor.diagnose(
+        loaded, busy, now, days=args.days, subject=args.subject, office=args.office
+    )
+    print(report.text())
+    return report.exit_code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rendezvous", description="Appointment booking for organisations with offices."
@@ -84,6 +148,22 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate an organisation file")
     check.add_argument("file", help="the organisation file (TOML)")
     check.set_defaults(handler=cmd_check)
+
+    invite = commands.add_parser("invite", help="print an agent's invite link")
+    invite.add_argument("--agent", required=True, help="the agent's id")
+    invite.add_argument("--subject", help="pre-select this subject")
+    invite.add_argument("--meeting-type", help="pre-select OFFICE, VIDEO, PHONE or ON_LOCATION")
+    invite.add_argument("--office", help="pre-select this office")
+    invite.add_argument("--customer-email", help="prefill the customer's e-mail")
+    invite.add_argument("--expires", default="7d", help="lifetime: 30m, 12h, 7d, 2w (default 7d)")
+    invite.add_argument("--single-use", action="store_true", help="the link books only once")
+    invite.set_defaults(handler=cmd_invite)
+
+    doctor = commands.add_parser("doctor", help="explain what cannot be booked, and why")
+    doctor.add_argument("--subject", help="only this subject")
+    doctor.add_argument("--office", help="only this office")
+    doctor.add_argument("--days", type=int, default=14, help="days ahead to look (default 14)")
+    doctor.set_defaults(handler=cmd_doctor)
     return parser
 
 

@@ -24,6 +24,8 @@ class Settings:
     reload_interval: float = 1.0
     #: Cap on request bodies, in bytes (SPEC 9).
     max_body_bytes: int = 64 * 1024
+    #: State-changing API calls a client address may make a minute, per process (0: no limit).
+    rate_limit_per_minute: int = 60
     plugin_dir: Path = _ROOT / "plugin"
     embed_path: Path = _ROOT / "embed.js"
 
@@ -39,6 +41,7 @@ class Settings:
             host=config("RENDEZVOUS_HOST", cast=str, default="127.0.0.1"),
             port=config("RENDEZVOUS_PORT", cast=int, default=8000),
             reload_interval=config("RENDEZVOUS_RELOAD_INTERVAL", cast=float, default=1.0),
+            rate_limit_per_minute=config("RENDEZVOUS_RATE_LIMIT", cast=int, default=60),
             # Where the widget's files are read from: tests point it at a copy they edit.
             plugin_dir=config("RENDEZVOUS_PLUGIN_DIR", cast=Path, default=_ROOT / "plugin"),
             embed_path=config("RENDEZVOUS_EMBED_JS", cast=Path, default=_ROOT / "embed.js"),

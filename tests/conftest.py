@@ -31,6 +31,7 @@ def settings(tmp_path: Path, config_path: Path) -> Settings:
         database_path=tmp_path / "var" / "rendezvous.sqlite3",
         secret_key="test-secret-key-not-for-production",
         reload_interval=0,
+        rate_limit_per_minute=0,  # tests that exercise the limit turn it on themselves
     )
 
 

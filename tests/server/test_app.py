@@ -42,7 +42,9 @@ def test_wrong_method_answers_405_in_the_error_shape(client: TestClient) -> None
         pytest.param({"content-length": str(70 * 1024)}, id="declared-length"),
     ],
 )
-def test_bodies_over_64_kib_are_refused_with_413(client: TestClient, headers: dict[str, str]) -> None:
+def test_bodies_over_64_kib_are_refused_with_413(
+    client: TestClient, headers: dict[str, str]
+) -> None:
     body = b"{" + b" " * (70 * 1024) + b"}"
     response = client.post("/api/v1/appointments", content=body, headers=headers)
     assert response.status_code == 413
