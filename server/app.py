@@ -8,7 +8,9 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 
+from server import config
 from server.cors import CORSMiddleware
 from server.errors import exception_handlers
 from server.middleware import AccessLogMiddleware, BodyLimitMiddleware
@@ -27,13 +29,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime = await Runtime.start(settings)
         app.state.runtime = runtime
+        section = runtime.organisation.organisation.organisation
         logger.info(
             "serving %s (version %s) from %s",
-            runtime.organisation.organisation.organisation.name
-            if isinstance(runtime.organisation.organisation.organisation.name, str)
-            else runtime.organisation.organisation.organisation.name.get(
-                runtime.organisation.organisation.organisation.languages[0], "?"
-            ),
+            config.text(section.name, section.languages[0], "en"),
             runtime.organisation.version,
             settings.config_path,
         )
@@ -46,6 +45,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=all_routes(settings),
         middleware=[
             Middleware(AccessLogMiddleware),
+            # The widget's budget (SPEC 7) is measured gzipped; browsers always ask for it.
+            Middleware(GZipMiddleware, minimum_size=1024),
             Middleware(CORSMiddleware),
             Middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),

@@ -45,14 +45,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     loaded = _load_or_exit(settings.config_path)
     os.environ["RENDEZVOUS_CONFIG"] = str(settings.config_path)
     base = f"http://{host}:{port}"
+    settings_section = loaded.organisation.organisation
+    name = config.text(settings_section.name, settings_section.languages[0], "en")
     print(
-        f"Rendezvous is serving {loaded.organisation.organisation.name!r} "
+        f"Rendezvous is serving {name!r} "
         f"(organisation file {settings.config_path}, version {loaded.version})\n"
-        f"  booking page:   {base}/book\n"
-        f"  health:         {base}/healthz\n"
-        f"  API reference:  {base}/api/v1/openapi.json\n"
-        f"  example host page (another origin): run `make host`, then open "
-        f"http://{host}:8001/\n",
+        f"  example host page: http://{host}:8001/  (another origin; `make run` serves it)\n"
+        f"  booking page:      {base}/book\n"
+        f"  health:            {base}/healthz\n"
+        f"  API description:   {base}/api/v1/openapi.json\n",
         flush=True,
     )
     uvicorn.run(

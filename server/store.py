@@ -32,7 +32,7 @@ import asyncio
 import re
 import secrets
 import sqlite3
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -478,7 +478,7 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         writer = await _connect(path)
         try:
-            await _migrate(writer)
+            await _retry_when_locked(lambda: _migrate(writer))
             reader = await _connect(path)
         except BaseException:
             await writer.close()
@@ -541,13 +541,32 @@ async def _connect(path: Path) -> aiosqlite.Connection:
         conn.row_factory = sqlite3.Row
         # busy_timeout first, so that the pragmas below wait for other processes.
         await conn.execute("PRAGMA busy_timeout = 10000")
-        await conn.execute("PRAGMA journal_mode = WAL")
+        await _retry_when_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
         await conn.execute(f"PRAGMA synchronous = {_SYNCHRONOUS}")
         await conn.execute("PRAGMA foreign_keys = ON")
     except BaseException:
         await conn.close()
         raise
     return conn
+
+
+async def _retry_when_locked(
+    step: Callable[[], Awaitable[object]], attempts: int = 50, pause: float = 0.05
+) -> None:
+    """Run `step` again while SQLite answers "database is locked" at once.
+
+    SQLite skips the busy handler in a few cases, so busy_timeout alone does not cover
+    them: switching a new file to WAL while another process does the same, and taking
+    the write lock while another connection recovers the WAL. Both pass in moments.
+    """
+    for attempt in range(attempts):
+        try:
+            await step()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(pause)
 
 
 def migrations(directory: Path = _MIGRATIONS) -> list[tuple[int, str, str]]:

@@ -311,7 +311,7 @@ def test_catalog_answers_revalidate_with_a_strong_etag(api: TestClient, url: str
     etag = first.headers["etag"]
     assert etag.startswith('"') and etag.endswith('"') and not etag.startswith("W/")
     assert first.headers["cache-control"] == "no-cache"
-    assert first.headers["vary"] == "Origin, Accept-Language"
+    assert {"Origin", "Accept-Language"} <= set(first.headers["vary"].split(", "))
     again = api.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304
     assert again.content == b""

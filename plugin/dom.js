@@ -1,0 +1,99 @@
+// DOM and date helpers. Data only ever reaches the page as text nodes and attribute
+// values: no innerHTML anywhere, so a subject called <img onerror=...> stays text.
+
+export const LANGUAGES = ['en', 'nl', 'fr', 'de'];
+
+export function h(tag, props, ...kids) {
+  const el = document.createElement(tag);
+  for (const k in props) {
+    const v = props[k];
+    if (v == null || v === false) continue;
+    if (typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'value' || k === 'checked') el[k] = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  fill(el, kids, true);
+  return el;
+}
+
+/** Put `kids` (nested arrays, strings as text, null and false left out) into `el`. */
+export function fill(el, kids, add) {
+  const flat = [kids].flat(9).filter((k) => k != null && k !== false);
+  if (add) el.append(...flat);
+  else el.replaceChildren(...flat);
+}
+
+const PATHS = {
+  back: 'M19 12H5m6 6-6-6 6-6',
+  prev: 'm15 6-6 6 6 6',
+  next: 'm9 6 6 6-6 6',
+  OFFICE: 'M4 21V6l8-3 8 3v15M2 21h20M9 9h1m4 0h1m-6 4h1m4 0h1m-5 8v-4h4v4',
+  VIDEO: 'M3 7h12v10H3zm12 4 6-3.5v9L15 13',
+  PHONE: 'M8 2h8v20H8zm3 16h2',
+  ON_LOCATION: 'm3 11 9-8 9 8M5 9.5V21h14V9.5M10 21v-6h4v6',
+  pin: 'M12 21s-7-6.2-7-11.5a7 7 0 0 1 14 0C19 14.8 12 21 12 21zm0-9a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5z',
+  locate: 'M12 2v4m0 12v4M2 12h4m12 0h4m-10-5a5 5 0 1 0 0 10 5 5 0 0 0 0-10z',
+  person: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-8 9c0-4 4-6 8-6s8 2 8 6',
+  check: 'm5 12.5 4.5 4.5L19 7.5',
+  calendar: 'M4 5h16v16H4zm0 5h16M8 3v4m8-4v4',
+};
+
+export function icon(name) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  const path = document.createElementNS(ns, 'path');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  svg.setAttribute('class', 'rv-icon');
+  path.setAttribute('d', PATHS[name] || PATHS.calendar);
+  svg.append(path);
+  return svg;
+}
+
+/** Only http(s) links from the API become hrefs (no javascript: URLs). */
+export function safeUrl(url) {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The calendar date (YYYY-MM-DD) of an instant in a time zone. */
+export function dateKey(date, tz) {
+  const p = {};
+  const parts = new Intl.DateTimeFormat('en', {
+    timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit',
+  }).formatToParts(date);
+  for (const { type, value } of parts) p[type] = value;
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+export function addDays(key, n) {
+  const d = new Date(key + 'T00:00:00Z');
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+/** Noon UTC of a calendar date: format it with timeZone UTC to name that date anywhere. */
+export function keyDate(key) {
+  return new Date(key + 'T12:00:00Z');
+}
+
+export function validZone(tz) {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return !!tz;
+  } catch {
+    return false;
+  }
+}
+
+export function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,138 @@
+// After booking: the confirmation; and the manage mode behind a manage link
+// (the hosted /book?manage=TOKEN page): show, cancel, reschedule.
+
+import { h, icon, safeUrl } from '../dom.js';
+import { summary } from './choose.js';
+import { timetable, clean } from './timetable.js';
+
+function calendarLinks(w, links, manage) {
+  const items = [['ics', links.ics], ['google', links.google], ['outlook', links.outlook], manage && ['manageLink', links.manage]];
+  return h('ul', { class: 'rv-links', role: 'list' }, items.filter((x) => x && safeUrl(x[1])).map(([k, url]) => h('li', null,
+    h('a', {
+      href: safeUrl(url),
+      class: 'rv-link',
+      // The calendar file downloads; the web calendars open beside the host page.
+      target: k === 'ics' ? null : '_blank',
+      rel: 'noopener',
+    }, icon(k === 'manageLink' ? 'next' : 'calendar'), w.t[k]))));
+}
+
+function videoLink(w, a) {
+  const url = safeUrl(a.video_url);
+  return url && h('p', null, h('a', { href: url, class: 'rv-link', target: '_blank', rel: 'noopener' }, icon('VIDEO'), w.t.video));
+}
+
+export function confirmation(w) {
+  const { appointment: a, links = {} } = w.booked;
+  const requested = a.status === 'requested';
+  w.render({
+    title: requested ? w.t.requested : w.t.confirmed,
+    back: false,
+    body: [
+      h('div', { class: 'rv-done' }, icon('check'), h('p', null, requested ? w.t.requestedNote : w.t.confirmedNote)),
+      summary(w, a),
+      videoLink(w, a),
+      calendarLinks(w, links, true),
+    ],
+  });
+}
+
+export async function manage(w) {
+  const token = w.o.manage;
+  if (!w.appt) {
+    try {
+      const r = await w.api.get(w.api.token('appointments', token));
+      w.appt = r.appointment || r;
+      w.links = r.links || {};
+    } catch (e) {
+      if (!(e.status >= 400 && e.status < 500) || e.code === 'RATE_LIMITED' || e.code === 'ORIGIN_NOT_ALLOWED') throw e;
+      w.emit('error', { code: e.code, message: e.message });
+      return w.render({ title: w.t.manage, back: false, body: h('p', { class: 'rv-notice rv-warn' }, w.t.linkInvalid) });
+    }
+  }
+  const a = w.appt;
+  if (!w.meetingTypes && a.subject) {
+    try {
+      const { meeting_types = [] } = await w.api.get('meeting-types', { subject: a.subject.id, lang: w.lang }, true);
+      w.meetingTypes = new Map(meeting_types.map((m) => [m.id, m.name]));
+    } catch {
+      // the summary falls back to its own words for the meeting type
+    }
+  }
+  const links = { ics: new URL(w.api.token('appointments', token, 'calendar.ics'), w.api.base).href, ...w.links };
+  const active = (a.status === 'confirmed' || a.status === 'requested') && new Date(a.start) > new Date();
+  const actions = h('div', { class: 'rv-actions' });
+  const buttons = () => actions.replaceChildren(
+    h('button', { type: 'button', class: 'rv-primary', onclick: () => w.next() }, w.t.reschedule),
+    h('button', { type: 'button', class: 'rv-secondary', onclick: ask }, w.t.cancel),
+  );
+  function ask() {
+    const yes = h('button', { type: 'button', class: 'rv-danger', onclick: cancel }, w.t.cancelYes);
+    actions.replaceChildren(
+      h('p', { class: 'rv-ask', role: 'alert' }, w.t.cancelAsk),
+      yes,
+      h('button', { type: 'button', class: 'rv-secondary', onclick: () => { buttons(); actions.firstChild.focus(); } }, w.t.cancelNo),
+    );
+    yes.focus();
+  }
+  async function cancel() {
+    if (w.isBusy) return;
+    w.busy(true);
+    let r;
+    try {
+      r = await w.api.post(w.api.token('appointments', token, 'cancel'));
+    } catch (e) {
+      w.busy(false);
+      w.emit('error', { code: e.code, message: e.message });
+      return w.redo([w.t[e.code] ? e.code : 'error', 'error']);
+    }
+    w.busy(false);
+    w.appt = (r && (r.appointment || (r.id && r))) || { ...a, status: 'cancelled' };
+    w.emit('appointment-cancelled', { appointment: w.appt });
+    w.redo('cancelled');
+  }
+  if (active) buttons();
+  w.render({
+    title: w.t.manage,
+    back: false,
+    body: [
+      h('p', { class: 'rv-status rv-status-' + a.status }, w.t['status_' + a.status] || a.status),
+      summary(w, a),
+      active && [videoLink(w, a), calendarLinks(w, links, false), actions],
+    ],
+  });
+}
+
+export function reschedule(w) {
+  const a = w.appt;
+  const token = w.o.manage;
+  return timetable(w, {
+    title: w.t.rescheduleTitle,
+    query: clean({
+      subject: a.subject && a.subject.id,
+      meeting_type: a.meeting_type,
+      office: a.office && a.office.id,
+      agent: a.agent && a.agent.id,
+    }),
+    async pick(slot) {
+      w.busy(true);
+      let r;
+      try {
+        r = await w.api.post(w.api.token('appointments', token, 'reschedule'), { start: slot.start });
+      } catch (e) {
+        w.busy(false);
+        w.tt = null;
+        if (e.status === 409) return w.redo(['taken', 'warn']);
+        w.emit('error', { code: e.code, message: e.message });
+        return w.redo([w.t[e.code] ? e.code : 'error', 'error']);
+      }
+      w.busy(false);
+      w.appt = r.appointment || r;
+      if (r.links) w.links = r.links;
+      w.tt = null;
+      w.emit('appointment-rescheduled', { appointment: w.appt });
+      w.notice = 'rescheduled';
+      w.back('manage');
+    },
+  });
+}

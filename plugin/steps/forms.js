@@ -1,0 +1,255 @@
+// Form steps: the subject's questions and the customer's details, and the booking
+// itself. Validation is ours (novalidate), in the widget's language, shown inline
+// with aria-invalid and aria-describedby; the server's VALIDATION_FAILED details are
+// mapped back onto the same fields by their path ($.customer.email).
+
+import { h, uuid, LANGUAGES } from '../dom.js';
+import { summary } from './choose.js';
+import { clean } from './timetable.js';
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const PHONE = /^\+?[0-9][0-9 ()./-]{5,24}$/;
+let n = 0;
+
+const empty = (v) => v == null || v === '' || (Array.isArray(v) && !v.length);
+
+/** One labelled control (or a group of radios/checkboxes) with its error message. */
+export function field(w, f) {
+  const id = 'rv-f' + ++n;
+  const err = h('p', { class: 'rv-error', id: id + 'e', hidden: true });
+  const hint = f.hint && h('p', { class: 'rv-hint', id: id + 'h' }, f.hint);
+  const describedBy = (hint ? id + 'h ' : '') + id + 'e';
+  const label = [f.label, !f.required && h('span', { class: 'rv-opt' }, ' ' + w.t.optional)];
+  const multi = f.type === 'multi_select';
+  let shown = false;
+  let el, controls, read;
+
+  const changed = () => {
+    f.oninput(read());
+    if (shown) show(validate());
+  };
+
+  if (f.options && !f.dropdown && (multi || f.options.length <= 6)) {
+    const now = f.value || (multi ? [] : '');
+    controls = f.options.map((o) => h('input', {
+      type: multi ? 'checkbox' : 'radio', name: id, value: o.id,
+      checked: multi ? now.includes(o.id) : now === o.id, onchange: changed,
+    }));
+    el = h('fieldset', { class: 'rv-field rv-group-field', 'aria-describedby': describedBy },
+      h('legend', null, label), hint,
+      controls.map((c, i) => h('label', { class: 'rv-check' }, c, h('span', null, f.options[i].label))),
+      err);
+    read = () => (multi ? controls.filter((c) => c.checked).map((c) => c.value) : (controls.find((c) => c.checked) || {}).value);
+  } else {
+    const tag = f.type === 'long_text' ? 'textarea' : f.options ? 'select' : 'input';
+    const input = h(tag, {
+      id, name: f.name, type: tag === 'input' ? f.input || (f.type === 'number' ? 'number' : 'text') : null,
+      autocomplete: f.autocomplete || (tag === 'select' ? null : 'off'), inputmode: f.inputmode,
+      required: f.required, maxlength: f.max_length, min: f.min, max: f.max, rows: tag === 'textarea' ? 4 : null,
+      'aria-describedby': describedBy, oninput: changed, onchange: changed,
+      // Blur only adds a message: clearing one here would move the button being clicked.
+      onblur: () => { const m = !empty(read()) && validate(); if (m) show(m); },
+    }, f.options && [
+      !f.required || !f.value ? h('option', { value: '' }, '') : null,
+      f.options.map((o) => h('option', { value: o.id }, o.label)),
+    ]);
+    if (f.value != null) input.value = f.value;
+    controls = [input];
+    el = h('div', { class: 'rv-field' }, h('label', { for: id }, label), hint, input, err);
+    read = () => (f.type === 'number' ? input.value : input.value.trim());
+  }
+
+  function validate() {
+    const v = read();
+    const t = w.t;
+    if (empty(v)) return f.required ? (f.options ? t.chooseOne : t.required) : '';
+    if (f.type === 'number') {
+      if (controls[0].validity.badInput || !isFinite(Number(v))) return t.invalidNumber;
+      if (f.min != null && Number(v) < f.min) return w.text('tooSmall', { n: f.min });
+      if (f.max != null && Number(v) > f.max) return w.text('tooLarge', { n: f.max });
+    }
+    if (f.max_length && v.length > f.max_length) return w.text('tooLong', { n: f.max_length });
+    if (f.input === 'email' && !EMAIL.test(v)) return t.invalidEmail;
+    if (f.input === 'tel' && !PHONE.test(v)) return t.invalidPhone;
+    return '';
+  }
+
+  function show(message) {
+    shown = !!message;
+    err.textContent = message || '';
+    err.hidden = !message;
+    for (const c of controls) c.setAttribute('aria-invalid', String(!!message));
+  }
+
+  return { el, path: f.path, validate, show, focus: () => controls[0].focus() };
+}
+
+/** Validate every field; show the messages and focus the first wrong one. */
+export function check(w, fields) {
+  let first;
+  for (const f of fields) {
+    const message = f.validate();
+    f.show(message);
+    if (message && !first) first = f;
+  }
+  if (first) {
+    first.focus();
+    w.live.textContent = w.t.fixErrors;
+  }
+  return !first;
+}
+
+export function form(w, fields, label, submit) {
+  return h('form', {
+    class: 'rv-form',
+    novalidate: true,
+    onsubmit: (e) => {
+      e.preventDefault();
+      if (!w.isBusy) submit(e.currentTarget.querySelector('[type=submit]'));
+    },
+  }, fields.map((f) => f.el), h('div', { class: 'rv-actions' }, h('button', { type: 'submit', class: 'rv-primary' }, label)));
+}
+
+/** Server-side messages onto the fields (SPEC 5 details); true when one matched. */
+function showPending(w, fields) {
+  const details = w.pending || [];
+  w.pending = null;
+  let first;
+  for (const d of details) {
+    const f = fields.find((x) => x.path === d.path);
+    if (f) {
+      f.show(d.message);
+      first = first || f;
+    }
+  }
+  if (first) first.focus();
+}
+
+export function questions(w) {
+  const qs = w.subject().questions || [];
+  if (!qs.length) return true;
+  const answers = w.sel.answers;
+  const fields = qs.map((q) => field(w, {
+    name: q.id,
+    label: q.label,
+    path: '$.answers.' + q.id,
+    required: q.required,
+    type: q.type,
+    options: q.type === 'select' || q.type === 'multi_select' ? q.options || [] : null,
+    min: q.min,
+    max: q.max,
+    max_length: q.max_length,
+    value: answers[q.id],
+    oninput: (v) => { answers[q.id] = v; },
+  }));
+  w.render({
+    title: w.t.questions,
+    body: [summary(w), form(w, fields, w.t.continue, () => { if (check(w, fields)) w.next(); })],
+  });
+  showPending(w, fields);
+}
+
+export function customer(w) {
+  const c = w.sel.customer;
+  if (!w.prefilled) {
+    w.prefilled = true;
+    const o = w.o;
+    const inv = w.inviteCustomer || {};
+    Object.assign(c, clean({
+      first_name: o.customerFirstName || inv.first_name,
+      last_name: o.customerLastName || inv.last_name,
+      email: o.customerEmail || inv.email,
+      phone: o.customerPhone || inv.phone,
+      language: inv.language || w.lang,
+    }));
+  }
+  const phoneNeeded = w.sel.meetingType === 'PHONE';
+  let names;
+  try {
+    names = new Intl.DisplayNames(w.lang, { type: 'language' });
+  } catch {
+    names = { of: (x) => x };
+  }
+  const spec = [
+    { name: 'first_name', label: w.t.firstName, required: true, autocomplete: 'given-name', max_length: 100 },
+    { name: 'last_name', label: w.t.lastName, required: true, autocomplete: 'family-name', max_length: 100 },
+    { name: 'email', label: w.t.email, required: true, autocomplete: 'email', input: 'email', inputmode: 'email', max_length: 254 },
+    { name: 'phone', label: w.t.phone, required: phoneNeeded, autocomplete: 'tel', input: 'tel', inputmode: 'tel', max_length: 32, hint: phoneNeeded && w.t.phoneHint },
+    { name: 'language', label: w.t.language, required: true, dropdown: true, options: LANGUAGES.map((l) => ({ id: l, label: names.of(l) })) },
+  ];
+  const fields = spec.map((f) => field(w, {
+    ...f, path: '$.customer.' + f.name, value: c[f.name], oninput: (v) => { c[f.name] = v; },
+  }));
+  const until = w.sel.expires && new Date(w.sel.expires);
+  w.render({
+    title: w.t.customer,
+    body: [
+      summary(w),
+      until > new Date() && h('p', { class: 'rv-muted rv-held' }, w.text('held', { time: w.fmt({ timeStyle: 'short', timeZone: w.tz }).format(until) })),
+      form(w, fields, w.t.book, (button) => { if (check(w, fields)) book(w, fields, button); }),
+    ],
+  });
+  showPending(w, fields);
+}
+
+async function book(w, fields, button) {
+  const s = w.sel;
+  const answers = {};
+  for (const q of w.subject().questions || []) {
+    const v = s.answers[q.id];
+    if (!empty(v)) answers[q.id] = q.type === 'number' ? Number(v) : v;
+  }
+  const body = clean({
+    ...w.query(),
+    start: s.start,
+    hold: s.hold,
+    customer: clean({ ...s.customer, timezone: w.tz }),
+    location: s.meetingType === 'ON_LOCATION' ? s.location : null,
+    answers,
+    metadata: w.o.metadata,
+  });
+  // One key per attempt, kept for a retry after a network failure, so nothing is booked twice.
+  w.attempt = w.attempt || uuid();
+  const label = button.textContent;
+  button.textContent = w.t.booking;
+  w.busy(true);
+  let r;
+  try {
+    r = await w.api.post('appointments', body, { 'Idempotency-Key': w.attempt });
+  } catch (e) {
+    w.busy(false);
+    button.textContent = label;
+    if (e.status && e.status < 500) w.attempt = null;
+    return bookingFailed(w, e, fields);
+  }
+  w.attempt = null;
+  w.busy(false);
+  w.booked = r;
+  w.history = [];
+  w.emit('appointment-created', { appointment: r.appointment });
+  w.next();
+}
+
+function bookingFailed(w, e, fields) {
+  if (e.code === 'APPOINTMENT_NO_AVAILABILITY' || e.code === 'HOLD_EXPIRED' || e.status === 409) {
+    w.tt = null;
+    w.notice = [e.code === 'HOLD_EXPIRED' ? 'expired' : 'taken', 'warn'];
+    return w.back('timetable');
+  }
+  if (e.code === 'ORIGIN_NOT_ALLOWED') return w.fail(e);
+  w.emit('error', { code: e.code, message: e.message });
+  if (e.code === 'VALIDATION_FAILED' && e.details.length) {
+    // The earliest step that owns a wrong field, so the customer fixes it where it was asked.
+    const owners = { address: '$.location.', questions: '$.answers.', customer: '$.customer.' };
+    const step = w.history.find((st) => owners[st] && e.details.some((d) => String(d.path).startsWith(owners[st])));
+    if (step && step !== 'customer') return w.back(step, e.details);
+    if (step) {
+      w.pending = e.details;
+      showPending(w, fields);
+      w.live.textContent = w.t.fixErrors;
+      return;
+    }
+  }
+  w.notice = [w.t[e.code] ? e.code : 'error', 'error'];
+  w.redo();
+}

@@ -1,0 +1,290 @@
+// The booking widget: mount/unmount on a host element, options, and the walk through
+// the steps (SPEC 7). Each step lives in steps/ and either renders or says "skip".
+
+import { client, ApiError } from './api.js';
+import { h, icon, validZone, LANGUAGES } from './dom.js';
+import { subject, meetingType, address, office, agent } from './steps/choose.js';
+import { bookingTimetable } from './steps/timetable.js';
+import { questions, customer } from './steps/forms.js';
+import { confirmation, manage, reschedule } from './steps/done.js';
+
+const STEPS = {
+  subject, 'meeting-type': meetingType, address, office, agent,
+  timetable: bookingTimetable, questions, customer, confirmation, manage, reschedule,
+};
+const BOOKING = ['subject', 'meeting-type', 'address', 'office', 'agent', 'timetable', 'questions', 'customer', 'confirmation'];
+const MANAGING = ['manage', 'reschedule'];
+// What a step chooses, so that going back to it chooses again.
+const CHOICES = { subject: ['subject'], 'meeting-type': ['meetingType'], office: ['office'], agent: ['agent'], timetable: ['start', 'end', 'hold', 'expires'] };
+
+const KEYS = [
+  'subject', 'category', 'meetingType', 'office', 'agent', 'invite', 'language', 'timezone',
+  'customerFirstName', 'customerLastName', 'customerEmail', 'customerPhone', 'metadata',
+  'showAgents', 'apiBase', 'manage',
+];
+const HASH = '#rendezvous:';
+
+/** attributes < URL hash < JavaScript options. */
+export function readOptions(el, js) {
+  const o = {};
+  for (const k of KEYS) if (el.dataset[k]) o[k] = el.dataset[k];
+  if (location.hash.startsWith(HASH)) {
+    for (const [k, v] of new URLSearchParams(location.hash.slice(HASH.length))) {
+      const key = k.replace(/[-_](\w)/g, (_, c) => c.toUpperCase());
+      // A link must not be able to send a customer's details elsewhere, nor tag them.
+      if (KEYS.includes(key) && key !== 'apiBase' && key !== 'metadata' && v) o[key] = v;
+    }
+  }
+  Object.assign(o, js);
+  o.showAgents = o.showAgents === true || (typeof o.showAgents === 'string' && o.showAgents !== 'false');
+  if (typeof o.metadata === 'string') {
+    try {
+      o.metadata = JSON.parse(o.metadata);
+    } catch {
+      console.warn('Rendezvous: data-metadata is not JSON; ignored');
+      delete o.metadata;
+    }
+  }
+  return o;
+}
+
+export function pickLanguage(wanted) {
+  for (const l of [wanted, ...(navigator.languages || [])]) {
+    const short = String(l || '').slice(0, 2).toLowerCase();
+    if (LANGUAGES.includes(short)) return short;
+  }
+  return 'en';
+}
+
+class Misconfigured extends Error {
+  constructor(reason) {
+    super(reason);
+    this.reason = reason;
+  }
+}
+
+class Widget {
+  constructor(host, options) {
+    this.host = host;
+    this.o = options;
+    this.lang = pickLanguage(options.language);
+    // Formats follow the visitor's regional variant of that language (en-GB: 24-hour clock).
+    this.locale = [options.language, ...(navigator.languages || [])].find((l) => l && String(l).slice(0, 2).toLowerCase() === this.lang && /^[a-z]{2}(-[A-Za-z0-9]{2,8})*$/i.test(l)) || this.lang;
+    this.tz = validZone(options.timezone) ? options.timezone : Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+    this.api = client(options.apiBase || new URL('../../', import.meta.url).href);
+    this.fixed = { subject: options.subject, meetingType: options.meetingType, office: options.office, agent: options.agent };
+    this.sel = { ...this.fixed, answers: {}, customer: {} };
+    this.invite = options.invite;
+    this.history = [];
+    this.formats = new Map();
+  }
+
+  async start() {
+    const host = this.host;
+    this.fallback = [...host.childNodes];
+    const root = host.shadowRoot || host.attachShadow({ mode: 'open' });
+    const css = h('link', { rel: 'stylesheet', href: new URL('widget.css', import.meta.url).href });
+    this.live = h('div', { class: 'rv-sr', 'aria-live': 'polite' });
+    this.main = h('div', { class: 'rv-main' });
+    this.root = h('div', { class: 'rv', lang: this.lang }, this.live, this.main);
+    this.root.style.visibility = 'hidden'; // until the stylesheet is in: no flash of raw markup
+    root.replaceChildren(css, this.root);
+    host.replaceChildren();
+    const styled = new Promise((done) => { css.onload = css.onerror = done; });
+    this.mode = this.o.manage ? MANAGING : BOOKING;
+    try {
+      [this.t] = await Promise.all([
+        import(`./i18n/${this.lang}.js`).then((m) => m.default),
+        this.o.manage ? null : this.loadInvite(),
+        styled,
+      ]);
+    } catch (e) {
+      this.destroy(); // the fallback link is better than nothing
+      throw e;
+    }
+    if (this.dead) return;
+    this.root.style.visibility = '';
+    await this.go(this.mode[0]);
+    this.emit('ready', { language: this.lang });
+  }
+
+  destroy() {
+    this.dead = true;
+    // Show the original fallback content again.
+    this.host.shadowRoot.replaceChildren(h('slot'));
+    this.host.replaceChildren(...this.fallback);
+  }
+
+  async loadInvite() {
+    if (!this.invite) return;
+    try {
+      const inv = await this.api.get(this.api.token('invites', this.invite));
+      this.inviteAgent = inv.agent;
+      const f = this.fixed;
+      if (inv.agent) f.agent = inv.agent.id;
+      if (inv.subject) f.subject = inv.subject;
+      if (inv.meeting_type) f.meetingType = inv.meeting_type;
+      if (inv.office) f.office = inv.office;
+      Object.assign(this.sel, f);
+      this.inviteCustomer = inv.customer || {};
+    } catch (e) {
+      // Unreachable or broken: keep the invite, the next calls will tell.
+      if (!(e.status >= 400 && e.status < 500)) return;
+      this.invite = null;
+      this.notice = ['inviteInvalid', 'warn'];
+      this.emit('error', { code: e.code, message: e.message });
+    }
+  }
+
+  // ---- text, formats, events -------------------------------------------------
+
+  text(key, vars) {
+    return String(this.t[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k]);
+  }
+
+  fmt(options) {
+    const key = JSON.stringify(options);
+    if (!this.formats.has(key)) this.formats.set(key, new Intl.DateTimeFormat(this.locale, options));
+    return this.formats.get(key);
+  }
+
+  emit(name, detail) {
+    if (!this.dead) this.host.dispatchEvent(new CustomEvent('rendezvous:' + name, { bubbles: true, composed: true, detail }));
+  }
+
+  // ---- navigation --------------------------------------------------------------
+
+  /** Run steps from `name` on until one renders. */
+  async go(name, pending) {
+    this.busy(true);
+    this.pending = pending;
+    let i = this.mode.indexOf(name);
+    try {
+      for (; i < this.mode.length; i++) {
+        this.step = this.mode[i];
+        if (!(await STEPS[this.step](this))) break;
+      }
+      if (this.history.at(-1) !== this.step) this.history.push(this.step);
+    } catch (e) {
+      this.fail(e);
+    } finally {
+      this.busy(false);
+    }
+  }
+
+  next() {
+    if (!this.isBusy) return this.go(this.mode[this.mode.indexOf(this.step) + 1]);
+  }
+
+  /** Back to an earlier rendered step (the previous one by default), choosing again from there. */
+  back(target, pending) {
+    if (this.isBusy) return;
+    const i = target ? this.history.lastIndexOf(target) : this.history.length - 2;
+    if (i < 0) return;
+    target = this.history[i];
+    this.history.length = i;
+    for (const s of this.mode.slice(this.mode.indexOf(target))) {
+      for (const k of CHOICES[s] || []) this.sel[k] = this.fixed[k];
+    }
+    return this.go(target, pending);
+  }
+
+  /** Render the current step again (after a new zone, a location, a 409). */
+  redo(notice) {
+    if (notice) this.notice = notice;
+    return this.go(this.step);
+  }
+
+  busy(on) {
+    this.isBusy = on;
+    this.root.classList.toggle('rv-busy', on);
+    this.main.setAttribute('aria-busy', on);
+  }
+
+  /** Put a step on screen: Back, heading, an optional notice, content. */
+  render({ title, body, back }) {
+    if (this.dead) return;
+    // A Back button when some earlier step was shown (the current one may be on top already).
+    back ??= this.history.length - (this.history.at(-1) === this.step ? 1 : 0) > 0;
+    const heading = h('h2', { class: 'rv-title', tabindex: '-1' }, title);
+    const [key, kind = 'info'] = [].concat(this.notice || []);
+    const notice = key && h('p', { class: 'rv-notice rv-' + kind, role: kind === 'error' ? 'alert' : null }, this.text(key, {}));
+    this.notice = null;
+    this.main.replaceChildren(h('section', { class: 'rv-step', 'data-step': this.step },
+      back && h('button', { type: 'button', class: 'rv-back', onclick: () => this.back() }, icon('back'), this.t.back),
+      heading, notice, body));
+    // Move focus only once the customer is using the widget, never on page load.
+    const keep = this.focusKey && this.main.querySelector(`[data-focus="${this.focusKey}"]`);
+    this.focusKey = null;
+    if (keep) keep.focus();
+    else if (this.touched) {
+      heading.focus({ preventScroll: true });
+      if (heading.getBoundingClientRect().top < 0) heading.scrollIntoView({ block: 'start', behavior: 'smooth' });
+      this.live.textContent = title + (notice ? '. ' + notice.textContent : '');
+    }
+    this.touched = true;
+    this.emit('step', { step: this.step });
+  }
+
+  misconfigured(reason) {
+    throw new Misconfigured(reason);
+  }
+
+  fail(e) {
+    if (e instanceof Misconfigured || e.code === 'ORIGIN_NOT_ALLOWED') {
+      const reason = e.reason || e.code;
+      const message = this.t[reason] || this.t.UNKNOWN;
+      this.history = [];
+      this.render({ title: this.t.unavailable, body: h('p', { class: 'rv-muted' }, message) });
+      this.emit('misconfigured', { reason, message });
+      return;
+    }
+    if (!(e instanceof ApiError)) console.error(e);
+    this.emit('error', { code: e.code || 'SCRIPT', message: e.message });
+    const step = this.step;
+    if (this.history.at(-1) !== step) this.history.push(step);
+    this.notice = [this.t[e.code] ? e.code : 'error', 'error'];
+    this.render({
+      title: this.t.unavailable,
+      body: h('button', { type: 'button', class: 'rv-primary', onclick: () => this.go(step) }, this.t.retry),
+    });
+  }
+
+  // ---- what has been chosen -------------------------------------------------------
+
+  subject() {
+    return this.subjects && this.subjects.get(this.sel.subject);
+  }
+
+  query() {
+    const s = this.sel;
+    return { subject: s.subject, meeting_type: s.meetingType, office: s.office, agent: s.agent, invite: this.invite };
+  }
+}
+
+const mounted = new WeakMap();
+
+/** Mount the widget on `el`. Mounting a mounted element again with options remounts it. */
+export function mount(el, options) {
+  if (mounted.has(el)) {
+    if (!options) return;
+    unmount(el);
+  }
+  let w;
+  try {
+    w = new Widget(el, readOptions(el, options || {}));
+  } catch (e) {
+    return console.warn('Rendezvous: cannot mount here', e);
+  }
+  mounted.set(el, w);
+  w.start().catch((e) => console.warn('Rendezvous:', e));
+}
+
+export function unmount(el) {
+  const w = mounted.get(el);
+  if (w) {
+    mounted.delete(el);
+    w.destroy();
+  }
+}
+

@@ -1,0 +1,201 @@
+"""Real servers and real Chromium for the browser tests.
+
+The API server (`rendezvous serve`) and the example host pages (`examples/serve_host.py`)
+run as separate processes on two ports, so the widget is embedded cross-origin as it
+is on a customer's website. Each server gets its own copy of the organisation file and
+of the widget's files, which a test may edit.
+
+Chromium is Debian's (`/usr/bin/chromium`), driven by Playwright; never a downloaded
+browser. Without it the browser tests are skipped, except in CI (`CI=true`), where a
+missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("RENDEZVOUS_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read().decode() if process.stdout else ""
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}:\n{output}")
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+@dataclass
+class Servers:
+    """An API server and a host-page server on another origin, with their own files."""
+
+    api: str
+    host: str
+    config_path: Path
+    plugin_dir: Path
+    database: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def start_servers(directory: Path, *, hold_minutes: int | None = None) -> Servers:
+    api_port, host_port = free_port(), free_port()
+    api, host = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{host_port}"
+    directory.mkdir(parents=True, exist_ok=True)
+
+    config_path = directory / "organisation.toml"
+    text = (ROOT / "examples" / "demo-bank" / "organisation.toml").read_text()
+    text = text.replace('public_url = "http://127.0.0.1:8000"', f'public_url = "{api}"', 1)
+    text = text.replace("allowed_origins = [", f'allowed_origins = [\n  "{host}",', 1)
+    if hold_minutes is not None:
+        text = text.replace(
+            "[organisation]\n", f"[organisation]\nhold_minutes = {hold_minutes}\n", 1
+        )
+    config_path.write_text(text)
+
+    plugin_dir = directory / "plugin"
+    shutil.copytree(ROOT / "plugin", plugin_dir)
+    embed_path = directory / "embed.js"
+    shutil.copyfile(ROOT / "embed.js", embed_path)
+    database = directory / "var" / "rendezvous.sqlite3"
+
+    env = {
+        **os.environ,
+        "RENDEZVOUS_CONFIG": str(config_path),
+        "RENDEZVOUS_DATABASE": str(database),
+        "RENDEZVOUS_SECRET_KEY": "browser-test-secret",
+        "RENDEZVOUS_PLUGIN_DIR": str(plugin_dir),
+        "RENDEZVOUS_EMBED_JS": str(embed_path),
+        "RENDEZVOUS_RELOAD_INTERVAL": "0.2",
+    }
+    servers = Servers(api, host, config_path, plugin_dir, database)
+    bin_dir = Path(sys.executable).parent
+    try:
+        api_process = subprocess.Popen(
+            [
+                str(bin_dir / "rendezvous"),
+                "serve",
+                "--port",
+                str(api_port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        servers.processes.append(api_process)
+        host_process = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "examples" / "serve_host.py"),
+                "--port",
+                str(host_port),
+                "--api",
+                api,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        servers.processes.append(host_process)
+        wait_until_up(f"{api}/healthz", api_process)
+        wait_until_up(f"{host}/", host_process)
+    except BaseException:
+        servers.stop()
+        raise
+    return servers
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        message = f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message + "; in CI a missing browser is a failure", pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    servers = start_servers(tmp_path_factory.mktemp("servers"))
+    try:
+        yield servers
+    finally:
+        servers.stop()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    context = browser.new_context(locale="en-GB", timezone_id="Europe/Brussels")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
