@@ -50,6 +50,7 @@ import msgspec
 
 from availability import model
 from server import planning
+from server.config_messages import Issue, issue_from, key_path, kind
 
 __all__ = [
     "Address",
@@ -286,15 +287,6 @@ def text(value: str | Mapping[str, str], lang: str, fallback_lang: str) -> str:
 # -- errors -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Issue:
-    path: str  # e.g. "agents[3].week.monday[0].end"; the source name for syntax errors
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
-
-
 class ConfigError(Exception):
     """The organisation file is invalid; `issues` lists every problem found."""
 
@@ -362,7 +354,6 @@ _SECTIONS: Final[dict[str, type[_Base]]] = {
     "offices": Office,
     "agents": Agent,
 }
-_ANY_KEY: Final = "[...]"
 #: The order in which allowed values are listed (msgspec sorts them).
 _LITERAL_ORDER: Final = {
     value: i for i, value in enumerate((*MEETING_TYPES, "default", *get_args(QuestionType)))
@@ -448,14 +439,14 @@ def _decode_agent(raw: Any, path: str, issues: list[Issue]) -> Agent | None:
     week: dict[str, tuple[Block, ...]] = {}
     raw_week = raw.get("week", {})
     if not isinstance(raw_week, dict):
-        issues.append(Issue(f"{path}.week", f"expected a table, got {_kind(raw_week)}"))
+        issues.append(Issue(f"{path}.week", f"expected a table, got {kind(raw_week)}"))
         raw_week = {}
     for day, raw_blocks in raw_week.items():
-        day_path = f"{path}.week{_key_path(day)}"
+        day_path = f"{path}.week{key_path(day)}"
         if day not in WEEKDAYS:
             issues.append(Issue(day_path, f"unknown key; expected one of {', '.join(WEEKDAYS)}"))
         elif not isinstance(raw_blocks, list):
-            issues.append(Issue(day_path, f"expected an array of blocks, got {_kind(raw_blocks)}"))
+            issues.append(Issue(day_path, f"expected an array of blocks, got {kind(raw_blocks)}"))
         else:
             blocks = [
                 _convert(block, Block, f"{day_path}[{j}]", issues)
@@ -481,195 +472,17 @@ def _convert(raw: Any, struct: type[_T], prefix: str, issues: list[Issue]) -> _T
     try:
         return msgspec.convert(raw, struct)
     except msgspec.ValidationError as exc:
-        issues.append(_issue_from(exc, raw, struct, prefix))
-        return None
-
-
-def _issue_from(exc: msgspec.ValidationError, raw: Any, struct: type[Any], prefix: str) -> Issue:
-    """Turn msgspec's `Expected ... - at `$.a[...].b`` into a path and a plain message."""
-    full = str(exc)
-    message, _, where = full.partition(" - at `")
-    # A bad dict key reads "... - at `key` in `$.a`"; "[...]" stands for some dict key.
-    key_error = where.startswith("key` in `")
-    tokens = _parse_path(where.removeprefix("key` in `").rstrip("`")) if where else []
-    if key_error:
-        tokens.append(_ANY_KEY)
-    tokens = _resolve_any_keys(raw, struct, full, tokens)
-    root = msgspec.inspect.type_info(struct)
-    type_info = _type_at(root, raw, tokens)
-    value = _value_at(raw, tokens)
-    if key_error:
-        parent = _type_at(root, raw, tokens[:-1])
-        if isinstance(parent, msgspec.inspect.DictType):
-            type_info = _pick(parent.key_type, tokens[-1])
-        value = tokens[-1]
-    if match := re.fullmatch(r"Object contains unknown field `(.*)`", message):
-        tokens.append(match[1])
-        fields = _field_names(type_info)
-        expected = f"; expected one of {', '.join(fields)}" if fields else ""
-        return Issue(_join(prefix, tokens), f"unknown key{expected}")
-    if match := re.fullmatch(r"Object missing required field `(.*)`", message):
-        tokens.append(match[1])
-        return Issue(_join(prefix, tokens), "required key is missing")
-    return Issue(_join(prefix, tokens), _plain_message(message, type_info, value))
-
-
-def _plain_message(message: str, type_info: msgspec.inspect.Type | None, value: Any) -> str:
-    if message.startswith("Expected `str` matching regex"):
-        pattern = message.split("'", 1)[1].rsplit("'", 1)[0]
-        words = next(
-            (words for known, words in _PATTERN_WORDS.items() if repr(known)[1:-1] == pattern),
-            f"a string matching {pattern}",
+        issues.append(
+            issue_from(
+                exc,
+                raw,
+                struct,
+                prefix,
+                pattern_words=_PATTERN_WORDS,
+                literal_order=_LITERAL_ORDER,
+            )
         )
-        return f"expected {words}, got {_show(value)}"
-    if message.startswith("Invalid enum value"):
-        values = type_info.values if isinstance(type_info, msgspec.inspect.LiteralType) else ()
-        ordered = sorted(values, key=lambda v: _LITERAL_ORDER.get(v, len(_LITERAL_ORDER)))
-        expected = ", ".join(str(v) for v in ordered) or "a known value"
-        return f"expected one of {expected}, got {_show(value)}"
-    if message.startswith("Invalid RFC3339 encoded date"):
-        return f'expected a date "YYYY-MM-DD", got {_show(value)}'
-    if message == "Expected `str | object`, got `" + _kind(value, msgspec_words=True) + "`":
-        return f"expected a string or a table of language = string, got {_kind(value)}"
-    plain = message.replace("`object`", "`table`").replace("`", "")
-    plain = plain[0].lower() + plain[1:]
-    for word, article in (("table", "a"), ("array", "an")):
-        plain = re.sub(f"^expected {word}", f"expected {article} {word}", plain)
-    if ", got " not in plain:
-        if isinstance(value, str) and "length" in plain:
-            plain += f", got {len(value)} characters"
-        elif isinstance(value, list) and "length" in plain:
-            plain += f", got {len(value)} items"
-        else:
-            plain += f", got {_show(value)}"
-    return plain
-
-
-# Path tokens: a str is a key, an int an index, _ANY_KEY msgspec's "[...]" (a dict key).
-_Token = str | int
-
-
-def _parse_path(where: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    for match in re.finditer(r"\.([^.\[]+)|\[(\d+)\]|(\[\.\.\.\])", where.removeprefix("$")):
-        key, index, _ = match.groups()
-        tokens.append(key if key is not None else int(index) if index is not None else _ANY_KEY)
-    return tokens
-
-
-def _resolve_any_keys(raw: Any, struct: type[Any], full: str, tokens: list[_Token]) -> list[_Token]:
-    """Replace each "[...]" by the key that reproduces the error when it is alone."""
-    tokens = list(tokens)
-    for i, token in enumerate(tokens):
-        if token != _ANY_KEY:
-            continue
-        node = _value_at(raw, tokens[:i])
-        if not isinstance(node, dict):
-            break
-        for key, value in node.items():
-            trial = _replaced(raw, tokens[:i], {key: value})
-            try:
-                msgspec.convert(trial, struct)
-            except msgspec.ValidationError as exc:
-                if str(exc) == full:
-                    tokens[i] = key
-                    break
-    return tokens
-
-
-def _replaced(raw: Any, tokens: Sequence[_Token], new: Any) -> Any:
-    if not tokens:
-        return new
-    head, rest = tokens[0], tokens[1:]
-    if isinstance(raw, dict) and isinstance(head, str):
-        return {**raw, head: _replaced(raw[head], rest, new)}
-    if isinstance(raw, list) and isinstance(head, int):
-        return [*raw[:head], _replaced(raw[head], rest, new), *raw[head + 1 :]]
-    return raw
-
-
-def _value_at(raw: Any, tokens: Iterable[_Token]) -> Any:
-    for token in tokens:
-        if isinstance(raw, dict) and isinstance(token, str):
-            raw = raw.get(token)
-        elif isinstance(raw, list) and isinstance(token, int):
-            raw = raw[token] if token < len(raw) else None
-        else:
-            return None
-    return raw
-
-
-def _type_at(
-    type_info: msgspec.inspect.Type, raw: Any, tokens: Sequence[_Token]
-) -> msgspec.inspect.Type | None:
-    """The msgspec type at `tokens`, choosing union members by the shape of `raw`."""
-    current: msgspec.inspect.Type | None = _pick(type_info, raw)
-    for token in tokens:
-        raw = _value_at(raw, [token])
-        if isinstance(current, msgspec.inspect.StructType) and isinstance(token, str):
-            fields = {field.encode_name: field.type for field in current.fields}
-            current = fields.get(token)
-        elif isinstance(current, msgspec.inspect.DictType):
-            current = current.value_type
-        elif isinstance(current, msgspec.inspect.VarTupleType | msgspec.inspect.ListType):
-            current = current.item_type
-        else:
-            return None
-        current = _pick(current, raw) if current is not None else None
-    return current
-
-
-def _pick(type_info: msgspec.inspect.Type, raw: Any) -> msgspec.inspect.Type:
-    while isinstance(type_info, msgspec.inspect.Metadata):
-        type_info = type_info.type
-    if not isinstance(type_info, msgspec.inspect.UnionType):
-        return type_info
-    members = [t for t in type_info.types if not isinstance(t, msgspec.inspect.NoneType)]
-    shapes: dict[type, tuple[type, ...]] = {
-        dict: (msgspec.inspect.StructType, msgspec.inspect.DictType),
-        list: (msgspec.inspect.VarTupleType, msgspec.inspect.ListType),
-    }
-    wanted = shapes.get(type(raw), (msgspec.inspect.LiteralType,))
-    for member in members:
-        if isinstance(member, wanted):
-            return member
-    return members[0] if members else type_info
-
-
-def _field_names(type_info: msgspec.inspect.Type | None) -> list[str]:
-    if isinstance(type_info, msgspec.inspect.StructType):
-        return [field.encode_name for field in type_info.fields]
-    return []
-
-
-def _join(prefix: str, tokens: Iterable[_Token]) -> str:
-    path = prefix
-    for token in tokens:
-        if isinstance(token, int):
-            path += f"[{token}]"
-        else:
-            path += token if token == _ANY_KEY else _key_path(token)
-    return path
-
-
-def _key_path(key: str) -> str:
-    return f".{key}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", key) else f'["{key}"]'
-
-
-def _kind(value: Any, *, msgspec_words: bool = False) -> str:
-    if isinstance(value, dict):
-        return "object" if msgspec_words else "table"
-    if isinstance(value, list):
-        return "array"
-    return type(value).__name__
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return '"' + value.replace('"', '\\"') + '"'
-    if isinstance(value, dict | list):
-        return f"a {_kind(value)}"
-    return str(value).lower() if isinstance(value, bool) else str(value)
+        return None
 
 
 # -- cross-reference checks ---------------------------------------------------------
@@ -746,7 +559,7 @@ class _Checker:
             if lang not in self.languages:
                 listed = ", ".join(self.languages)
                 self.add(
-                    f"{path}{_key_path(lang)}",
+                    f"{path}{key_path(lang)}",
                     f'"{lang}" is not a language of the organisation ({listed})',
                 )
         if self.languages[0] not in value:
@@ -787,7 +600,7 @@ class _Checker:
         if org.video_url_template is not None:
             self.check_video_url_template(org.video_url_template)
         for lang, by_type in org.calendar_templates.items():
-            lang_path = f"organisation.calendar_templates{_key_path(lang)}"
+            lang_path = f"organisation.calendar_templates{key_path(lang)}"
             if lang not in org.languages:
                 self.add(
                     lang_path,
@@ -878,7 +691,7 @@ class _Checker:
         self.check_text(f"{path}.description", office.description)
         self.check_time_zone(f"{path}.timezone", office.timezone)
         for subject_id, assignment in office.subjects.items():
-            subject_path = f"{path}.subjects{_key_path(subject_id)}"
+            subject_path = f"{path}.subjects{key_path(subject_id)}"
             if subject_id not in self.subject_ids:
                 self.add(subject_path, _known("subject", subject_id, self.subject_ids))
             subject = self.subjects.get(subject_id)
