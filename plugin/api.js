@@ -15,6 +15,15 @@ export function client(base) {
   const root = base.replace(/\/*$/, '/api/v1/');
   const cache = new Map();
 
+  // The API answers a page whose origin is not in allowed_origins without CORS headers
+  // (server/cors.py), so the browser fails the fetch exactly as if the server were down.
+  // The loader next door is public (Access-Control-Allow-Origin: *): when it answers,
+  // the server is up and it is this page that is refused.
+  function refused() {
+    const probe = new URL('../../embed.js', root);
+    return fetch(probe, { method: 'HEAD', credentials: 'omit', cache: 'no-store' }).then((r) => r.ok, () => false);
+  }
+
   async function request(method, path, params, body, headers) {
     const url = new URL(path, root);
     for (const k in params) {
@@ -30,7 +39,7 @@ export function client(base) {
         body: body ? JSON.stringify(body) : undefined,
       });
     } catch {
-      throw new ApiError(0, null);
+      throw (await refused()) ? new ApiError(0, { error: { code: 'ORIGIN_NOT_ALLOWED', message: 'This website is not in the organisation\'s allowed_origins.' } }) : new ApiError(0, null);
     }
     let data = null;
     try {

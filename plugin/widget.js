@@ -118,7 +118,7 @@ class Widget {
   async loadInvite() {
     if (!this.invite) return;
     try {
-      const inv = await this.api.get(this.api.token('invites', this.invite));
+      const inv = await this.api.get(this.api.token('invites', this.invite), { lang: this.lang });
       this.inviteAgent = inv.agent;
       const f = this.fixed;
       if (inv.agent) f.agent = inv.agent.id;
@@ -131,7 +131,8 @@ class Widget {
       // Unreachable or broken: keep the invite, the next calls will tell.
       if (!(e.status >= 400 && e.status < 500)) return;
       this.invite = null;
-      this.notice = ['inviteInvalid', 'warn'];
+      const why = { INVITE_USED: 'inviteUsed', TOKEN_EXPIRED: 'inviteExpired' };
+      this.notice = [why[e.code] || 'inviteInvalid', 'warn'];
       this.emit('error', { code: e.code, message: e.message });
     }
   }

@@ -17,7 +17,7 @@ Ids in query filters may also be written `ext:` + an external id (the embed's
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -77,16 +77,24 @@ class Catalog:
     def timezone(self) -> str:
         return self.loaded.organisation.organisation.timezone
 
-    def language(self, requested: str | None, accept_language: str | None = None) -> str:
-        """`requested` if the organisation speaks it, else the best of `Accept-Language`,
-        else the organisation's first language. An unknown language is not an error."""
+    def language(
+        self,
+        requested: str | None,
+        accept_language: str | None = None,
+        also: Collection[str] = (),
+    ) -> str:
+        """`requested` if the organisation speaks it (or it is in `also`: languages the
+        answer has text for without the organisation's help), else the best of
+        `Accept-Language`, else the organisation's first language. An unknown language
+        is not an error."""
+        known = (*self.languages, *also)
         for candidate in (requested, *_accepted(accept_language or "")):
             if candidate:
                 lang = candidate.strip().lower()
-                if lang in self.languages:
+                if lang in known:
                     return lang
                 primary = lang.split("-", 1)[0]
-                if primary in self.languages:
+                if primary in known:
                     return primary
         return self.languages[0]
 
@@ -267,6 +275,12 @@ def _question_out(catalog: Catalog, question: config.Question, lang: str) -> sch
         max=question.max,
         max_length=question.max_length,
     )
+
+
+#: Languages every meeting type has a shipped name in.
+MEETING_TYPE_LANGUAGES: Final = frozenset.intersection(
+    *(frozenset(names) for names in MEETING_TYPE_NAMES.values())
+)
 
 
 def meeting_type_name(meeting_type: str, lang: str, fallback_lang: str) -> str:

@@ -84,6 +84,8 @@ export default {
   NETWORK: 'Der Buchungsdienst ist nicht erreichbar. Bitte prüfen Sie Ihre Verbindung und versuchen Sie es erneut.',
   RATE_LIMITED: 'Zu viele Versuche in kurzer Zeit. Bitte warten Sie einen Moment.',
   inviteInvalid: 'Dieser Einladungslink ist nicht mehr gültig. Sie können unten trotzdem einen Termin buchen.',
+  inviteUsed: 'Dieser Einladungslink wurde bereits verwendet. Sie können unten trotzdem einen Termin buchen.',
+  inviteExpired: 'Dieser Einladungslink ist abgelaufen. Sie können unten trotzdem einen Termin buchen.',
   unavailable: 'Online-Terminbuchung nicht verfügbar',
   NO_SUBJECTS: 'Hier kann derzeit nichts gebucht werden. Bitte schauen Sie später wieder vorbei.',
   UNKNOWN: 'Dieser Link führt zu etwas, das derzeit nicht online buchbar ist.',

@@ -84,6 +84,8 @@ export default {
   NETWORK: 'We could not reach the booking service. Please check your connection and try again.',
   RATE_LIMITED: 'Too many attempts in a short time. Please wait a moment and try again.',
   inviteInvalid: 'This invitation link is no longer valid. You can still book an appointment below.',
+  inviteUsed: 'This invitation link has already been used. You can still book an appointment below.',
+  inviteExpired: 'This invitation link has expired. You can still book an appointment below.',
   unavailable: 'Booking is not available',
   NO_SUBJECTS: 'There is nothing to book here at the moment. Please come back later.',
   UNKNOWN: 'This booking link points to something that cannot be booked online at the moment.',

@@ -84,6 +84,8 @@ export default {
   NETWORK: 'Le service de réservation est injoignable. Vérifiez votre connexion et réessayez.',
   RATE_LIMITED: 'Trop de tentatives en peu de temps. Patientez un instant et réessayez.',
   inviteInvalid: 'Ce lien d’invitation n’est plus valable. Vous pouvez tout de même prendre rendez-vous ci-dessous.',
+  inviteUsed: 'Ce lien d’invitation a déjà été utilisé. Vous pouvez tout de même prendre rendez-vous ci-dessous.',
+  inviteExpired: 'Ce lien d’invitation a expiré. Vous pouvez tout de même prendre rendez-vous ci-dessous.',
   unavailable: 'La prise de rendez-vous n’est pas disponible',
   NO_SUBJECTS: 'Il n’y a rien à réserver ici pour le moment. Revenez plus tard.',
   UNKNOWN: 'Ce lien mène à quelque chose qui ne peut pas être réservé en ligne pour le moment.',

@@ -84,6 +84,8 @@ export default {
   NETWORK: 'We kunnen de boekingsdienst niet bereiken. Controleer uw verbinding en probeer het opnieuw.',
   RATE_LIMITED: 'Te veel pogingen in korte tijd. Wacht even en probeer het opnieuw.',
   inviteInvalid: 'Deze uitnodigingslink is niet meer geldig. U kunt hieronder wel een afspraak maken.',
+  inviteUsed: 'Deze uitnodigingslink is al gebruikt. U kunt hieronder wel een afspraak maken.',
+  inviteExpired: 'Deze uitnodigingslink is verlopen. U kunt hieronder wel een afspraak maken.',
   unavailable: 'Online afspreken is niet mogelijk',
   NO_SUBJECTS: 'Er valt hier momenteel niets te boeken. Kom later terug.',
   UNKNOWN: 'Deze link verwijst naar iets wat momenteel niet online te boeken is.',

@@ -106,16 +106,46 @@ export async function meetingType(w) {
   });
 }
 
+/** Countries by ISO 3166-1 code (what the API takes), named in the widget's language. */
+function countries(w) {
+  let names;
+  try {
+    names = new Intl.DisplayNames(w.lang, { type: 'region', fallback: 'none' });
+  } catch {
+    return null;
+  }
+  const list = [];
+  for (let a = 65; a < 91; a++) {
+    for (let b = 65; b < 91; b++) {
+      const id = String.fromCharCode(a, b);
+      // Skip unions, pseudo-regions and old codes that now have another (DD is DE).
+      if (/^(EU|EZ|UN|QO|XA|XB|ZZ)$/.test(id) || Intl.getCanonicalLocales('und-' + id)[0] !== 'und-' + id) continue;
+      const label = names.of(id);
+      if (label) list.push({ id, label });
+    }
+  }
+  return list.sort((x, y) => x.label.localeCompare(y.label, w.lang));
+}
+
 export function address(w) {
   if (w.sel.meetingType !== 'ON_LOCATION') return true;
   const loc = (w.sel.location ||= {});
+  const options = countries(w);
+  let region;
+  try {
+    region = new Intl.Locale(w.locale).region;
+  } catch {
+    // a language without a region: the customer chooses
+  }
+  if (!loc.country && options && options.some((o) => o.id === region)) loc.country = region;
   const fields = [
     ['street', 'street', 'street-address', 200],
     ['postal_code', 'postalCode', 'postal-code', 20],
     ['city', 'city', 'address-level2', 100],
-    ['country', 'country', 'country-name', 100],
+    ['country', 'country', options ? 'country' : 'country-name', options ? null : 2],
   ].map(([name, label, autocomplete, max]) => field(w, {
     name, label: w.t[label], path: '$.location.' + name, required: true, autocomplete, max_length: max,
+    options: name === 'country' ? options : null, dropdown: true,
     value: loc[name], oninput: (v) => { loc[name] = v; },
   }));
   w.render({
@@ -215,7 +245,10 @@ export async function agent(w) {
 /** What has been chosen so far, or what was booked. */
 export function summary(w, a) {
   const s = w.sel;
-  const place = a ? (a.office ? [a.office.name, addressLine(a.office.address)] : [addressLine(a.location)])
+  // ON_LOCATION meets at the customer's address, not at the office the agent comes from;
+  // VIDEO and PHONE have no place.
+  const place = a ? (a.meeting_type === 'ON_LOCATION' ? [addressLine(a.location)]
+    : a.office && a.meeting_type === 'OFFICE' ? [a.office.name, addressLine(a.office.address)] : [])
     : s.meetingType === 'ON_LOCATION' ? [addressLine(s.location)]
       : w.officeInfo ? [w.officeInfo.name, addressLine(w.officeInfo.address)] : [];
   const who = a ? a.agent : w.agentInfo;
@@ -228,6 +261,8 @@ export function summary(w, a) {
     ['where', place.filter(Boolean).join(', ')],
     ['with', who && [who.name, who.function].filter(Boolean).join(', ')],
     ['when', start && when(w, start, end)],
+    // What was booked says for whom, so a mistyped email shows before the customer leaves.
+    ['customer', a && a.customer && [[a.customer.first_name, a.customer.last_name].filter(Boolean).join(' '), a.customer.email].filter(Boolean).join(', ')],
   ];
   return h('dl', { class: 'rv-summary' }, rows.filter((r) => r[1]).map(([k, v]) => h('div', null, h('dt', null, w.t[k]), h('dd', null, v))));
 }

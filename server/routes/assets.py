@@ -6,7 +6,9 @@ Cache rules ("never stale"):
   without a body; its body names the current plugin version.
 - ``/plugin/{version}/...`` is immutable for the current version. An older or
   unknown version still gets the current files, marked ``no-cache``, so a page
-  that holds a stale loader keeps working instead of meeting a 404.
+  that holds a stale loader keeps working instead of meeting a 404. A file edited
+  since the version was last computed is ``no-cache`` too: a URL is only cached for
+  good with the very bytes its version hashed.
 """
 
 from __future__ import annotations
@@ -87,6 +89,8 @@ class PluginAssets:
         self._checked_at: float | None = None
         self._signature: tuple[tuple[str, int, int], ...] | None = None
         self._version = ""
+        #: Each file's digest (relative path -> `_digest`) as hashed into `_version`.
+        self._digests: dict[str, str] = {}
         self._embed_key: tuple[str, int, int] | None = None
         self._embed: tuple[bytes, str] = (b"", '""')
 
@@ -112,22 +116,35 @@ class PluginAssets:
             if signature == self._signature:
                 return
             digest = hashlib.sha256()
+            digests = {}
             for p in files:
-                digest.update(p.relative_to(self.plugin_dir).as_posix().encode())
+                name, data = p.relative_to(self.plugin_dir).as_posix(), p.read_bytes()
+                digest.update(name.encode())
                 digest.update(b"\0")
-                digest.update(p.read_bytes())
+                digest.update(data)
                 digest.update(b"\0")
+                digests[name] = _digest(data)
         except OSError:  # a file vanished mid-edit: look again on the next request
             self._checked_at = None
             return
         self._signature = signature
         self._version = digest.hexdigest()[:12]
+        self._digests = digests
 
     @property
     def version(self) -> str:
         with self._lock:
             self._refresh()
             return self._version
+
+    def is_current(self, version: str, path: Path, body_digest: str) -> bool:
+        """Whether these bytes of `path` are what `version` hashed: only then may they be
+        cached for good. A file edited since the last look (at most `check_interval`
+        ago) must not be kept for a year under the old version's URL."""
+        name = path.relative_to(self.plugin_dir).as_posix()
+        with self._lock:
+            self._refresh()
+            return version == self._version and self._digests.get(name) == body_digest
 
     def embed(self) -> tuple[bytes, str]:
         """The loader's body, naming the current version, and its strong ETag."""
@@ -151,6 +168,10 @@ class PluginAssets:
         if _hidden(candidate, self.plugin_dir):
             return None
         return candidate
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def _hidden(path: Path, root: Path) -> bool:
@@ -192,12 +213,13 @@ def asset_routes(plugin_dir: Path, embed_path: Path, templates_dir: Path) -> lis
         path = assets.file(request.path_params["path"])
         if path is None:
             return Response("Not Found", status_code=404, media_type="text/plain")
-        current = request.path_params["version"] == assets.version
         body = path.read_bytes()
+        tag = _digest(body)
+        current = assets.is_current(request.path_params["version"], path, tag)
         return _cached(
             request,
             body,
-            '"' + hashlib.sha256(body).hexdigest()[:16] + '"',
+            f'"{tag}"',
             {
                 "Content-Type": content_type(path),
                 "Cache-Control": IMMUTABLE if current else NO_CACHE,

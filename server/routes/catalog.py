@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
 import msgspec
@@ -104,8 +104,13 @@ def _context(request: Request) -> catalog_.Catalog:
     return catalog_.catalog_for(runtime_of(request).organisation)
 
 
-def _language(request: Request, catalog: catalog_.Catalog, requested: str | None) -> str:
-    return catalog.language(requested, request.headers.get("accept-language"))
+def _language(
+    request: Request,
+    catalog: catalog_.Catalog,
+    requested: str | None,
+    also: Collection[str] = (),
+) -> str:
+    return catalog.language(requested, request.headers.get("accept-language"), also)
 
 
 async def list_subjects(request: Request) -> Response:
@@ -126,7 +131,8 @@ async def list_meeting_types(request: Request) -> Response:
     catalog = _context(request)
     subject = resolve(catalog, "subject", query.subject)
     office = resolve(catalog, "office", query.office)
-    lang = _language(request, catalog, query.lang)
+    # Meeting type names ship in more languages than an organisation may list.
+    lang = _language(request, catalog, query.lang, catalog_.MEETING_TYPE_LANGUAGES)
     return cached(
         request,
         catalog,

@@ -356,3 +356,13 @@ def test_catalog_combinations_are_the_configs_bookable_combinations(api: TestCli
         assert set(built.pool(subject, meeting_type, office)) <= set(
             built.pool(subject, meeting_type, None)
         )
+
+
+def test_meeting_types_are_named_in_a_shipped_language_the_organisation_lacks(
+    client: TestClient,
+) -> None:
+    """The demo organisation speaks en, nl and fr; the names also ship in German."""
+    response = client.get("/api/v1/meeting-types", params={"lang": "de", "subject": "mortgage"})
+    names = {m["id"]: m["name"] for m in response.json()["meeting_types"]}
+    assert names["VIDEO"] == catalog.MEETING_TYPE_NAMES["VIDEO"]["de"]
+    assert names["VIDEO"] != catalog.MEETING_TYPE_NAMES["VIDEO"]["en"]

@@ -1,0 +1,194 @@
+"""Safety in real Chromium: what comes from the API is text, and a widget that cannot
+book says why instead of showing an empty list (SPEC 7 and 9, docs/embedding.md).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Dialog, Locator, Page, expect
+
+from tests.browser._widget import (
+    book,
+    embed_page,
+    events,
+    expect_step,
+    fill_customer,
+    heading,
+    pick_first_time,
+    summary,
+)
+from tests.browser.conftest import Servers, start_servers
+
+XSS = "<img src=x onerror=alert(1)>"
+#: A customer's name with markup in it: script, an event handler and an entity.
+MARKUP_NAME = "<script>alert(2)</script><b onmouseover=alert(3)>Ada</b>&amp;"
+
+
+@pytest.fixture
+def own_servers(tmp_path: Path) -> Iterator[Servers]:
+    """A server pair of this test's own, whose organisation file the test may edit."""
+    servers = start_servers(tmp_path)
+    try:
+        yield servers
+    finally:
+        servers.stop()
+
+
+def edit_organisation(servers: Servers, edit: Callable[[str], str]) -> None:
+    """Rewrite the organisation file and wait until the server serves the new version."""
+    before = httpx.get(f"{servers.api}/healthz", timeout=5).json()["config_version"]
+    text = servers.config_path.read_text()
+    edited = edit(text)
+    assert edited != text, "the edit changed nothing"
+    servers.config_path.write_text(edited)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        health = httpx.get(f"{servers.api}/healthz", timeout=5).json()
+        assert health["config_error"] is None, health["config_error"]
+        if health["config_version"] != before:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the server did not reload the organisation file within 10 s")
+
+
+def dialogs(page: Page) -> list[str]:
+    """Every alert/confirm/prompt the page opens (dismissed), as its message."""
+    seen: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:
+        seen.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    return seen
+
+
+def markup_in_shadow(w: Locator) -> dict[str, int]:
+    """How many elements of the kinds an injection would create live in the shadow root."""
+    counts: dict[str, int] = w.evaluate(
+        """el => ({
+          img: el.shadowRoot.querySelectorAll('img:not(.rv-group-img)').length,
+          script: el.shadowRoot.querySelectorAll('script').length,
+          b: el.shadowRoot.querySelectorAll('b').length,
+          handlers: [...el.shadowRoot.querySelectorAll('*')]
+            .filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
+        })"""
+    )
+    return counts
+
+
+# ---- HTML is text ---------------------------------------------------------------------
+
+
+def test_a_subject_named_like_markup_is_shown_as_those_characters(
+    page: Page, own_servers: Servers
+) -> None:
+    edit_organisation(
+        own_servers,
+        lambda text: text.replace(
+            'name = { en = "Car insurance",', f'name = {{ en = "{XSS}",', 1
+        ).replace('name = { en = "Insurance",', 'name = { en = "<i>Insurance</i>",', 1),
+    )
+    opened = dialogs(page)
+    w = embed_page(page, own_servers, name="test-xss")
+    expect_step(w, "subject")
+
+    subject = w.get_by_role("button", name=XSS, exact=True)
+    expect(subject).to_be_visible()
+    expect(w.get_by_text(XSS, exact=True)).to_be_visible()
+    expect(w.get_by_text("<i>Insurance</i>", exact=True)).to_be_visible()
+    assert markup_in_shadow(w) == {"img": 0, "script": 0, "b": 0, "handlers": 0}
+
+    # Further on, the summary repeats the name: still text.
+    subject.click()
+    w.get_by_role("button", name="At an office", exact=True).click()
+    w.get_by_role("button", name="Brussels Centre", exact=True).click()
+    expect_step(w, "timetable")
+    assert summary(w)["Subject"] == XSS
+    assert markup_in_shadow(w)["img"] == 0
+    assert opened == []
+
+
+def test_markup_in_the_customers_name_comes_back_as_text_on_the_confirmation(
+    page: Page, own_servers: Servers
+) -> None:
+    opened = dialogs(page)
+    w = embed_page(
+        page,
+        own_servers,
+        {"subject": "car-insurance", "meeting-type": "OFFICE", "office": "brussels"},
+        name="test-customer-markup",
+    )
+    pick_first_time(w)
+    fill_customer(w, first_name=MARKUP_NAME, last_name="<img src=y onerror=alert(4)>")
+    book(w)
+    expect_step(w, "confirmed")
+
+    shown = f"{MARKUP_NAME} <img src=y onerror=alert(4)>"
+    expect(w.get_by_text(shown)).to_be_visible()
+    assert markup_in_shadow(w) == {"img": 0, "script": 0, "b": 0, "handlers": 0}
+    created = events(page, "appointment-created")
+    assert created[0]["detail"]["appointment"]["customer"]["first_name"] == MARKUP_NAME
+    assert opened == []
+
+
+# ---- a widget that cannot book says why ------------------------------------------------
+
+
+def expect_misconfigured(page: Page, w: Locator, reason: str, message: str) -> None:
+    """The widget shows a human message (no list, no retry) and fired misconfigured."""
+    expect(heading(w)).to_have_text("Booking is not available")
+    expect(w.get_by_text(message, exact=True)).to_be_visible()
+    expect(w.get_by_role("list")).to_have_count(0)
+    expect(w.get_by_role("button", name="Try again")).to_have_count(0)
+    fired: list[dict[str, Any]] = events(page, "misconfigured")
+    assert [e["detail"]["reason"] for e in fired] == [reason]
+    assert fired[0]["detail"]["message"] == message
+    assert events(page, "error") == []
+
+
+def test_a_preselected_subject_that_does_not_exist_says_so(page: Page, servers: Servers) -> None:
+    w = embed_page(page, servers, {"subject": "no-such-subject"}, name="test-unknown-subject")
+    expect_misconfigured(
+        page,
+        w,
+        "UNKNOWN_SUBJECT",
+        "This booking link points to something that cannot be booked online at the moment.",
+    )
+
+
+def test_an_organisation_that_offers_nothing_says_so(page: Page, own_servers: Servers) -> None:
+    def hide_every_subject(text: str) -> str:
+        text = text.replace("available_for_customers = false\n", "")
+        return re.sub(
+            r'(\[\[subjects\]\]\nid = "[^"]+"\n)', r"\1available_for_customers = false\n", text
+        )
+
+    edit_organisation(own_servers, hide_every_subject)
+    assert httpx.get(f"{own_servers.api}/api/v1/subjects").json()["categories"] == []
+    w = embed_page(page, own_servers, name="test-nothing")
+    expect_misconfigured(
+        page,
+        w,
+        "NO_SUBJECTS",
+        "There is nothing to book here at the moment. Please come back later.",
+    )
+
+
+def test_a_website_that_is_not_allowed_is_told_so(page: Page, own_servers: Servers) -> None:
+    edit_organisation(own_servers, lambda text: text.replace(f'  "{own_servers.host}",\n', "", 1))
+    refused = httpx.post(
+        f"{own_servers.api}/api/v1/holds", headers={"Origin": own_servers.host}, json={}
+    )
+    assert refused.json()["error"]["code"] == "ORIGIN_NOT_ALLOWED"
+    w = embed_page(page, own_servers, name="test-not-allowed")
+    expect_misconfigured(
+        page, w, "ORIGIN_NOT_ALLOWED", "Online booking is not enabled on this website."
+    )
