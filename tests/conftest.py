@@ -16,6 +16,20 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = ROOT / "examples" / "demo-bank" / "organisation.toml"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the browser tests and run them last.
+
+    Playwright's sync API keeps an event loop running in the main thread for as long as
+    the session-wide browser lives, and pytest-asyncio cannot start its own loop beside
+    it; so every async test runs before the first browser test.
+    """
+    browser_dir = ROOT / "tests" / "browser"
+    for item in items:
+        if browser_dir in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+    items.sort(key=lambda item: browser_dir in item.path.parents)
+
+
 @pytest.fixture
 def config_path(tmp_path: Path) -> Path:
     """A private copy of the demo organisation file that a test may edit."""

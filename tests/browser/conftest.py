@@ -38,12 +38,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/browser/" in str(item.path).replace(os.sep, "/"):
-            item.add_marker(pytest.mark.browser)
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -179,6 +173,16 @@ def browser() -> Iterator[object]:
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     servers = start_servers(tmp_path_factory.mktemp("servers"))
+    try:
+        yield servers
+    finally:
+        servers.stop()
+
+
+@pytest.fixture
+def own_servers(tmp_path: Path) -> Iterator[Servers]:
+    """A server pair of the test's own, whose organisation file and widget it may edit."""
+    servers = start_servers(tmp_path)
     try:
         yield servers
     finally:

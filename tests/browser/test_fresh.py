@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Page, Response, expect
 
 from tests.browser._widget import heading, widget
-from tests.browser.conftest import Servers, start_servers
+from tests.browser.conftest import Servers
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 VERSION = re.compile(r"'([0-9a-f]{12})'")
@@ -30,15 +29,6 @@ NEW_TEXT_LINE = "--fg: var(--rendezvous-text, #7a1f5c);"
 OLD_COLOUR, NEW_COLOUR = "rgb(27, 36, 48)", "rgb(122, 31, 92)"
 MORTGAGE = 'name = { en = "Mortgage",'
 HOME_LOAN = 'name = { en = "Home loan",'
-
-
-@pytest.fixture
-def own_servers(tmp_path: Path) -> Iterator[Servers]:
-    servers = start_servers(tmp_path)
-    try:
-        yield servers
-    finally:
-        servers.stop()
 
 
 def wait_for(what: str, changed: Callable[[], bool], timeout: float = 10) -> None:

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser._widget import (
@@ -30,21 +27,12 @@ from tests.browser._widget import (
     submit,
     time_buttons,
 )
-from tests.browser.conftest import Servers, start_servers
+from tests.browser.conftest import Servers
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 CHOICE = {"subject": "car-insurance", "meeting_type": "OFFICE", "office": "brussels"}
 PRESELECTED = {"subject": "car-insurance", "meeting-type": "OFFICE", "office": "brussels"}
 CUSTOMER_B = {"first_name": "Bea", "last_name": "Quick", "email": "bea@example.com"}
-
-
-@pytest.fixture
-def own_servers(tmp_path: Path) -> Iterator[Servers]:
-    servers = start_servers(tmp_path)
-    try:
-        yield servers
-    finally:
-        servers.stop()
 
 
 def offered(servers: Servers) -> list[datetime]:

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 from playwright.sync_api import Dialog, Locator, Page, expect
 
 from tests.browser._widget import (
@@ -24,21 +22,11 @@ from tests.browser._widget import (
     pick_first_time,
     summary,
 )
-from tests.browser.conftest import Servers, start_servers
+from tests.browser.conftest import Servers
 
 XSS = "<img src=x onerror=alert(1)>"
 #: A customer's name with markup in it: script, an event handler and an entity.
 MARKUP_NAME = "<script>alert(2)</script><b onmouseover=alert(3)>Ada</b>&amp;"
-
-
-@pytest.fixture
-def own_servers(tmp_path: Path) -> Iterator[Servers]:
-    """A server pair of this test's own, whose organisation file the test may edit."""
-    servers = start_servers(tmp_path)
-    try:
-        yield servers
-    finally:
-        servers.stop()
 
 
 def edit_organisation(servers: Servers, edit: Callable[[str], str]) -> None:
