@@ -3,15 +3,52 @@
 
 import { client, ApiError } from './api.js';
 import { h, icon, validZone, LANGUAGES } from './dom.js';
-import { subject, meetingType, address, office, agent } from './steps/choose.js';
-import { bookingTimetable } from './steps/timetable.js';
-import { questions, customer } from './steps/forms.js';
-import { confirmation, manage, reschedule } from './steps/done.js';
+import { subject, meetingType, office, agent } from './steps/choose.js';
+
+// The later steps' code is not needed for the first step: it is imported when a step
+// first needs it, and fetched in the background once the first step is on screen
+// (`prefetch`), so it is there by the time the customer gets to it. Relative paths, so
+// the files come from this same /plugin/{version}/.
+const MODULES = {
+  timetable: () => import('./steps/timetable.js'),
+  forms: () => import('./steps/forms.js'),
+  done: () => import('./steps/done.js'),
+};
+
+/** A step whose code lives in a module loaded on first use. */
+function later(module, name) {
+  return async (w) => {
+    let m;
+    try {
+      m = await MODULES[module]();
+    } catch (e) {
+      console.warn('Rendezvous: could not load a step', e);
+      throw new ApiError(0, null); // NETWORK: the customer can retry
+    }
+    return m[name](w);
+  };
+}
 
 const STEPS = {
-  subject, 'meeting-type': meetingType, address, office, agent,
-  timetable: bookingTimetable, questions, customer, confirmation, manage, reschedule,
+  subject, 'meeting-type': meetingType, address: later('forms', 'address'), office, agent,
+  timetable: later('timetable', 'bookingTimetable'), questions: later('forms', 'questions'),
+  customer: later('forms', 'customer'), confirmation: later('done', 'confirmation'),
+  manage: later('done', 'manage'), reschedule: later('done', 'reschedule'),
 };
+
+let prefetched = false;
+
+/** Fetch every later step's code in idle time after the first step, once per page. */
+function prefetch() {
+  if (prefetched) return;
+  prefetched = true;
+  const run = () => {
+    for (const load of Object.values(MODULES)) load().catch(() => {}); // a step retries when needed
+  };
+  if (window.requestIdleCallback) requestIdleCallback(run, { timeout: 2000 });
+  else setTimeout(run, 200);
+}
+
 const BOOKING = ['subject', 'meeting-type', 'address', 'office', 'agent', 'timetable', 'questions', 'customer', 'confirmation'];
 const MANAGING = ['manage', 'reschedule'];
 // What a step chooses, so that going back to it chooses again.
@@ -92,6 +129,10 @@ class Widget {
     host.replaceChildren();
     const styled = new Promise((done) => { css.onload = css.onerror = done; });
     this.mode = this.o.manage ? MANAGING : BOOKING;
+    // Without a subject list to show first, the first step shown is likely a later one:
+    // fetch its code beside the rest (the other steps' code follows in idle time).
+    if (this.o.manage) MODULES.done().catch(() => {});
+    else if (this.fixed.subject || this.invite) MODULES.timetable().catch(() => {});
     try {
       [this.t] = await Promise.all([
         import(`./i18n/${this.lang}.js`).then((m) => m.default),
@@ -106,6 +147,7 @@ class Widget {
     this.root.style.visibility = '';
     await this.go(this.mode[0]);
     this.emit('ready', { language: this.lang });
+    prefetch();
   }
 
   destroy() {

@@ -8,7 +8,9 @@ request only filters and translates:
   (`config.bookable_combinations`): only these appear in the listings;
 - `servers`: per (subject, meeting type, office or None), the agents who can serve
   it, hidden subjects included (an invite may book those): the agents whose busy time
-  a slots query must load.
+  a slots query must load;
+- `served_by`: per agent, the bookable combinations that agent can serve, for the
+  listings' `agent` filter (an invite or a chosen agent leads only where they work).
 
 Ids in query filters may also be written `ext:` + an external id (the embed's
 `data-agent="ext:EMP-0042"`).
@@ -67,6 +69,7 @@ class Catalog:
     agents: Mapping[str, config.Agent]
     combinations: tuple[Combination, ...]
     servers: Mapping[tuple[str, str, str | None], tuple[str, ...]]
+    served_by: Mapping[str, frozenset[Combination]]
     external_ids: Mapping[str, Mapping[str, str]]  # kind -> external id -> id
 
     @property
@@ -158,6 +161,11 @@ def build(loaded: config.LoadedOrganisation) -> Catalog:
                 servers[(subject_id, meeting_type, office.id)] = able
                 anywhere = servers.setdefault((subject_id, meeting_type, None), [])
                 anywhere.extend(a for a in able if a not in anywhere)
+    combinations = tuple(config.bookable_combinations(loaded.engine))
+    served_by: dict[str, set[Combination]] = {}
+    for combination in combinations:
+        for agent_id in servers.get(combination, ()):
+            served_by.setdefault(agent_id, set()).add(combination)
     return Catalog(
         loaded=loaded,
         languages=tuple(org.organisation.languages),
@@ -165,8 +173,9 @@ def build(loaded: config.LoadedOrganisation) -> Catalog:
         subjects=subjects,
         offices={office.id: office for office in org.offices},
         agents=agents,
-        combinations=tuple(config.bookable_combinations(loaded.engine)),
+        combinations=combinations,
         servers={key: tuple(sorted(ids)) for key, ids in servers.items()},
+        served_by={agent_id: frozenset(found) for agent_id, found in served_by.items()},
         external_ids={
             kind: {item.external_id: item.id for item in items if item.external_id}
             for kind, items in (
@@ -201,13 +210,18 @@ def _matching(
     subject: str | None = None,
     meeting_type: str | None = None,
     office: str | None = None,
+    agent: str | None = None,
 ) -> list[Combination]:
+    """The bookable combinations matching the filters; with `agent`, only those that
+    agent can serve (assigned there, with the expertise, active, online, with hours)."""
+    served = None if agent is None else catalog.served_by.get(agent, frozenset())
     return [
         combination
         for combination in catalog.combinations
         if (subject is None or combination[0] == subject)
         and (meeting_type is None or combination[1] == meeting_type)
         and (office is None or combination[2] == office)
+        and (served is None or combination in served)
     ]
 
 
@@ -220,11 +234,16 @@ def _in_type_order(meeting_types: Iterable[str]) -> list[str]:
 
 
 def subjects(
-    catalog: Catalog, lang: str, *, office: str | None = None, meeting_type: str | None = None
+    catalog: Catalog,
+    lang: str,
+    *,
+    office: str | None = None,
+    meeting_type: str | None = None,
+    agent: str | None = None,
 ) -> schemas.SubjectsResponse:
     """Categories in `order`, each with its subjects that can really be booked."""
     by_subject: dict[str, set[str]] = {}
-    for subject_id, type_, _ in _matching(catalog, None, meeting_type, office):
+    for subject_id, type_, _ in _matching(catalog, None, meeting_type, office, agent):
         by_subject.setdefault(subject_id, set()).add(type_)
     categories = []
     for category in catalog.categories:
@@ -289,10 +308,15 @@ def meeting_type_name(meeting_type: str, lang: str, fallback_lang: str) -> str:
 
 
 def meeting_types(
-    catalog: Catalog, lang: str, *, subject: str | None = None, office: str | None = None
+    catalog: Catalog,
+    lang: str,
+    *,
+    subject: str | None = None,
+    office: str | None = None,
+    agent: str | None = None,
 ) -> schemas.MeetingTypesResponse:
     """The meeting types bookable for the filters, in MEETING_TYPES order."""
-    present = _in_type_order(m for _, m, _ in _matching(catalog, subject, None, office))
+    present = _in_type_order(m for _, m, _ in _matching(catalog, subject, None, office, agent))
     return schemas.MeetingTypesResponse(
         meeting_types=[
             schemas.MeetingTypeOut(
@@ -311,12 +335,14 @@ def offices(
     subject: str | None = None,
     meeting_type: str | None = None,
     near: tuple[float, float] | None = None,
+    agent: str | None = None,
 ) -> schemas.OfficesResponse:
-    """Active offices where something matching the filters can be booked.
+    """Active offices where something matching the filters can be booked (with `agent`:
+    by that agent).
 
     Sorted by name; with `near`, by distance (offices without `geo` last, by name).
     """
-    ids = {o for _, _, o in _matching(catalog, subject, meeting_type, None)}
+    ids = {o for _, _, o in _matching(catalog, subject, meeting_type, None, agent)}
     listed = [
         _office_out(catalog, office, lang, near)
         for office in catalog.offices.values()

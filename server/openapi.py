@@ -63,6 +63,11 @@ _CATALOG_NOTE = (
     "Accept-Language, else the organisation's first language; an unknown language "
     "falls back. Ids may also be given as `ext:` followed by an external id."
 )
+_AGENT_NOTE = (
+    " With `agent`, only what that agent can serve: assigned there, with the expertise, "
+    "active, planning online and with hours (an unknown agent is NOT_FOUND at "
+    "`$.query.agent`)."
+)
 
 OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
@@ -74,7 +79,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         query=schemas.SubjectsQuery,
         headers=(_IF_NONE_MATCH,),
         errors=_CATALOG_ERRORS,
-        description=_CATALOG_NOTE,
+        description=_CATALOG_NOTE + _AGENT_NOTE,
         response_headers=_CATALOG_HEADERS,
     ),
     Operation(
@@ -86,7 +91,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         query=schemas.MeetingTypesQuery,
         headers=(_IF_NONE_MATCH,),
         errors=_CATALOG_ERRORS,
-        description=_CATALOG_NOTE,
+        description=_CATALOG_NOTE + _AGENT_NOTE,
         response_headers=_CATALOG_HEADERS,
     ),
     Operation(
@@ -99,6 +104,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         headers=(_IF_NONE_MATCH,),
         errors=_CATALOG_ERRORS,
         description=_CATALOG_NOTE
+        + _AGENT_NOTE
         + " With `near`, offices come nearest first with `distance_km`; offices without"
         " geo last.",
         response_headers=_CATALOG_HEADERS,

@@ -285,6 +285,15 @@ IdOrExternal = Annotated[
 QueryLanguage = Annotated[
     str, Meta(max_length=35, description="Wanted language; unknown ones fall back")
 ]
+AgentFilter = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=140,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description='Only what this agent can serve: an id, or "ext:" followed by an external id',
+    ),
+]
 Near = Annotated[
     str,
     Meta(
@@ -303,12 +312,14 @@ class SubjectsQuery(Query, frozen=True):
     lang: QueryLanguage | None = None
     office: IdOrExternal | None = None
     meeting_type: MeetingType | None = None
+    agent: AgentFilter | None = None
 
 
 class MeetingTypesQuery(Query, frozen=True):
     subject: IdOrExternal | None = None
     office: IdOrExternal | None = None
     lang: QueryLanguage | None = None
+    agent: AgentFilter | None = None
 
 
 class OfficesQuery(Query, frozen=True):
@@ -316,6 +327,7 @@ class OfficesQuery(Query, frozen=True):
     meeting_type: MeetingType | None = None
     lang: QueryLanguage | None = None
     near: Near | None = None
+    agent: AgentFilter | None = None
 
 
 class AgentsQuery(Query, frozen=True):

@@ -1,8 +1,8 @@
-// The choice steps: subject, meeting type, address (ON_LOCATION), office, agent.
+// The choice steps: subject, meeting type, office, agent (the address for ON_LOCATION is
+// a form: steps/forms.js).
 // A step returns true when it is skipped: one choice, or preselected.
 
 import { h, icon, safeUrl } from '../dom.js';
-import { field, form, check } from './forms.js';
 
 let ids = 0;
 
@@ -36,6 +36,23 @@ export function addressLine(a) {
   return a ? [a.street, [a.postal_code, a.city].filter(Boolean).join(' ')].filter(Boolean).join(', ') : '';
 }
 
+/**
+ * A catalog answer, kept for the widget's life, narrowed to what the known agent
+ * (preselected, from an invite, or chosen in an earlier step) can serve, so an invite
+ * never leads to an office where that agent does not work. A preselected id the API
+ * does not know is a misconfiguration, not a failure.
+ */
+async function catalog(w, path, params) {
+  try {
+    return await w.api.get(path, { ...params, agent: w.sel.agent }, true);
+  } catch (e) {
+    const wrong = e.code === 'NOT_FOUND' ? e.details.map((d) => d.path) : [];
+    if (wrong.includes('$.query.agent')) w.misconfigured('UNKNOWN_AGENT');
+    if (wrong.includes('$.query.office')) w.misconfigured('UNKNOWN_OFFICE');
+    throw e;
+  }
+}
+
 async function fixedOffice(w) {
   const o = w.fixed.office;
   if (!o || !String(o).startsWith('ext:')) return o;
@@ -47,15 +64,17 @@ async function fixedOffice(w) {
 
 export async function subject(w) {
   const office = await fixedOffice(w);
-  const { categories = [] } = await w.api.get('subjects', { lang: w.lang, office, meeting_type: w.fixed.meetingType }, true);
+  const { categories = [] } = await catalog(w, 'subjects', { lang: w.lang, office, meeting_type: w.fixed.meetingType });
+  // With an agent named, nothing to book means that agent cannot be booked online.
+  const none = w.sel.agent ? 'UNKNOWN_AGENT' : 'NO_SUBJECTS';
   let cats = categories.filter((c) => c.subjects && c.subjects.length).sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
   if (w.o.category) {
     cats = cats.filter((c) => c.id === w.o.category);
-    if (!cats.length) w.misconfigured(categories.length ? 'UNKNOWN_CATEGORY' : 'NO_SUBJECTS');
+    if (!cats.length) w.misconfigured(categories.length ? 'UNKNOWN_CATEGORY' : none);
   }
   const all = cats.flatMap((c) => c.subjects);
   w.subjects = new Map(all.map((s) => [s.id, s]));
-  if (!all.length) w.misconfigured('NO_SUBJECTS');
+  if (!all.length) w.misconfigured(none);
   if (w.sel.subject) {
     const s = find(all, w.sel.subject);
     if (!s) w.misconfigured('UNKNOWN_SUBJECT');
@@ -83,7 +102,7 @@ export async function subject(w) {
 
 export async function meetingType(w) {
   const s = w.subject();
-  const { meeting_types = [] } = await w.api.get('meeting-types', { subject: s.id, office: w.fixed.office, lang: w.lang }, true);
+  const { meeting_types = [] } = await catalog(w, 'meeting-types', { subject: s.id, office: w.fixed.office, lang: w.lang });
   const types = meeting_types.filter((m) => !s.meeting_types || s.meeting_types.includes(m.id));
   w.meetingTypes = new Map(types.map((m) => [m.id, m.name]));
   if (w.sel.meetingType) {
@@ -106,62 +125,12 @@ export async function meetingType(w) {
   });
 }
 
-/** Countries by ISO 3166-1 code (what the API takes), named in the widget's language. */
-function countries(w) {
-  let names;
-  try {
-    names = new Intl.DisplayNames(w.lang, { type: 'region', fallback: 'none' });
-  } catch {
-    return null;
-  }
-  const list = [];
-  for (let a = 65; a < 91; a++) {
-    for (let b = 65; b < 91; b++) {
-      const id = String.fromCharCode(a, b);
-      // Skip unions, pseudo-regions and old codes that now have another (DD is DE).
-      if (/^(EU|EZ|UN|QO|XA|XB|ZZ)$/.test(id) || Intl.getCanonicalLocales('und-' + id)[0] !== 'und-' + id) continue;
-      const label = names.of(id);
-      if (label) list.push({ id, label });
-    }
-  }
-  return list.sort((x, y) => x.label.localeCompare(y.label, w.lang));
-}
-
-export function address(w) {
-  if (w.sel.meetingType !== 'ON_LOCATION') return true;
-  const loc = (w.sel.location ||= {});
-  const options = countries(w);
-  let region;
-  try {
-    region = new Intl.Locale(w.locale).region;
-  } catch {
-    // a language without a region: the customer chooses
-  }
-  if (!loc.country && options && options.some((o) => o.id === region)) loc.country = region;
-  const fields = [
-    ['street', 'street', 'street-address', 200],
-    ['postal_code', 'postalCode', 'postal-code', 20],
-    ['city', 'city', 'address-level2', 100],
-    ['country', 'country', options ? 'country' : 'country-name', options ? null : 2],
-  ].map(([name, label, autocomplete, max]) => field(w, {
-    name, label: w.t[label], path: '$.location.' + name, required: true, autocomplete, max_length: max,
-    options: name === 'country' ? options : null, dropdown: true,
-    value: loc[name], oninput: (v) => { loc[name] = v; },
-  }));
-  w.render({
-    title: w.t.address,
-    body: form(w, fields, w.t.continue, () => {
-      if (check(w, fields)) w.next();
-    }),
-  });
-}
-
 export async function office(w) {
   const mt = w.sel.meetingType;
   w.officeInfo = null;
   // For VIDEO and PHONE every office counts (SPEC 4), unless the page named one.
   if (!w.sel.office && mt !== 'OFFICE' && mt !== 'ON_LOCATION') return true;
-  const { offices = [] } = await w.api.get('offices', { subject: w.sel.subject, meeting_type: mt, lang: w.lang, near: w.near }, true);
+  const { offices = [] } = await catalog(w, 'offices', { subject: w.sel.subject, meeting_type: mt, lang: w.lang, near: w.near });
   const list = w.near ? [...offices].sort((a, b) => (a.distance_km ?? 1e9) - (b.distance_km ?? 1e9)) : offices;
   if (w.sel.office) {
     const o = find(list, w.sel.office);

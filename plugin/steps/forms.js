@@ -1,7 +1,8 @@
-// Form steps: the subject's questions and the customer's details, and the booking
-// itself. Validation is ours (novalidate), in the widget's language, shown inline
-// with aria-invalid and aria-describedby; the server's VALIDATION_FAILED details are
-// mapped back onto the same fields by their path ($.customer.email).
+// Form steps: the customer's address (ON_LOCATION), the subject's questions, the
+// customer's details, and the booking itself. Validation is ours (novalidate), in the
+// widget's language, shown inline with aria-invalid and aria-describedby; the server's
+// VALIDATION_FAILED details are mapped back onto the same fields by their path
+// ($.customer.email).
 
 import { h, uuid, LANGUAGES } from '../dom.js';
 import { summary } from './choose.js';
@@ -123,6 +124,56 @@ function showPending(w, fields) {
     }
   }
   if (first) first.focus();
+}
+
+/** Countries by ISO 3166-1 code (what the API takes), named in the widget's language. */
+function countries(w) {
+  let names;
+  try {
+    names = new Intl.DisplayNames(w.lang, { type: 'region', fallback: 'none' });
+  } catch {
+    return null;
+  }
+  const list = [];
+  for (let a = 65; a < 91; a++) {
+    for (let b = 65; b < 91; b++) {
+      const id = String.fromCharCode(a, b);
+      // Skip unions, pseudo-regions and old codes that now have another (DD is DE).
+      if (/^(EU|EZ|UN|QO|XA|XB|ZZ)$/.test(id) || Intl.getCanonicalLocales('und-' + id)[0] !== 'und-' + id) continue;
+      const label = names.of(id);
+      if (label) list.push({ id, label });
+    }
+  }
+  return list.sort((x, y) => x.label.localeCompare(y.label, w.lang));
+}
+
+export function address(w) {
+  if (w.sel.meetingType !== 'ON_LOCATION') return true;
+  const loc = (w.sel.location ||= {});
+  const options = countries(w);
+  let region;
+  try {
+    region = new Intl.Locale(w.locale).region;
+  } catch {
+    // a language without a region: the customer chooses
+  }
+  if (!loc.country && options && options.some((o) => o.id === region)) loc.country = region;
+  const fields = [
+    ['street', 'street', 'street-address', 200],
+    ['postal_code', 'postalCode', 'postal-code', 20],
+    ['city', 'city', 'address-level2', 100],
+    ['country', 'country', options ? 'country' : 'country-name', options ? null : 2],
+  ].map(([name, label, autocomplete, max]) => field(w, {
+    name, label: w.t[label], path: '$.location.' + name, required: true, autocomplete, max_length: max,
+    options: name === 'country' ? options : null, dropdown: true,
+    value: loc[name], oninput: (v) => { loc[name] = v; },
+  }));
+  w.render({
+    title: w.t.address,
+    body: form(w, fields, w.t.continue, () => {
+      if (check(w, fields)) w.next();
+    }),
+  });
 }
 
 export function questions(w) {

@@ -1,5 +1,8 @@
 """GET /api/v1/subjects, /meeting-types, /offices, /agents: what can be booked (SPEC 5).
 
+`subjects`, `meeting-types` and `offices` also take `agent=` (an extension of SPEC 5):
+only what that agent can serve, so an invite or a chosen agent leads only where they work.
+
 Each answer carries a strong `ETag` derived from the organisation version and the
 normalised query (the resolved language included), `Cache-Control: no-cache` and
 `Vary: Origin, Accept-Language`; a matching `If-None-Match` gets a 304 without a body
@@ -117,12 +120,15 @@ async def list_subjects(request: Request) -> Response:
     query = decode_query(request, schemas.SubjectsQuery)
     catalog = _context(request)
     office = resolve(catalog, "office", query.office)
+    agent = resolve(catalog, "agent", query.agent)
     lang = _language(request, catalog, query.lang)
     return cached(
         request,
         catalog,
-        ("subjects", lang, office, query.meeting_type),
-        lambda: catalog_.subjects(catalog, lang, office=office, meeting_type=query.meeting_type),
+        ("subjects", lang, office, query.meeting_type, agent),
+        lambda: catalog_.subjects(
+            catalog, lang, office=office, meeting_type=query.meeting_type, agent=agent
+        ),
     )
 
 
@@ -131,13 +137,14 @@ async def list_meeting_types(request: Request) -> Response:
     catalog = _context(request)
     subject = resolve(catalog, "subject", query.subject)
     office = resolve(catalog, "office", query.office)
+    agent = resolve(catalog, "agent", query.agent)
     # Meeting type names ship in more languages than an organisation may list.
     lang = _language(request, catalog, query.lang, catalog_.MEETING_TYPE_LANGUAGES)
     return cached(
         request,
         catalog,
-        ("meeting-types", lang, subject, office),
-        lambda: catalog_.meeting_types(catalog, lang, subject=subject, office=office),
+        ("meeting-types", lang, subject, office, agent),
+        lambda: catalog_.meeting_types(catalog, lang, subject=subject, office=office, agent=agent),
     )
 
 
@@ -145,14 +152,15 @@ async def list_offices(request: Request) -> Response:
     query = decode_query(request, schemas.OfficesQuery)
     catalog = _context(request)
     subject = resolve(catalog, "subject", query.subject)
+    agent = resolve(catalog, "agent", query.agent)
     near = parse_near(query.near)
     lang = _language(request, catalog, query.lang)
     return cached(
         request,
         catalog,
-        ("offices", lang, subject, query.meeting_type, near),
+        ("offices", lang, subject, query.meeting_type, near, agent),
         lambda: catalog_.offices(
-            catalog, lang, subject=subject, meeting_type=query.meeting_type, near=near
+            catalog, lang, subject=subject, meeting_type=query.meeting_type, near=near, agent=agent
         ),
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import httpx
 from playwright.sync_api import Page, expect
 
 from tests.browser._widget import (
@@ -438,3 +439,46 @@ def test_ready_and_step_events_carry_their_details(page: Page, servers: Any) -> 
         ("rendezvous:step", {"step": "subject"}),
     ]
     assert {e["target"] for e in recorded} == {"w1"}
+
+
+def test_an_invite_without_an_office_offers_only_the_agents_offices(
+    page: Page, servers: Any
+) -> None:
+    """Mortgage at an office is also booked in London (George), but Bob works in Antwerp
+    and Brussels only: his invite lists those two, and each has real times for him."""
+    offered = httpx.get(
+        f"{servers.api}/api/v1/offices",
+        params={"subject": "mortgage", "meeting_type": "OFFICE"},
+        timeout=10,
+    ).json()["offices"]
+    assert "London City" in [o["name"] for o in offered]
+    link = mint_invite(
+        servers, "--agent", "bob", "--subject", "mortgage", "--meeting-type", "OFFICE"
+    )
+    record_events(page)
+    page.goto(link)
+    w = widget(page)
+    expect_step(w, "office")
+    offices = w.get_by_role("list").get_by_role("button")
+    expect(offices).to_have_count(2)
+    expect(w.get_by_role("button", name="London City", exact=True)).to_have_count(0)
+    pick(w, "Antwerp Meir")
+    expect_step(w, "timetable")
+    expect(time_buttons(w).first).to_be_visible()
+    shown = summary(w)
+    assert shown["Place"].startswith("Antwerp Meir")
+    assert shown["With"].startswith("Bob Janssens")
+    w.get_by_role("button", name="Back").click()
+    pick(w, "Brussels Centre")
+    expect(time_buttons(w).first).to_be_visible()
+    assert events(page, "misconfigured") == []
+
+    # Emma works in Brussels only: her invite skips the office step.
+    link = mint_invite(
+        servers, "--agent", "emma", "--subject", "savings", "--meeting-type", "OFFICE"
+    )
+    page.goto(link)
+    expect_step(w, "timetable")
+    expect(time_buttons(w).first).to_be_visible()
+    assert summary(w)["Place"].startswith("Brussels Centre")
+    assert [e["detail"]["step"] for e in events(page, "step")] == ["timetable"]

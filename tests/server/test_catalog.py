@@ -366,3 +366,165 @@ def test_meeting_types_are_named_in_a_shipped_language_the_organisation_lacks(
     names = {m["id"]: m["name"] for m in response.json()["meeting_types"]}
     assert names["VIDEO"] == catalog.MEETING_TYPE_NAMES["VIDEO"]["de"]
     assert names["VIDEO"] != catalog.MEETING_TYPE_NAMES["VIDEO"]["en"]
+
+
+# -- the agent filter (an invite or a chosen agent leads only where that agent works) ---
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param("subject=mortgage&meeting_type=OFFICE", ["antwerp", "brussels", "london"],
+                     id="without-agent"),
+        pytest.param("subject=mortgage&meeting_type=OFFICE&agent=bob", ["antwerp", "brussels"],
+                     id="bob-works-in-two"),
+        pytest.param("subject=mortgage&meeting_type=OFFICE&agent=ext:EMP-0043",
+                     ["antwerp", "brussels"], id="external-agent-id"),
+        pytest.param("subject=savings&meeting_type=OFFICE&agent=emma", ["brussels"], id="emma"),
+        pytest.param("agent=emma", ["brussels"], id="agent-alone"),
+        pytest.param("agent=david", ["antwerp"], id="not-ghent-which-is-inactive"),
+        pytest.param("subject=mortgage&agent=emma", [], id="not-her-expertise"),
+        pytest.param("agent=jan", [], id="not-planning-online"),
+        pytest.param("agent=ines", [], id="inactive-agent"),
+        pytest.param("subject=estate-planning&agent=bob", [], id="hidden-subject"),
+    ],
+)  # fmt: skip
+def test_offices_for_an_agent(api: TestClient, query: str, expected: list[str]) -> None:
+    body = api.get(f"/api/v1/offices?{query}").json()
+    assert [o["id"] for o in body["offices"]] == expected
+
+
+def test_offices_for_an_agent_near_a_point_keep_distances(api: TestClient) -> None:
+    offices = api.get("/api/v1/offices?agent=bob&near=51.2194,4.4025").json()["offices"]
+    assert [o["id"] for o in offices] == ["antwerp", "brussels"]
+    assert offices[0]["distance_km"] == 0.5
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param("subject=car-loan", ["OFFICE", "VIDEO", "PHONE"], id="without-agent"),
+        pytest.param("subject=car-loan&agent=chloe", ["OFFICE", "PHONE"], id="chloe-in-antwerp"),
+        pytest.param("subject=car-loan&agent=alice", ["OFFICE", "VIDEO", "PHONE"], id="alice"),
+        pytest.param("subject=home-insurance&agent=david", ["OFFICE", "ON_LOCATION"],
+                     id="david-hours-count"),
+        pytest.param("subject=home-insurance&office=brussels&agent=david", [],
+                     id="not-his-office"),
+        pytest.param("agent=ext:EMP-0305", ["OFFICE", "VIDEO", "PHONE"], id="external-agent-id"),
+        pytest.param("agent=jan", [], id="not-planning-online"),
+    ],
+)  # fmt: skip
+def test_meeting_types_for_an_agent(api: TestClient, query: str, expected: list[str]) -> None:
+    body = api.get(f"/api/v1/meeting-types?{query}").json()
+    assert [m["id"] for m in body["meeting_types"]] == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param("agent=alice", ["mortgage", "car-loan", "new-account"], id="alice"),
+        pytest.param("agent=ext:EMP-0042", ["mortgage", "car-loan", "new-account"],
+                     id="external-agent-id"),
+        pytest.param("agent=george", ["mortgage", "savings", "investments"], id="george"),
+        pytest.param("agent=bob&office=antwerp", ["mortgage"], id="with-office"),
+        pytest.param("agent=farid&meeting_type=ON_LOCATION", ["home-insurance"],
+                     id="with-meeting-type"),
+        pytest.param("agent=bob", ["mortgage", "investments"], id="never-hidden-subjects"),
+        pytest.param("agent=ines", [], id="inactive-agent"),
+    ],
+)  # fmt: skip
+def test_subjects_for_an_agent(api: TestClient, query: str, expected: list[str]) -> None:
+    body = api.get(f"/api/v1/subjects?{query}").json()
+    assert subject_ids(body) == expected
+    assert all(c["subjects"] for c in body["categories"])
+
+
+def test_a_subject_for_an_agent_lists_only_the_meeting_types_they_offer(api: TestClient) -> None:
+    body = api.get("/api/v1/subjects?agent=chloe").json()
+    by_id = {s["id"]: s for c in body["categories"] for s in c["subjects"]}
+    assert by_id["car-loan"]["meeting_types"] == ["OFFICE", "PHONE"]  # no VIDEO in Antwerp
+
+
+def test_the_agent_filter_agrees_with_the_agents_listing(api: TestClient) -> None:
+    """An office (or meeting type, or subject) is listed for an agent exactly when that
+    agent is listed for it: one notion of "bookable" for both directions."""
+    loaded = api.app.state.runtime.organisation  # type: ignore[attr-defined]
+    built = catalog.catalog_for(loaded)
+    for agent in built.agents:
+        for subject in built.subjects:
+            for meeting_type in catalog.MEETING_TYPES:
+                listed = catalog.offices(
+                    built, "en", subject=subject, meeting_type=meeting_type, agent=agent
+                )
+                for office in built.offices:
+                    agents = catalog.agents(
+                        built, "en", subject=subject, meeting_type=meeting_type, office=office
+                    )
+                    serves = agent in {a.id for a in agents.agents}
+                    assert serves == (office in {o.id for o in listed.offices}), (
+                        agent,
+                        subject,
+                        meeting_type,
+                        office,
+                    )
+                types = catalog.meeting_types(built, "en", subject=subject, agent=agent)
+                anywhere = catalog.agents(built, "en", subject=subject, meeting_type=meeting_type)
+                assert (meeting_type in {m.id for m in types.meeting_types}) == (
+                    agent in {a.id for a in anywhere.agents}
+                )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("/api/v1/offices?agent=nobody", id="offices"),
+        pytest.param("/api/v1/meeting-types?subject=mortgage&agent=ext:EMP-9999",
+                     id="meeting-types-external"),
+        pytest.param("/api/v1/subjects?agent=nobody", id="subjects"),
+    ],
+)  # fmt: skip
+def test_an_unknown_agent_is_not_found(api: TestClient, url: str) -> None:
+    response = api.get(url)
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["code"] == "NOT_FOUND"
+    assert [d["path"] for d in error["details"]] == ["$.query.agent"]
+
+
+def test_an_agent_that_is_not_an_id_is_a_validation_error(api: TestClient) -> None:
+    response = api.get("/api/v1/offices?agent=%3Cscript%3E")
+    assert response.status_code == 422
+    assert [d["path"] for d in response.json()["error"]["details"]] == ["$.query.agent"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("/api/v1/subjects", id="subjects"),
+        pytest.param("/api/v1/meeting-types?subject=mortgage", id="meeting-types"),
+        pytest.param("/api/v1/offices?subject=mortgage", id="offices"),
+    ],
+)
+def test_the_agent_is_part_of_the_etag(api: TestClient, url: str) -> None:
+    join = "&" if "?" in url else "?"
+    plain = api.get(url).headers["etag"]
+    bob = api.get(f"{url}{join}agent=bob").headers["etag"]
+    george = api.get(f"{url}{join}agent=george").headers["etag"]
+    assert len({plain, bob, george}) == 3
+    # The same agent named by its external id is the same answer, with the same tag.
+    assert api.get(f"{url}{join}agent=ext:EMP-0043").headers["etag"] == bob
+    assert api.get(f"{url}{join}agent=bob", headers={"If-None-Match": bob}).status_code == 304
+    assert api.get(url, headers={"If-None-Match": bob}).status_code == 200
+
+
+def test_the_agent_filter_is_described_in_openapi(api: TestClient) -> None:
+    paths = api.get("/api/v1/openapi.json").json()["paths"]
+    for path in ("/api/v1/subjects", "/api/v1/meeting-types", "/api/v1/offices"):
+        operation = paths[path]["get"]
+        [agent] = [p for p in operation["parameters"] if p["name"] == "agent"]
+        assert agent["in"] == "query"
+        assert agent["required"] is False
+        assert agent["schema"]["type"] == "string"
+        assert "agent" in agent["schema"]["description"]
+        assert "`agent`" in operation["description"]
+    assert "agent" not in {p["name"] for p in paths["/api/v1/agents"]["get"]["parameters"]}
