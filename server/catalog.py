@@ -10,7 +10,10 @@ request only filters and translates:
   it, hidden subjects included (an invite may book those): the agents whose busy time
   a slots query must load;
 - `served_by`: per agent, the bookable combinations that agent can serve, for the
-  listings' `agent` filter (an invite or a chosen agent leads only where they work).
+  listings' `agent` filter (an invite or a chosen agent leads only where they work);
+- `bookable(opened)`: the combinations, plus those of a hidden subject an invite opens
+  (`invites.open_subject`: the one notion of "opened" for listings, slots and bookings),
+  worked out on first use per organisation version and subject.
 
 Ids in query filters may also be written `ext:` + an external id (the embed's
 `data-agent="ext:EMP-0042"`).
@@ -20,10 +23,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
-from server import config, schemas
+from server import config, invites, schemas
 
 MEETING_TYPES: Final = config.MEETING_TYPES
 
@@ -71,6 +74,10 @@ class Catalog:
     servers: Mapping[tuple[str, str, str | None], tuple[str, ...]]
     served_by: Mapping[str, frozenset[Combination]]
     external_ids: Mapping[str, Mapping[str, str]]  # kind -> external id -> id
+    #: `bookable(subject)` answers, filled on first use.
+    _opened: dict[str, tuple[Combination, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def version(self) -> str:
@@ -116,6 +123,26 @@ class Catalog:
 
     def text(self, value: config.Text | config.LongText, lang: str) -> str:
         return config.text(value, lang, self.languages[0])
+
+    def bookable(self, opened: str | None = None) -> tuple[Combination, ...]:
+        """The bookable combinations; with `opened` (the subject of a request that carries
+        an invite), also that subject's when it is hidden from customers, exactly as
+        `invites.open_subject` opens it for slots and bookings."""
+        if opened is None:
+            return self.combinations
+        found = self._opened.get(opened)
+        if found is None:
+            engine = self.loaded.engine
+            opened_engine = invites.open_subject(engine, opened)
+            found = self.combinations
+            if opened_engine is not engine:  # hidden: only an invite books it
+                found += tuple(
+                    combination
+                    for combination in config.bookable_combinations(opened_engine)
+                    if combination[0] == opened
+                )
+            self._opened[opened] = found
+        return found
 
 
 def catalog_for(loaded: config.LoadedOrganisation) -> Catalog:
@@ -211,17 +238,24 @@ def _matching(
     meeting_type: str | None = None,
     office: str | None = None,
     agent: str | None = None,
+    opened: str | None = None,
 ) -> list[Combination]:
     """The bookable combinations matching the filters; with `agent`, only those that
-    agent can serve (assigned there, with the expertise, active, online, with hours)."""
+    agent can serve (assigned there, with the expertise, active, online, with hours);
+    with `opened`, that subject counts even when hidden from customers (an invite)."""
     served = None if agent is None else catalog.served_by.get(agent, frozenset())
     return [
         combination
-        for combination in catalog.combinations
+        for combination in catalog.bookable(opened)
         if (subject is None or combination[0] == subject)
         and (meeting_type is None or combination[1] == meeting_type)
         and (office is None or combination[2] == office)
-        and (served is None or combination in served)
+        and (
+            served is None
+            or combination in served
+            # `served_by` holds what customers can book; an opened subject's are extra.
+            or (combination[0] == opened and agent in catalog.pool(*combination))
+        )
     ]
 
 
@@ -240,10 +274,13 @@ def subjects(
     office: str | None = None,
     meeting_type: str | None = None,
     agent: str | None = None,
+    subject: str | None = None,
+    opened: str | None = None,
 ) -> schemas.SubjectsResponse:
-    """Categories in `order`, each with its subjects that can really be booked."""
+    """Categories in `order`, each with its subjects that can really be booked (`subject`:
+    only that one, as an invite that names it allows; `opened`: see `_matching`)."""
     by_subject: dict[str, set[str]] = {}
-    for subject_id, type_, _ in _matching(catalog, None, meeting_type, office, agent):
+    for subject_id, type_, _ in _matching(catalog, subject, meeting_type, office, agent, opened):
         by_subject.setdefault(subject_id, set()).add(type_)
     categories = []
     for category in catalog.categories:
@@ -314,9 +351,14 @@ def meeting_types(
     subject: str | None = None,
     office: str | None = None,
     agent: str | None = None,
+    meeting_type: str | None = None,
+    opened: str | None = None,
 ) -> schemas.MeetingTypesResponse:
-    """The meeting types bookable for the filters, in MEETING_TYPES order."""
-    present = _in_type_order(m for _, m, _ in _matching(catalog, subject, None, office, agent))
+    """The meeting types bookable for the filters, in MEETING_TYPES order (`meeting_type`:
+    only that one, as an invite that names it allows)."""
+    present = _in_type_order(
+        m for _, m, _ in _matching(catalog, subject, meeting_type, office, agent, opened)
+    )
     return schemas.MeetingTypesResponse(
         meeting_types=[
             schemas.MeetingTypeOut(
@@ -336,13 +378,15 @@ def offices(
     meeting_type: str | None = None,
     near: tuple[float, float] | None = None,
     agent: str | None = None,
+    office: str | None = None,
+    opened: str | None = None,
 ) -> schemas.OfficesResponse:
     """Active offices where something matching the filters can be booked (with `agent`:
-    by that agent).
+    by that agent; with `office`: only that one, as an invite that names it allows).
 
     Sorted by name; with `near`, by distance (offices without `geo` last, by name).
     """
-    ids = {o for _, _, o in _matching(catalog, subject, meeting_type, None, agent)}
+    ids = {o for _, _, o in _matching(catalog, subject, meeting_type, office, agent, opened)}
     listed = [
         _office_out(catalog, office, lang, near)
         for office in catalog.offices.values()
@@ -394,11 +438,16 @@ def agents(
     subject: str | None = None,
     meeting_type: str | None = None,
     office: str | None = None,
+    agent: str | None = None,
+    opened: str | None = None,
 ) -> schemas.AgentsResponse:
-    """Agents a customer may pick for the filters, by name. Never their e-mail."""
+    """Agents a customer may pick for the filters, by name (with `agent`: that one
+    only, as an invite fixes it). Never their e-mail."""
     ids: set[str] = set()
-    for combination in _matching(catalog, subject, meeting_type, office):
+    for combination in _matching(catalog, subject, meeting_type, office, agent, opened):
         ids.update(catalog.servers.get(combination, ()))
+    if agent is not None:
+        ids &= {agent}
     listed = [
         schemas.AgentOut(
             id=agent.id,

@@ -52,6 +52,7 @@ class Operation:
 
 _CATALOG_ERRORS = (errors.ValidationFailed, errors.NotFound)
 _TOKEN_ERRORS = (errors.InvalidToken, errors.ExpiredToken)
+_LISTING_ERRORS = (*_CATALOG_ERRORS, *_TOKEN_ERRORS)
 _WRITE_ERRORS = (errors.OriginNotAllowed, errors.PayloadTooLarge, errors.RateLimited)
 _IF_NONE_MATCH = Header("If-None-Match", "An ETag of an earlier answer: 304 if unchanged.")
 _CATALOG_HEADERS = {
@@ -68,6 +69,15 @@ _AGENT_NOTE = (
     "active, planning online and with hours (an unknown agent is NOT_FOUND at "
     "`$.query.agent`)."
 )
+_INVITE_NOTE = (
+    " With `invite`, only what the invite allows: its agent, and the subject, meeting type "
+    "and office it names; the request's subject (the invite's, else the query's) counts "
+    "even when hidden from customers, which is how an invite for a hidden subject is "
+    "booked. A parameter that contradicts the invite is VALIDATION_FAILED at its path; a "
+    "tampered invite is TOKEN_INVALID, an old one TOKEN_EXPIRED (at `$.query.invite`); a "
+    "used single-use invite is refused only when booking (INVITE_USED). The invite's "
+    "scope is part of the ETag."
+)
 
 OPERATIONS: Final[tuple[Operation, ...]] = (
     Operation(
@@ -78,8 +88,8 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         {200: schemas.SubjectsResponse, 304: None},
         query=schemas.SubjectsQuery,
         headers=(_IF_NONE_MATCH,),
-        errors=_CATALOG_ERRORS,
-        description=_CATALOG_NOTE + _AGENT_NOTE,
+        errors=_LISTING_ERRORS,
+        description=_CATALOG_NOTE + _AGENT_NOTE + _INVITE_NOTE,
         response_headers=_CATALOG_HEADERS,
     ),
     Operation(
@@ -90,8 +100,8 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         {200: schemas.MeetingTypesResponse, 304: None},
         query=schemas.MeetingTypesQuery,
         headers=(_IF_NONE_MATCH,),
-        errors=_CATALOG_ERRORS,
-        description=_CATALOG_NOTE + _AGENT_NOTE,
+        errors=_LISTING_ERRORS,
+        description=_CATALOG_NOTE + _AGENT_NOTE + _INVITE_NOTE,
         response_headers=_CATALOG_HEADERS,
     ),
     Operation(
@@ -102,9 +112,10 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         {200: schemas.OfficesResponse, 304: None},
         query=schemas.OfficesQuery,
         headers=(_IF_NONE_MATCH,),
-        errors=_CATALOG_ERRORS,
+        errors=_LISTING_ERRORS,
         description=_CATALOG_NOTE
         + _AGENT_NOTE
+        + _INVITE_NOTE
         + " With `near`, offices come nearest first with `distance_km`; offices without"
         " geo last.",
         response_headers=_CATALOG_HEADERS,
@@ -117,8 +128,8 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         {200: schemas.AgentsResponse, 304: None},
         query=schemas.AgentsQuery,
         headers=(_IF_NONE_MATCH,),
-        errors=_CATALOG_ERRORS,
-        description=_CATALOG_NOTE + " Never e-mail addresses.",
+        errors=_LISTING_ERRORS,
+        description=_CATALOG_NOTE + _INVITE_NOTE + " Never e-mail addresses.",
         response_headers=_CATALOG_HEADERS,
     ),
     Operation(

@@ -294,6 +294,15 @@ AgentFilter = Annotated[
         description='Only what this agent can serve: an id, or "ext:" followed by an external id',
     ),
 ]
+InviteToken = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=2048,
+        description="An agent's invite token: only what the invite allows; its subject"
+        " counts even when hidden from customers",
+    ),
+]
 Near = Annotated[
     str,
     Meta(
@@ -313,6 +322,7 @@ class SubjectsQuery(Query, frozen=True):
     office: IdOrExternal | None = None
     meeting_type: MeetingType | None = None
     agent: AgentFilter | None = None
+    invite: InviteToken | None = None
 
 
 class MeetingTypesQuery(Query, frozen=True):
@@ -320,6 +330,7 @@ class MeetingTypesQuery(Query, frozen=True):
     office: IdOrExternal | None = None
     lang: QueryLanguage | None = None
     agent: AgentFilter | None = None
+    invite: InviteToken | None = None
 
 
 class OfficesQuery(Query, frozen=True):
@@ -328,6 +339,7 @@ class OfficesQuery(Query, frozen=True):
     lang: QueryLanguage | None = None
     near: Near | None = None
     agent: AgentFilter | None = None
+    invite: InviteToken | None = None
 
 
 class AgentsQuery(Query, frozen=True):
@@ -335,6 +347,7 @@ class AgentsQuery(Query, frozen=True):
     meeting_type: MeetingType | None = None
     office: IdOrExternal | None = None
     lang: QueryLanguage | None = None
+    invite: InviteToken | None = None
 
 
 class SlotsQuery(Query, frozen=True, rename={"first_day": "from", "last_day": "to"}):

@@ -39,12 +39,14 @@ export function addressLine(a) {
 /**
  * A catalog answer, kept for the widget's life, narrowed to what the known agent
  * (preselected, from an invite, or chosen in an earlier step) can serve, so an invite
- * never leads to an office where that agent does not work. A preselected id the API
- * does not know is a misconfiguration, not a failure.
+ * never leads to an office where that agent does not work. With an invite the API
+ * answers what the invite allows, including a subject hidden from customers that only
+ * an invite can book. A preselected id the API does not know is a misconfiguration,
+ * not a failure.
  */
 async function catalog(w, path, params) {
   try {
-    return await w.api.get(path, { ...params, agent: w.sel.agent }, true);
+    return await w.api.get(path, { ...params, agent: w.sel.agent, invite: w.invite }, true);
   } catch (e) {
     const wrong = e.code === 'NOT_FOUND' ? e.details.map((d) => d.path) : [];
     if (wrong.includes('$.query.agent')) w.misconfigured('UNKNOWN_AGENT');
@@ -180,7 +182,7 @@ export async function agent(w) {
     return true;
   }
   if (!wanted && !w.o.showAgents) return true;
-  const { agents = [] } = await w.api.get('agents', { subject: w.sel.subject, meeting_type: w.sel.meetingType, office: w.sel.office }, true);
+  const { agents = [] } = await w.api.get('agents', { subject: w.sel.subject, meeting_type: w.sel.meetingType, office: w.sel.office, invite: w.invite }, true);
   if (wanted) {
     const a = find(agents, wanted);
     if (!a) w.misconfigured('UNKNOWN_AGENT');

@@ -3,8 +3,17 @@
 `subjects`, `meeting-types` and `offices` also take `agent=` (an extension of SPEC 5):
 only what that agent can serve, so an invite or a chosen agent leads only where they work.
 
+All four take `invite=TOKEN` (an extension of SPEC 5), checked as the slots route checks
+it (`apply_invite`, shared with it): the answer is what the invite allows — its agent's
+combinations, narrowed to the subject, meeting type and office it names — and the
+subject of the request (the invite's, else the query's) counts even when it is hidden
+from customers, as `invites.open_subject` has it for slots and bookings. Without an
+invite a hidden subject never appears. A used single-use invite is not refused here (a
+read would need the write connection); the booking refuses it with INVITE_USED.
+
 Each answer carries a strong `ETag` derived from the organisation version and the
-normalised query (the resolved language included), `Cache-Control: no-cache` and
+normalised query (the resolved language and the invite's scope included),
+`Cache-Control: no-cache` and
 `Vary: Origin, Accept-Language`; a matching `If-None-Match` gets a 304 without a body
 ("never stale", SPEC 7). Without `lang`, the language comes from `Accept-Language`,
 else the organisation's first language.
@@ -12,9 +21,11 @@ else the organisation's first language.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Callable, Collection
+from datetime import datetime
 from typing import Any, TypeVar
 
 import msgspec
@@ -22,9 +33,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from availability import model
 from server import catalog as catalog_
-from server import errors, schemas
-from server.runtime import runtime_of
+from server import errors, invites, schemas
+from server.runtime import Runtime, runtime_of
 
 _Q = TypeVar("_Q", bound=schemas.Query)
 _ENCODER = msgspec.json.Encoder()
@@ -64,6 +76,62 @@ def resolve(catalog: catalog_.Catalog, kind: str, value: str | None) -> str | No
         message = f'There is no {_KIND_WORDS[kind]} "{value}".'
         raise errors.NotFound(message, [errors.Detail(f"$.query.{kind}", message)])
     return found
+
+
+@dataclasses.dataclass(slots=True)
+class Wanted:
+    """What a query asks for (resolved ids); an invite fixes some of it."""
+
+    subject: str | None = None
+    meeting_type: str | None = None
+    office: str | None = None
+    agent: str | None = None
+
+
+#: An invite's scope in a cache key: (agent, subject, meeting type, office).
+InviteScope = tuple[str, str | None, str | None, str | None]
+
+
+def apply_invite(
+    runtime: Runtime,
+    catalog: catalog_.Catalog,
+    token: str,
+    wanted: Wanted,
+    now: datetime,
+) -> tuple[Wanted, InviteScope]:
+    """What the invite fixes, checked against what the query asks, and its scope.
+
+    TOKEN_INVALID (401) or TOKEN_EXPIRED (410) at `$.query.invite`; a parameter that
+    contradicts the invite is VALIDATION_FAILED at `$.query.<name>`; an invite naming
+    what the organisation no longer has is NOT_FOUND at `$.query.invite`. Whether a
+    single-use invite was used is the booking's business (INVITE_USED).
+    """
+    try:
+        invite = invites.verify(runtime.tokens, token, now)
+    except errors.RendezvousError as exc:  # TOKEN_INVALID or TOKEN_EXPIRED
+        exc.details = [errors.Detail("$.query.invite", exc.message)]
+        raise
+    if invite.meeting_type is not None and invite.meeting_type not in model.MEETING_TYPES:
+        raise errors.InvalidToken(
+            "This invitation link is not valid.",
+            [errors.Detail("$.query.invite", "The invitation names an unknown meeting type.")],
+        )
+    fixed = dataclasses.replace(wanted)
+    for name in ("subject", "meeting_type", "office", "agent"):
+        value = getattr(invite, name)
+        if value is None:
+            continue
+        asked = getattr(wanted, name)
+        if asked is not None and asked != value:
+            message = f'The invitation is for {name} "{value}", not "{asked}".'
+            raise errors.ValidationFailed(message, [errors.Detail(f"$.query.{name}", message)])
+        setattr(fixed, name, value)
+    for name in ("subject", "office", "agent"):
+        value = getattr(fixed, name)
+        if value is not None and value not in getattr(catalog, name + "s"):
+            message = f"The {name} of this invitation no longer exists."
+            raise errors.NotFound(message, [errors.Detail("$.query.invite", message)])
+    return fixed, (invite.agent, invite.subject, invite.meeting_type, invite.office)
 
 
 def parse_near(value: str | None) -> tuple[float, float] | None:
@@ -116,18 +184,43 @@ def _language(
     return catalog.language(requested, request.headers.get("accept-language"), also)
 
 
+def _scoped(
+    request: Request, catalog: catalog_.Catalog, token: str | None, wanted: Wanted
+) -> tuple[Wanted, str | None, InviteScope | None]:
+    """The filters after the invite, the subject it opens, and its scope for the ETag.
+
+    With an invite, the subject of the request (the invite's, else the query's) counts
+    even when hidden from customers, as for slots and bookings; without one, nothing is
+    opened."""
+    if token is None:
+        return wanted, None, None
+    runtime = runtime_of(request)
+    fixed, scope = apply_invite(runtime, catalog, token, wanted, runtime.now())
+    return fixed, fixed.subject, scope
+
+
 async def list_subjects(request: Request) -> Response:
     query = decode_query(request, schemas.SubjectsQuery)
     catalog = _context(request)
-    office = resolve(catalog, "office", query.office)
-    agent = resolve(catalog, "agent", query.agent)
+    asked = Wanted(
+        meeting_type=query.meeting_type,
+        office=resolve(catalog, "office", query.office),
+        agent=resolve(catalog, "agent", query.agent),
+    )
+    w, opened, scope = _scoped(request, catalog, query.invite, asked)
     lang = _language(request, catalog, query.lang)
     return cached(
         request,
         catalog,
-        ("subjects", lang, office, query.meeting_type, agent),
+        ("subjects", lang, w.office, w.meeting_type, w.agent, w.subject, opened, scope),
         lambda: catalog_.subjects(
-            catalog, lang, office=office, meeting_type=query.meeting_type, agent=agent
+            catalog,
+            lang,
+            office=w.office,
+            meeting_type=w.meeting_type,
+            agent=w.agent,
+            subject=w.subject,
+            opened=opened,
         ),
     )
 
@@ -135,32 +228,54 @@ async def list_subjects(request: Request) -> Response:
 async def list_meeting_types(request: Request) -> Response:
     query = decode_query(request, schemas.MeetingTypesQuery)
     catalog = _context(request)
-    subject = resolve(catalog, "subject", query.subject)
-    office = resolve(catalog, "office", query.office)
-    agent = resolve(catalog, "agent", query.agent)
+    asked = Wanted(
+        subject=resolve(catalog, "subject", query.subject),
+        office=resolve(catalog, "office", query.office),
+        agent=resolve(catalog, "agent", query.agent),
+    )
+    w, opened, scope = _scoped(request, catalog, query.invite, asked)
     # Meeting type names ship in more languages than an organisation may list.
     lang = _language(request, catalog, query.lang, catalog_.MEETING_TYPE_LANGUAGES)
     return cached(
         request,
         catalog,
-        ("meeting-types", lang, subject, office, agent),
-        lambda: catalog_.meeting_types(catalog, lang, subject=subject, office=office, agent=agent),
+        ("meeting-types", lang, w.subject, w.office, w.agent, w.meeting_type, opened, scope),
+        lambda: catalog_.meeting_types(
+            catalog,
+            lang,
+            subject=w.subject,
+            office=w.office,
+            agent=w.agent,
+            meeting_type=w.meeting_type,
+            opened=opened,
+        ),
     )
 
 
 async def list_offices(request: Request) -> Response:
     query = decode_query(request, schemas.OfficesQuery)
     catalog = _context(request)
-    subject = resolve(catalog, "subject", query.subject)
-    agent = resolve(catalog, "agent", query.agent)
+    asked = Wanted(
+        subject=resolve(catalog, "subject", query.subject),
+        meeting_type=query.meeting_type,
+        agent=resolve(catalog, "agent", query.agent),
+    )
+    w, opened, scope = _scoped(request, catalog, query.invite, asked)
     near = parse_near(query.near)
     lang = _language(request, catalog, query.lang)
     return cached(
         request,
         catalog,
-        ("offices", lang, subject, query.meeting_type, near, agent),
+        ("offices", lang, w.subject, w.meeting_type, near, w.agent, w.office, opened, scope),
         lambda: catalog_.offices(
-            catalog, lang, subject=subject, meeting_type=query.meeting_type, near=near, agent=agent
+            catalog,
+            lang,
+            subject=w.subject,
+            meeting_type=w.meeting_type,
+            near=near,
+            agent=w.agent,
+            office=w.office,
+            opened=opened,
         ),
     )
 
@@ -168,15 +283,25 @@ async def list_offices(request: Request) -> Response:
 async def list_agents(request: Request) -> Response:
     query = decode_query(request, schemas.AgentsQuery)
     catalog = _context(request)
-    subject = resolve(catalog, "subject", query.subject)
-    office = resolve(catalog, "office", query.office)
+    asked = Wanted(
+        subject=resolve(catalog, "subject", query.subject),
+        meeting_type=query.meeting_type,
+        office=resolve(catalog, "office", query.office),
+    )
+    w, opened, scope = _scoped(request, catalog, query.invite, asked)
     lang = _language(request, catalog, query.lang)
     return cached(
         request,
         catalog,
-        ("agents", lang, subject, query.meeting_type, office),
+        ("agents", lang, w.subject, w.meeting_type, w.office, w.agent, opened, scope),
         lambda: catalog_.agents(
-            catalog, lang, subject=subject, meeting_type=query.meeting_type, office=office
+            catalog,
+            lang,
+            subject=w.subject,
+            meeting_type=w.meeting_type,
+            office=w.office,
+            agent=w.agent,
+            opened=opened,
         ),
     )
 

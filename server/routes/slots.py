@@ -36,7 +36,7 @@ from availability import model
 from server import catalog as catalog_
 from server import errors, invites, schemas
 from server.occupancy import load_busy
-from server.routes.catalog import decode_query, resolve
+from server.routes.catalog import Wanted, apply_invite, decode_query, resolve
 from server.runtime import Runtime, runtime_of
 
 MAX_DAYS = 62
@@ -56,52 +56,20 @@ def time_zone(name: str) -> ZoneInfo | None:
         return None
 
 
-@dataclasses.dataclass(slots=True)
-class _Wanted:
-    subject: str | None
-    meeting_type: str | None
-    office: str | None
-    agent: str | None
-
-
-def _apply_invite(runtime: Runtime, token: str, wanted: _Wanted, now: datetime) -> _Wanted:
-    """What the invite fixes, checked against what the query asks."""
-    try:
-        invite = invites.verify(runtime.tokens, token, now)
-    except errors.RendezvousError as exc:  # TOKEN_INVALID or TOKEN_EXPIRED
-        exc.details = [errors.Detail("$.query.invite", exc.message)]
-        raise
-    fixed = dataclasses.replace(wanted)
-    for name in ("subject", "meeting_type", "office", "agent"):
-        value = getattr(invite, name)
-        if value is None:
-            continue
-        asked = getattr(wanted, name)
-        if asked is not None and asked != value:
-            message = f'The invitation is for {name} "{value}", not "{asked}".'
-            raise errors.ValidationFailed(message, [errors.Detail(f"$.query.{name}", message)])
-        setattr(fixed, name, value)
-    return fixed
-
-
 async def list_slots(request: Request) -> Response:
     query = decode_query(request, schemas.SlotsQuery)
     runtime = runtime_of(request)
     now = runtime.now()
     catalog = catalog_.catalog_for(runtime.organisation)
-    wanted = _Wanted(
+    wanted = Wanted(
         subject=resolve(catalog, "subject", query.subject),
         meeting_type=query.meeting_type,
         office=resolve(catalog, "office", query.office),
         agent=resolve(catalog, "agent", query.agent),
     )
     if query.invite is not None:
-        wanted = _apply_invite(runtime, query.invite, wanted, now)
-        for name in ("subject", "office", "agent"):
-            value = getattr(wanted, name)
-            if value is not None and value not in getattr(catalog, name + "s"):
-                message = f"The {name} of this invitation no longer exists."
-                raise errors.NotFound(message, [errors.Detail("$.query.invite", message)])
+        # The same check as the catalog listings' (TOKEN_*, contradictions, gone ids).
+        wanted, _ = apply_invite(runtime, catalog, query.invite, wanted, now)
     subject, meeting_type, office, agent = (
         wanted.subject,
         wanted.meeting_type,
@@ -115,11 +83,6 @@ async def list_slots(request: Request) -> Response:
     if meeting_type is None:
         raise errors.ValidationFailed.at(
             "$.query.meeting_type", "The query parameter meeting_type is required."
-        )
-    if meeting_type not in model.MEETING_TYPES:  # only an invite can get here with one
-        raise errors.InvalidToken(
-            "This invitation link is not valid.",
-            [errors.Detail("$.query.invite", "The invitation names an unknown meeting type.")],
         )
     if office is None and meeting_type in _NEEDS_OFFICE:
         raise errors.ValidationFailed.at(

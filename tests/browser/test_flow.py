@@ -482,3 +482,31 @@ def test_an_invite_without_an_office_offers_only_the_agents_offices(
     expect(time_buttons(w).first).to_be_visible()
     assert summary(w)["Place"].startswith("Brussels Centre")
     assert [e["detail"]["step"] for e in events(page, "step")] == ["timetable"]
+
+
+def test_an_invite_for_a_hidden_subject_books_with_its_agent(page: Page, servers: Any) -> None:
+    """Estate planning is hidden from customers (available_for_customers = false): the
+    catalog never lists it, but an agent's invite for it books, with that agent."""
+    listed = httpx.get(f"{servers.api}/api/v1/subjects", timeout=10).json()["categories"]
+    assert "estate-planning" not in [s["id"] for c in listed for s in c["subjects"]]
+    link = mint_invite(servers, "--agent", "bob", "--subject", "estate-planning")
+    record_events(page)
+    page.goto(link)
+    w = widget(page)
+    expect_step(w, "meeting-type")  # the subject is the invite's: its step is skipped
+    pick(w, "At an office")
+    expect_step(w, "timetable")  # Bob sees customers for it in Brussels only
+    shown = summary(w)
+    assert shown["Subject"] == "Estate planning"
+    assert shown["With"] == "Bob Janssens, Senior advisor"
+    assert shown["Place"].startswith("Brussels Centre")
+    pick_first_time(w)
+    fill_customer(w)
+    book(w)
+    appointment = check_confirmation(page, servers, confirmation_links(w))
+    assert appointment["subject"]["id"] == "estate-planning"
+    assert appointment["agent"]["id"] == "bob"
+    assert appointment["meeting_type"] == "OFFICE"
+    assert appointment["office"]["id"] == "brussels"
+    assert events(page, "misconfigured") == []
+    assert events(page, "error") == []

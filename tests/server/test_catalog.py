@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from server import catalog, config
+from server import catalog, config, invites
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
@@ -528,3 +529,222 @@ def test_the_agent_filter_is_described_in_openapi(api: TestClient) -> None:
         assert "agent" in agent["schema"]["description"]
         assert "`agent`" in operation["description"]
     assert "agent" not in {p["name"] for p in paths["/api/v1/agents"]["get"]["parameters"]}
+
+
+# -- invites: what the invite allows, and a hidden subject only through one -------------
+
+
+def invite(client: TestClient, expires_at: datetime | None = None, **fields: Any) -> str:
+    tokens = client.app.state.runtime.tokens  # type: ignore[attr-defined]
+    return invites.mint(tokens, expires_at=expires_at or NOW + timedelta(days=7), **fields)
+
+
+def listed(client: TestClient, url: str) -> list[str]:
+    """The ids a catalog answer lists (subjects, meeting types, offices or agents)."""
+    response = client.get(url)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    if "categories" in body:
+        return subject_ids(body)
+    [items] = body.values()
+    return [item["id"] for item in items]
+
+
+HIDDEN = "estate-planning"  # available_for_customers = false; Bob serves it in Brussels
+
+
+def test_a_hidden_subject_is_listed_only_with_an_invite_that_names_it(api: TestClient) -> None:
+    token = invite(api, agent="bob", subject=HIDDEN)
+    body = api.get(f"/api/v1/subjects?invite={token}").json()
+    assert subject_ids(body) == [HIDDEN]  # what the invite allows: its subject only
+    [category] = body["categories"]
+    assert category["id"] == "savings"
+    assert category["subjects"][0]["meeting_types"] == ["OFFICE", "VIDEO"]
+    assert category["subjects"][0]["name"] == "Estate planning"
+    assert listed(api, f"/api/v1/meeting-types?subject={HIDDEN}&invite={token}") == [
+        "OFFICE",
+        "VIDEO",
+    ]
+    assert listed(api, f"/api/v1/meeting-types?invite={token}") == ["OFFICE", "VIDEO"]
+    assert listed(api, f"/api/v1/offices?meeting_type=OFFICE&invite={token}") == ["brussels"]
+    assert listed(api, f"/api/v1/agents?subject={HIDDEN}&invite={token}") == ["bob"]
+    # An invite that does not name it, or names it for an agent without the expertise.
+    assert HIDDEN not in listed(api, f"/api/v1/subjects?invite={invite(api, agent='bob')}")
+    assert listed(api, f"/api/v1/subjects?invite={invite(api, agent='emma', subject=HIDDEN)}") == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("/api/v1/subjects", id="subjects"),
+        pytest.param("/api/v1/subjects?agent=bob", id="subjects-of-its-agent"),
+        pytest.param("/api/v1/subjects?office=brussels&meeting_type=OFFICE", id="subjects-there"),
+        pytest.param(f"/api/v1/meeting-types?subject={HIDDEN}", id="meeting-types"),
+        pytest.param(f"/api/v1/meeting-types?subject={HIDDEN}&agent=bob",
+                     id="meeting-types-of-its-agent"),
+        pytest.param(f"/api/v1/offices?subject={HIDDEN}", id="offices"),
+        pytest.param(f"/api/v1/offices?subject={HIDDEN}&agent=bob", id="offices-of-its-agent"),
+        pytest.param(f"/api/v1/agents?subject={HIDDEN}", id="agents"),
+    ],
+)  # fmt: skip
+def test_hidden_subjects_never_appear_without_an_invite(api: TestClient, url: str) -> None:
+    token = invite(api, agent="bob", subject=HIDDEN)
+    join = "&" if "?" in url else "?"
+    with_invite = api.get(f"{url}{join}invite={token}")
+    assert with_invite.status_code == 200
+    without = api.get(url, headers={"If-None-Match": with_invite.headers["etag"]})
+    assert without.status_code == 200  # never the invite's answer from a cache
+    assert without.headers["etag"] != with_invite.headers["etag"]
+    if "subjects" in url:
+        assert HIDDEN not in subject_ids(without.json())
+        assert HIDDEN in subject_ids(with_invite.json())
+    else:
+        assert listed(api, url) == []
+        assert listed(api, f"{url}{join}invite={token}") != []
+
+
+def test_no_listing_shows_a_hidden_subject_without_an_invite(api: TestClient) -> None:
+    """Whatever the filters, the listings themselves never contain a hidden subject."""
+    built = catalog.catalog_for(api.app.state.runtime.organisation)  # type: ignore[attr-defined]
+    hidden = {s.id for s in built.subjects.values() if not s.available_for_customers}
+    assert hidden == {HIDDEN}
+    for agent in (None, *built.agents):
+        for office in (None, *built.offices):
+            for meeting_type in (None, *catalog.MEETING_TYPES):
+                body = catalog.subjects(
+                    built, "en", office=office, meeting_type=meeting_type, agent=agent
+                )
+                assert not hidden & {s.id for c in body.categories for s in c.subjects}
+    assert all(combination[0] not in hidden for combination in built.bookable())
+
+
+def test_an_invite_allows_only_its_agent_subject_meeting_type_and_office(api: TestClient) -> None:
+    bob = invite(api, agent="bob")
+    assert listed(api, f"/api/v1/subjects?invite={bob}") == ["mortgage", "investments"]
+    assert listed(api, f"/api/v1/subjects?invite={bob}") == listed(
+        api, "/api/v1/subjects?agent=bob"
+    )
+    assert listed(api, f"/api/v1/agents?subject=mortgage&invite={bob}") == ["bob"]
+    fixed = invite(api, agent="bob", subject="mortgage", meeting_type="OFFICE")
+    body = api.get(f"/api/v1/subjects?invite={fixed}").json()
+    assert subject_ids(body) == ["mortgage"]
+    assert body["categories"][0]["subjects"][0]["meeting_types"] == ["OFFICE"]
+    assert listed(api, f"/api/v1/meeting-types?invite={fixed}") == ["OFFICE"]
+    assert listed(api, f"/api/v1/offices?invite={fixed}") == ["antwerp", "brussels"]
+    in_antwerp = invite(api, agent="bob", office="antwerp")
+    assert listed(api, f"/api/v1/subjects?invite={in_antwerp}") == ["mortgage"]
+    assert listed(api, f"/api/v1/offices?invite={in_antwerp}") == ["antwerp"]
+
+
+def test_what_an_invite_for_a_hidden_subject_lists_has_slots(api: TestClient) -> None:
+    """The listings and the slots route open a hidden subject by the same notion."""
+    token = invite(api, agent="bob", subject=HIDDEN)
+    dates = "from=2026-11-25&to=2026-12-08"
+    for meeting_type in listed(api, f"/api/v1/meeting-types?invite={token}"):
+        offices = listed(api, f"/api/v1/offices?meeting_type={meeting_type}&invite={token}")
+        for office in offices if meeting_type == "OFFICE" else [None]:
+            where = f"&office={office}" if office else ""
+            response = api.get(
+                f"/api/v1/slots?meeting_type={meeting_type}{where}&invite={token}&{dates}"
+            )
+            assert response.status_code == 200, response.text
+            assert response.json()["slots"], (meeting_type, office)
+
+
+INVITE_URLS = [
+    pytest.param("/api/v1/subjects?", id="subjects"),
+    pytest.param("/api/v1/meeting-types?subject=mortgage&", id="meeting-types"),
+    pytest.param("/api/v1/offices?subject=mortgage&", id="offices"),
+    pytest.param("/api/v1/agents?subject=mortgage&", id="agents"),
+]
+
+
+@pytest.mark.parametrize("url", INVITE_URLS)
+def test_a_tampered_invite_is_invalid_and_an_old_one_expired(api: TestClient, url: str) -> None:
+    good = invite(api, agent="bob", subject="mortgage")
+    assert api.get(f"{url}invite={good}").status_code == 200
+    for token, status, code in [
+        (f"{good[:-2]}xx", 401, "TOKEN_INVALID"),
+        ("not-a-token", 401, "TOKEN_INVALID"),
+        (invite(api, agent="bob", expires_at=NOW - timedelta(minutes=1)), 410, "TOKEN_EXPIRED"),
+    ]:
+        response = api.get(f"{url}invite={token}")
+        assert response.status_code == status
+        error = response.json()["error"]
+        assert error["code"] == code
+        assert [d["path"] for d in error["details"]] == ["$.query.invite"]
+
+
+@pytest.mark.parametrize("url", INVITE_URLS)
+def test_the_invite_is_part_of_the_etag(api: TestClient, url: str) -> None:
+    token = invite(api, agent="bob", subject="mortgage")
+    with_invite = api.get(f"{url}invite={token}").headers["etag"]
+    without = api.get(url).headers["etag"]
+    other = api.get(f"{url}invite={invite(api, agent='george')}").headers["etag"]
+    assert len({with_invite, without, other}) == 3
+    assert (
+        api.get(f"{url}invite={token}", headers={"If-None-Match": with_invite}).status_code == 304
+    )
+    assert api.get(url, headers={"If-None-Match": with_invite}).status_code == 200
+    # Another invite of the same scope allows the same: the same answer, the same tag.
+    same = invite(api, agent="bob", subject="mortgage")
+    assert same != token
+    assert api.get(f"{url}invite={same}").headers["etag"] == with_invite
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        pytest.param("/api/v1/subjects?agent=alice", "$.query.agent", id="subjects-agent"),
+        pytest.param("/api/v1/subjects?meeting_type=PHONE", "$.query.meeting_type",
+                     id="subjects-meeting-type"),
+        pytest.param("/api/v1/meeting-types?subject=mortgage", "$.query.subject",
+                     id="meeting-types-subject"),
+        pytest.param("/api/v1/offices?office=antwerp&subject=ext:SUB-17", "$.query.subject",
+                     id="offices-subject-by-external-id"),
+        pytest.param("/api/v1/agents?office=antwerp", "$.query.office", id="agents-office"),
+    ],
+)  # fmt: skip
+def test_a_query_that_contradicts_the_invite_is_refused(
+    api: TestClient, url: str, path: str
+) -> None:
+    token = invite(api, agent="bob", subject=HIDDEN, meeting_type="OFFICE", office="brussels")
+    response = api.get(f"{url}&invite={token}")
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_FAILED"
+    assert [d["path"] for d in error["details"]] == [path]
+
+
+def test_a_query_that_agrees_with_the_invite_is_fine(api: TestClient) -> None:
+    token = invite(api, agent="bob", subject="mortgage", office="antwerp")
+    assert listed(api, f"/api/v1/subjects?agent=ext:EMP-0043&office=antwerp&invite={token}") == [
+        "mortgage"
+    ]
+    assert listed(api, f"/api/v1/offices?subject=ext:SUB-17&invite={token}") == ["antwerp"]
+
+
+@pytest.mark.parametrize("url", INVITE_URLS)
+def test_an_invite_naming_what_is_gone_is_not_found(api: TestClient, url: str) -> None:
+    """An invite made before the organisation file lost its subject (or agent)."""
+    for gone in ({"agent": "retired"}, {"agent": "bob", "subject": "retired-subject"}):
+        response = api.get(f"{url.replace('subject=mortgage&', '')}invite={invite(api, **gone)}")
+        assert response.status_code == 404
+        assert [d["path"] for d in response.json()["error"]["details"]] == ["$.query.invite"]
+
+
+def test_the_invite_parameter_is_described_in_openapi(api: TestClient) -> None:
+    paths = api.get("/api/v1/openapi.json").json()["paths"]
+    for path in ("/api/v1/subjects", "/api/v1/meeting-types", "/api/v1/offices", "/api/v1/agents"):
+        operation = paths[path]["get"]
+        [parameter] = [p for p in operation["parameters"] if p["name"] == "invite"]
+        assert parameter["in"] == "query"
+        assert parameter["required"] is False
+        assert parameter["schema"]["type"] == "string"
+        assert "invite" in parameter["schema"]["description"]
+        assert "`invite`" in operation["description"]
+        assert "hidden" in operation["description"]
+        assert {"TOKEN_INVALID", "TOKEN_EXPIRED"} <= {
+            code for answer in operation["responses"].values()
+            for code in answer.get("x-error-codes", ())
+        }  # fmt: skip
