@@ -143,12 +143,37 @@ def error_response(error: RendezvousError, headers: dict[str, str] | None = None
     )
 
 
+#: Plain words for the formats msgspec can only describe by their regular expression,
+#: by the last name in the path.
+_FORMATS = {
+    "email": "an e-mail address such as name@example.com",
+    "phone": "a phone number such as +32 2 123 45 67",
+    "near": "a position LAT,LON such as 50.85,4.35",
+    "country": "a two-letter country code such as BE",
+    "language": "a language code such as en or nl-BE",
+}
+
+
+def _plain(message: str, path: str) -> str:
+    if message.startswith("Expected `str` matching regex"):
+        name = re.split(r"[.\[]", path)[-1]
+        return f"Expected {_FORMATS.get(name, 'a value in the expected format')}."
+    if message.startswith("Invalid RFC3339 encoded date"):
+        return 'Expected a date "YYYY-MM-DD".'
+    if message.startswith("Invalid RFC3339 encoded datetime"):
+        return 'Expected a date and time with an offset, such as "2026-12-01T10:00:00+01:00".'
+    return message
+
+
 def from_msgspec(exc: msgspec.ValidationError | msgspec.DecodeError) -> ValidationFailed:
     """Turn msgspec's `Expected int >= 1 - at `$.duration`` into a detail with its path."""
     match = _MSGSPEC_PATH.match(str(exc))
     message = match.group("message") if match else str(exc)
     path = (match.group("path") if match else None) or "$"
-    if isinstance(exc, msgspec.DecodeError):
+    # ValidationError is a DecodeError too: only a plain DecodeError is malformed JSON.
+    if isinstance(exc, msgspec.ValidationError):
+        message = _plain(message, path)
+    else:
         message = f"The body is not valid JSON: {message}"
     return ValidationFailed(message, [Detail(path, message)])
 
