@@ -68,6 +68,10 @@ export function client(base) {
     post(path, body, headers) {
       return request('POST', path, null, body || {}, headers);
     },
+    /** DELETE, fire-and-forget: it outlives the page (keepalive), its promise never fails. */
+    drop(path) {
+      return fetch(new URL(path, root), { method: 'DELETE', keepalive: true, credentials: 'omit' }).catch(() => {});
+    },
     token(path, token, action) {
       return path + '/' + encodeURIComponent(token) + (action ? '/' + action : '');
     },

@@ -152,6 +152,7 @@ class Widget {
 
   destroy() {
     this.dead = true;
+    this.release();
     // Show the original fallback content again.
     this.host.shadowRoot.replaceChildren(h('slot'));
     this.host.replaceChildren(...this.fallback);
@@ -227,9 +228,19 @@ class Widget {
     target = this.history[i];
     this.history.length = i;
     for (const s of this.mode.slice(this.mode.indexOf(target))) {
+      if (s === 'timetable') this.release();
       for (const k of CHOICES[s] || []) this.sel[k] = this.fixed[k];
     }
     return this.go(target, pending);
+  }
+
+  /** Give the held time back at once, so that others may take it (a booking used it: kept).
+   * Fire-and-forget; the promise (of this or an earlier release) lets a new hold wait for it. */
+  release() {
+    const t = this.sel.hold;
+    this.sel.hold = null;
+    if (t) this.released = this.api.drop(this.api.token('holds', t));
+    return this.released;
   }
 
   /** Render the current step again (after a new zone, a location, a 409). */

@@ -430,6 +430,21 @@ async def place_hold(runtime: Runtime, request: HoldRequest) -> HoldResponse:
     return HoldResponse(hold=token, expires_at=expires_at.isoformat())
 
 
+async def release_hold(runtime: Runtime, token: str) -> None:
+    """Give a held time back at once (DELETE /api/v1/holds/{token}, an extension of SPEC 5).
+
+    Idempotent: an unknown, released or expired hold has nothing left to give back, and
+    an expired token (its expiry is the hold's) is not an error. A hold used by a booking
+    is kept: the appointment stands. Only a tampered token is refused (TOKEN_INVALID).
+    """
+    try:
+        hold_id = _hold_id(runtime.tokens, token, runtime.now())
+    except HoldExpired:
+        return
+    async with runtime.store.write() as tx:
+        await tx.release_hold(hold_id)
+
+
 async def book(
     runtime: Runtime, request: AppointmentRequest, *, idempotency_key: str | None, digest: str
 ) -> Answer:
@@ -617,6 +632,7 @@ __all__ = [
     "customer_problems",
     "parse_start",
     "place_hold",
+    "release_hold",
     "request_hash",
     "reschedule",
     "target_of",

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server import config
 from server.errors import OriginNotAllowed, error_response
 
-ALLOW_METHODS: Final = "GET, POST, OPTIONS"
+ALLOW_METHODS: Final = "GET, POST, DELETE, OPTIONS"
 ALLOW_HEADERS: Final = "Content-Type, Idempotency-Key, If-None-Match"
 MAX_AGE: Final = "600"
 EXPOSE_HEADERS: Final = "ETag"

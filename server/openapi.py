@@ -54,6 +54,7 @@ _CATALOG_ERRORS = (errors.ValidationFailed, errors.NotFound)
 _TOKEN_ERRORS = (errors.InvalidToken, errors.ExpiredToken)
 _LISTING_ERRORS = (*_CATALOG_ERRORS, *_TOKEN_ERRORS)
 _WRITE_ERRORS = (errors.OriginNotAllowed, errors.PayloadTooLarge, errors.RateLimited)
+_STATUS_TEXT = {204: "No content", 304: "Not modified"}
 _IF_NONE_MATCH = Header("If-None-Match", "An ETag of an earlier answer: 304 if unchanged.")
 _CATALOG_HEADERS = {
     "ETag": "Strong; changes with the organisation file and the query.",
@@ -165,6 +166,20 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         ),
     ),
     Operation(
+        "DELETE",
+        "/api/v1/holds/{token}",
+        "Release a hold: its time is free again at once",
+        "booking",
+        {204: None},
+        errors=(errors.InvalidToken, *_WRITE_ERRORS),
+        description=(
+            "An extension of SPEC 5, for a customer who goes back or picks another time. "
+            "Idempotent: an unknown, released or expired hold (an expired token included) "
+            "answers 204 too. A hold already used by a booking is kept, and the "
+            "appointment stands (204, nothing changes). A tampered token is TOKEN_INVALID."
+        ),
+    ),
+    Operation(
         "POST",
         "/api/v1/appointments",
         "Book an appointment",
@@ -254,7 +269,7 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
             "in": "path",
             "required": True,
             "schema": {"type": "string", "maxLength": 2048},
-            "description": "A signed token from a link",
+            "description": "A signed token: from a link, or the `hold` of POST /api/v1/holds",
         }
         for name in names
     ]
@@ -311,7 +326,7 @@ def _operation(operation: Operation) -> dict[str, Any]:
     ]
     responses: dict[str, Any] = {}
     for status, answer in operation.responses.items():
-        described: dict[str, Any] = {"description": "Not modified" if status == 304 else "OK"}
+        described: dict[str, Any] = {"description": _STATUS_TEXT.get(status, "OK")}
         if isinstance(answer, str):
             described["content"] = {answer: {"schema": {"type": "string"}}}
         elif answer is not None:

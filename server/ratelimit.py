@@ -1,4 +1,5 @@
-"""A per-client limit on state-changing API calls (holds, bookings, cancel, reschedule).
+"""A per-client limit on state-changing API calls (holds and their release, bookings,
+cancel, reschedule).
 
 A token bucket per client address, in each server process: `limit` requests a minute
 with bursts of up to `limit`. Reads (catalog, slots) are not limited; they are cheap

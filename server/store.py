@@ -283,6 +283,11 @@ async def _appointment(conn: aiosqlite.Connection, id: str) -> AppointmentRow | 
     return None if row is None else _appointment_from_row(row)
 
 
+async def _invite_used(conn: aiosqlite.Connection, invite_id: str) -> bool:
+    row = await _fetchone(conn, "SELECT 1 FROM used_invites WHERE invite_id = ?", [invite_id])
+    return row is not None
+
+
 async def _hold(conn: aiosqlite.Connection, id: str) -> HoldRow | None:
     row = await _fetchone(conn, f"SELECT {_HOLD_COLUMNS} FROM holds WHERE id = ?", [id])
     return None if row is None else _hold_from_row(row)
@@ -411,6 +416,12 @@ class Transaction:
         )
         return changed == 1
 
+    async def release_hold(self, id: str) -> bool:
+        """Delete a hold no booking used, so that its time is free at once; False if it
+        is unknown, gone already or used (a used hold stays: its appointment is booked)."""
+        changed = await self._execute("DELETE FROM holds WHERE id = ? AND used_by IS NULL", [id])
+        return changed == 1
+
     async def delete_expired_holds(self, now: datetime) -> int:
         """Delete holds that expired (used or not) before `now`; returns how many."""
         return await self._execute("DELETE FROM holds WHERE expires_at <= ?", [_to_unix(now)])
@@ -450,10 +461,7 @@ class Transaction:
         )
 
     async def invite_used(self, invite_id: str) -> bool:
-        row = await _fetchone(
-            self._conn, "SELECT 1 FROM used_invites WHERE invite_id = ?", [invite_id]
-        )
-        return row is not None
+        return await _invite_used(self._conn, invite_id)
 
     async def use_invite(self, invite_id: str, appointment_id: str, now: datetime) -> None:
         """Raises Conflict if the invite was used already."""
@@ -527,6 +535,9 @@ class Store:
 
     async def hold(self, id: str) -> HoldRow | None:
         return await _hold(self._reader, id)
+
+    async def invite_used(self, invite_id: str) -> bool:
+        return await _invite_used(self._reader, invite_id)
 
     async def ping(self) -> None:
         """A trivial read, for health checks: raises if the database cannot be read."""

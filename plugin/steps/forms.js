@@ -274,6 +274,7 @@ async function book(w, fields, button) {
     return bookingFailed(w, e, fields);
   }
   w.attempt = null;
+  s.hold = null; // used by the appointment: never to be released
   w.busy(false);
   w.booked = r;
   w.history = [];

@@ -159,6 +159,7 @@ export function bookingTimetable(w) {
       let hold;
       w.busy(true);
       try {
+        await w.release(); // the time held before, if any: freed before this one is asked for
         hold = await w.api.post('holds', clean({ ...query, start: slot.start }));
       } catch (e) {
         w.busy(false);

@@ -17,12 +17,8 @@ async def show_invite(request: Request) -> Response:
     invite = invites.verify(runtime.tokens, request.path_params["token"], runtime.now())
     root = runtime.organisation.organisation
     invites.check(invite, root)
-    if invite.single_use:
-        # Read in a transaction: `used_invites` is only read through one.
-        async with runtime.store.write() as tx:
-            used = await tx.invite_used(invite.id)
-        if used:
-            raise InviteUsed()
+    if invite.single_use and await runtime.store.invite_used(invite.id):
+        raise InviteUsed()
     languages = root.organisation.languages
     lang = request.query_params.get("lang")
     lang = lang if lang in languages else languages[0]

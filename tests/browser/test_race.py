@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -158,3 +159,80 @@ def test_when_the_hold_expired_and_the_time_went_the_customer_gets_fresh_times(
     book(w)
     appointment = api_appointment(own_servers, manage_token(confirmation_links(w)["manage"]))
     assert datetime.fromisoformat(appointment["start"]) == other
+
+
+def until(condition: Callable[[], bool], timeout: float = 10) -> bool:
+    """Poll `condition` until it holds (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def held_starts(servers: Servers) -> list[int]:
+    """The unix starts of the holds in the database (live, used or expired)."""
+    with sqlite3.connect(servers.database, timeout=10) as db:
+        rows = db.execute("SELECT start_utc FROM holds ORDER BY start_utc").fetchall()
+    db.close()
+    return [start for (start,) in rows]
+
+
+def releases(page: Page) -> list[str]:
+    """The URLs of the DELETE requests the page sends from now on (a live list)."""
+    sent: list[str] = []
+    page.on(
+        "request", lambda request: sent.append(request.url) if request.method == "DELETE" else None
+    )
+    return sent
+
+
+def test_going_back_gives_the_held_time_back_while_the_next_pick_is_held(
+    page: Page, own_servers: Servers
+) -> None:
+    sent = releases(page)
+    w, first = take_a_time(page, own_servers)
+    assert first not in offered(own_servers)  # held by A
+
+    w.get_by_role("button", name="Back", exact=True).click()
+    expect_step(w, "timetable")
+
+    # Given back at once, not in 7 minutes: offered to everyone again.
+    assert until(lambda: first in offered(own_servers)), "the first time is still held"
+    assert held_starts(own_servers) == []
+    assert len(sent) == 1 and "/api/v1/holds/" in sent[0]
+
+    # A picks another time: that one is held, the first one stays free.
+    second = hold_time(page, time_buttons(w).last)
+    assert second != first
+    expect_step(w, "customer")
+    now_offered = offered(own_servers)
+    assert first in now_offered
+    assert second not in now_offered
+    assert held_starts(own_servers) == [int(second.timestamp())]
+    taken = book_directly(own_servers, first)  # B books the time A gave back
+    assert taken.status_code == 201, taken.text
+
+    fill_customer(w)
+    book(w)
+    appointment = api_appointment(own_servers, manage_token(confirmation_links(w)["manage"]))
+    assert datetime.fromisoformat(appointment["start"]) == second
+    # A booked hold is never released, not even when the widget goes away.
+    page.evaluate("Rendezvous('unmount', document.querySelector('.rendezvous'))")
+    page.wait_for_timeout(500)
+    assert len(sent) == 1
+    assert held_starts(own_servers) == [int(second.timestamp())]  # used, kept
+    assert second not in offered(own_servers)
+    assert events(page, "error") == []
+
+
+def test_unmounting_the_widget_gives_the_held_time_back(page: Page, own_servers: Servers) -> None:
+    _, start = take_a_time(page, own_servers)
+    assert start not in offered(own_servers)
+
+    page.evaluate("Rendezvous('unmount', document.querySelector('.rendezvous'))")
+
+    assert until(lambda: start in offered(own_servers)), "the time is still held"
+    assert held_starts(own_servers) == []
+    assert book_directly(own_servers, start).status_code == 201

@@ -49,7 +49,7 @@ def test_a_preflight_from_an_allowed_origin_is_answered_204(client: TestClient) 
     assert response.status_code == 204
     assert response.content == b""
     assert response.headers["access-control-allow-origin"] == ALLOWED
-    assert response.headers["access-control-allow-methods"] == "GET, POST, OPTIONS"
+    assert response.headers["access-control-allow-methods"] == "GET, POST, DELETE, OPTIONS"
     assert (
         response.headers["access-control-allow-headers"]
         == "Content-Type, Idempotency-Key, If-None-Match"

@@ -1,7 +1,9 @@
-"""POST /api/v1/holds: a short reservation that blocks the time for everyone else."""
+"""POST /api/v1/holds: a short reservation that blocks the time for everyone else;
+DELETE /api/v1/holds/{token}: the customer gives it back at once."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -9,6 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from starlette.testclient import TestClient
 
+from server.app import create_app
+from server.settings import Settings
 from tests.server._booking import (
     NOW,
     appointment_body,
@@ -17,7 +21,9 @@ from tests.server._booking import (
     error,
     freeze,
     iso,
+    manage_token,
     offered,
+    runtime,
 )
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -192,3 +198,181 @@ def test_a_retried_booking_with_a_hold_returns_the_first_answer(client: TestClie
 
     assert (retry.status_code, retry.content) == (201, first.content)
     assert count_rows(client) == 1
+
+
+# -- DELETE /api/v1/holds/{token}: give the time back (an extension of SPEC 5) -------------
+
+ALLOWED_ORIGIN = "http://127.0.0.1:8001"  # in the demo's allowed_origins
+STRANGER = "https://evil.example"
+FARID = dict(subject="car-insurance", meeting_type="OFFICE", office="brussels")
+
+
+def farids_hold(client: TestClient) -> tuple[datetime, str]:
+    """Farid's first start tomorrow, held: with max_concurrent = 1 nobody else gets it."""
+    start = farids_first_start(client)
+    response = hold(client, **FARID, start=iso(start))
+    assert response.status_code == 201, response.text
+    token: str = response.json()["hold"]
+    return start, token
+
+
+def release(client: TestClient, token: str, **kwargs: Any) -> Any:
+    return client.delete(f"/api/v1/holds/{token}", **kwargs)
+
+
+def test_a_released_hold_frees_the_time_for_another_customer_at_once(
+    client: TestClient,
+) -> None:
+    start, token = farids_hold(client)
+    assert error(hold(client, **FARID, start=iso(start)))[:2] == TAKEN
+
+    response = release(client, token)
+
+    assert response.status_code == 204
+    assert response.content == b""
+    assert "content-type" not in response.headers
+    assert response.headers["cache-control"] == "no-store"
+    assert count_rows(client, "holds") == 0
+    assert start in offered(client, "car-insurance", "OFFICE", "brussels")
+    # Another customer holds the time and books it, with no wait for an expiry.
+    other = hold(client, **FARID, start=iso(start))
+    assert other.status_code == 201, other.text
+    body = appointment_body("car-insurance", "OFFICE", start, "brussels", hold=other.json()["hold"])
+    assert book(client, body).status_code == 201
+    # The released token can no longer book: its hold is gone.
+    mine = appointment_body("car-insurance", "OFFICE", start, "brussels", hold=token)
+    assert error(book(client, mine))[:2] == (409, "HOLD_EXPIRED")
+
+
+def test_a_released_hold_frees_the_time_for_a_booking_without_a_hold(client: TestClient) -> None:
+    start, token = farids_hold(client)
+    assert release(client, token).status_code == 204
+
+    response = book(client, appointment_body("car-insurance", "OFFICE", start, "brussels"))
+
+    assert response.status_code == 201, response.text
+    assert response.json()["appointment"]["agent"]["id"] == "farid"
+
+
+def test_releasing_is_idempotent(client: TestClient) -> None:
+    start, token = farids_hold(client)
+
+    answers = [release(client, token) for _ in range(3)]
+
+    assert [(r.status_code, r.content) for r in answers] == [(204, b"")] * 3
+    assert count_rows(client, "holds") == 0
+    assert start in offered(client, "car-insurance", "OFFICE", "brussels")
+
+
+def test_an_expired_or_unknown_hold_has_nothing_to_release(client: TestClient) -> None:
+    start, token = farids_hold(client)
+    later = NOW + timedelta(minutes=8)
+    unknown = runtime(client).tokens.dumps("hold", {"h": "no-such-hold"}, later + timedelta(1))
+
+    freeze(client, later)  # the hold and its token (same expiry) ran out
+
+    assert release(client, token).status_code == 204
+    assert release(client, unknown).status_code == 204
+    assert start in offered(client, "car-insurance", "OFFICE", "brussels")
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        pytest.param(
+            lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"), id="tampered"
+        ),
+        pytest.param(lambda token: "not-a-token", id="garbage"),
+        pytest.param(lambda token: token.replace(".", "", 1), id="mangled"),
+    ],
+)
+def test_a_tampered_token_is_refused_and_releases_nothing(client: TestClient, forge: Any) -> None:
+    start, token = farids_hold(client)
+
+    response = release(client, forge(token))
+
+    assert error(response) == (401, "TOKEN_INVALID", [])
+    assert response.json()["error"]["message"]
+    assert count_rows(client, "holds") == 1
+    assert start not in offered(client, "car-insurance", "OFFICE", "brussels")
+
+
+def test_another_kind_of_token_is_not_a_hold(client: TestClient) -> None:
+    start, token = farids_hold(client)
+    booked = book(
+        client, appointment_body("car-insurance", "OFFICE", start, "brussels", hold=token)
+    )
+    manage = manage_token(booked)
+
+    assert error(release(client, manage))[:2] == (401, "TOKEN_INVALID")
+    assert count_rows(client) == 1
+
+
+def test_a_hold_used_by_a_booking_is_not_released(client: TestClient) -> None:
+    start, token = farids_hold(client)
+    booked = book(
+        client, appointment_body("car-insurance", "OFFICE", start, "brussels", hold=token)
+    )
+    assert booked.status_code == 201, booked.text
+
+    response = release(client, token)
+
+    assert response.status_code == 204
+    assert count_rows(client, "holds") == 1  # kept, used: it records the booking
+    shown = client.get(f"/api/v1/appointments/{manage_token(booked)}")
+    assert shown.status_code == 200
+    assert shown.json()["appointment"]["status"] == "confirmed"
+    assert datetime.fromisoformat(shown.json()["appointment"]["start"]) == start
+    # The time is still taken.
+    assert start not in offered(client, "car-insurance", "OFFICE", "brussels")
+    assert error(hold(client, **FARID, start=iso(start)))[:2] == TAKEN
+    other = book(client, appointment_body("car-insurance", "OFFICE", start, "brussels"))
+    assert error(other)[:2] == TAKEN
+    assert count_rows(client) == 1
+
+
+def test_a_preflight_for_a_release_allows_delete(client: TestClient) -> None:
+    _, token = farids_hold(client)
+    headers = {"Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "DELETE"}
+
+    preflight = client.options(f"/api/v1/holds/{token}", headers=headers)
+
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+    methods = preflight.headers["access-control-allow-methods"].split(", ")
+    assert "DELETE" in methods
+    response = release(client, token, headers={"Origin": ALLOWED_ORIGIN})
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+    assert count_rows(client, "holds") == 0
+
+
+def test_a_stranger_cannot_release_a_hold(client: TestClient) -> None:
+    start, token = farids_hold(client)
+    headers = {"Origin": STRANGER, "Access-Control-Request-Method": "DELETE"}
+
+    preflight = client.options(f"/api/v1/holds/{token}", headers=headers)
+    response = release(client, token, headers={"Origin": STRANGER})
+
+    assert error(preflight)[:2] == (403, "ORIGIN_NOT_ALLOWED")
+    assert error(response)[:2] == (403, "ORIGIN_NOT_ALLOWED")
+    assert "access-control-allow-origin" not in response.headers
+    assert count_rows(client, "holds") == 1
+    assert start not in offered(client, "car-insurance", "OFFICE", "brussels")
+
+
+def test_releases_count_against_the_rate_limit(settings: Settings) -> None:
+    limited = dataclasses.replace(settings, rate_limit_per_minute=2)
+    with TestClient(create_app(limited), base_url="http://127.0.0.1:8000") as client:
+        statuses = [release(client, "not-a-token").status_code for _ in range(3)]
+        assert statuses == [401, 401, 429]
+        assert error(release(client, "not-a-token"))[:2] == (429, "RATE_LIMITED")
+
+
+def test_the_release_is_described_in_openapi(client: TestClient) -> None:
+    operation = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/holds/{token}"]
+    delete = operation["delete"]
+    assert set(delete["responses"]) == {"204", "401", "403", "413", "429"}
+    assert "content" not in delete["responses"]["204"]
+    assert delete["responses"]["401"]["x-error-codes"] == ["TOKEN_INVALID"]
+    assert "SPEC 5" in delete["description"]
