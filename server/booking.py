@@ -18,6 +18,11 @@ Decisions:
 - A reschedule keeps the office for OFFICE and ON_LOCATION; for VIDEO and PHONE any
   office may serve the new time. It keeps the agent if free, else another candidate;
   an appointment booked through an invite stays with its agent.
+- A manage link lives as long as its appointment: until `manage_days_after` days after
+  the appointment's current end, whatever the `exp` signed into the token (a
+  reschedule moves the end, and the customer keeps the link they were first sent).
+- An `Idempotency-Key`'s request is compared by its decoded body (`request_hash`), so
+  the same JSON spelled differently is the same request.
 """
 
 from __future__ import annotations
@@ -63,6 +68,9 @@ BUSY_WINDOW = timedelta(days=9)
 IDEMPOTENCY_TTL = timedelta(hours=24)
 MAX_IDEMPOTENCY_KEY = 255
 IDEMPOTENCY_PATH = "$.headers.Idempotency-Key"
+#: Starts outside these years (UTC) are refused: nothing is bookable there, and the far
+#: ends of `datetime` overflow when converted to UTC.
+FIRST_YEAR, LAST_YEAR = 1970, 2200
 REMOTE = availability.REMOTE_MEETING_TYPES
 #: Default length caps of text answers when the question sets no `max_length`.
 TEXT_LIMITS = {"short_text": 200, "long_text": 4000}
@@ -107,11 +115,20 @@ def parse_start(value: str, path: str = "$.start") -> datetime:
             f'expected an ISO 8601 time with an offset such as "2026-12-01T10:00:00+01:00"'
             f', got "{value}"',
         )
-    return moment.astimezone(UTC)
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 in UTC
+        utc = None
+    if utc is None or not FIRST_YEAR <= utc.year <= LAST_YEAR:
+        raise ValidationFailed.at(
+            path, f'expected a time in the years {FIRST_YEAR} to {LAST_YEAR}, got "{value}"'
+        )
+    return utc
 
 
-def request_hash(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
+def request_hash(request: msgspec.Struct) -> str:
+    """The decoded request, hashed canonically: whitespace and key order do not count."""
+    return hashlib.sha256(msgspec.json.encode(request, order="sorted")).hexdigest()
 
 
 def check_idempotency_key(key: str | None) -> str | None:
@@ -275,18 +292,32 @@ def _hold_id(tokens: Tokens, token: str, now: datetime) -> str:
     return hold_id
 
 
-def appointment_id(tokens: Tokens, token: str, now: datetime) -> str:
-    """The appointment id in a manage token: 401 when tampered, 410 when old."""
+def manage_claim(tokens: Tokens, token: str, now: datetime) -> tuple[str, bool]:
+    """The appointment id in a manage token (401 when tampered), and whether the token is
+    past its own `exp`: `managed` decides, from the appointment, whether it still works."""
     try:
-        payload = tokens.loads("manage", token, now)
-    except TokenExpired as exc:
-        raise ExpiredToken() from exc
+        payload, expired = tokens.loads_expired_ok("manage", token, now)
     except TokenInvalid as exc:
         raise InvalidToken() from exc
     found = payload.get("a")
     if not isinstance(found, str):
         raise InvalidToken()
-    return found
+    return found, expired
+
+
+def managed(
+    org: config.LoadedOrganisation, row: AppointmentRow | None, expired: bool, now: datetime
+) -> AppointmentRow:
+    """The appointment a manage link names, while the link works: until
+    `manage_days_after` days after the appointment's current end (410), so a link sent
+    before a reschedule lives as long as the moved appointment. 404 if it is gone."""
+    if row is None:
+        if expired:
+            raise ExpiredToken()
+        raise NotFound("This appointment does not exist (any more).")
+    if now >= presenters.manage_until(org, row):
+        raise ExpiredToken()
+    return row
 
 
 def _engine(org: config.LoadedOrganisation, target: Target) -> model.Organisation:
@@ -458,6 +489,9 @@ async def book(
     root = org.organisation
     async with runtime.store.write() as tx:
         if idempotency_key is not None:
+            # Forgotten first, so that a key older than the TTL is absent at lookup (and
+            # its row is out of the way of the answer saved under it below).
+            await tx.delete_idempotency_keys(now - IDEMPOTENCY_TTL)
             earlier = await tx.idempotent_response(idempotency_key)
             if earlier is not None:
                 if earlier.request_hash != digest:
@@ -465,7 +499,6 @@ async def book(
                         IDEMPOTENCY_PATH, "this key was already used for another request"
                     )
                 return Answer(earlier.status_code, earlier.response_body)
-            await tx.delete_idempotency_keys(now - IDEMPOTENCY_TTL)
         invite = (
             None if request.invite is None else invites.verify(runtime.tokens, request.invite, now)
         )
@@ -532,21 +565,25 @@ async def book(
 
 async def appointment_of(runtime: Runtime, token: str) -> AppointmentRow:
     """The appointment behind a manage token."""
-    id = appointment_id(runtime.tokens, token, runtime.now())
-    row = await runtime.store.appointment(id)
-    if row is None:
-        raise NotFound("This appointment does not exist (any more).")
-    return row
+    now = runtime.now()
+    id, expired = manage_claim(runtime.tokens, token, now)
+    return managed(runtime.organisation, await runtime.store.appointment(id), expired, now)
+
+
+async def movable(runtime: Runtime, token: str) -> tuple[AppointmentRow, Target]:
+    """The appointment behind a manage token, and where `reschedule` may move it: the
+    target's start is the current one (the caller asks for others)."""
+    row = await appointment_of(runtime, token)
+    _check_movable(row)
+    return row, _reschedule_target(runtime.organisation, row, row.start)
 
 
 async def cancel(runtime: Runtime, token: str) -> AppointmentRow:
     """Cancel; the time is free at once. Cancelling twice changes nothing."""
     now = runtime.now()
-    id = appointment_id(runtime.tokens, token, now)
+    id, expired = manage_claim(runtime.tokens, token, now)
     async with runtime.store.write() as tx:
-        row = await tx.appointment(id)
-        if row is None:
-            raise NotFound("This appointment does not exist (any more).")
+        row = managed(runtime.organisation, await tx.appointment(id), expired, now)
         if row.status in ("cancelled", "declined"):
             return row
         await tx.update_appointment(
@@ -561,15 +598,12 @@ async def reschedule(runtime: Runtime, token: str, request: RescheduleRequest) -
     """Move an appointment to a new start, checked in one transaction; 409 changes nothing."""
     org = runtime.organisation
     now = runtime.now()
-    id = appointment_id(runtime.tokens, token, now)
+    id, expired = manage_claim(runtime.tokens, token, now)
     start = parse_start(request.start)
     hold_id = None if request.hold is None else _hold_id(runtime.tokens, request.hold, now)
     async with runtime.store.write() as tx:
-        row = await tx.appointment(id)
-        if row is None:
-            raise NotFound("This appointment does not exist (any more).")
-        if row.status in ("cancelled", "declined"):
-            raise ValidationFailed.at("$", f"a {row.status} appointment cannot be rescheduled")
+        row = managed(org, await tx.appointment(id), expired, now)
+        _check_movable(row)
         target = _reschedule_target(org, row, start)
         hold = None if hold_id is None else await _held(tx, hold_id, target, now)
         engine = org.engine
@@ -602,6 +636,11 @@ async def reschedule(runtime: Runtime, token: str, request: RescheduleRequest) -
     return changed
 
 
+def _check_movable(row: AppointmentRow) -> None:
+    if row.status in ("cancelled", "declined"):
+        raise ValidationFailed.at("$", f"a {row.status} appointment cannot be rescheduled")
+
+
 def _reschedule_target(
     org: config.LoadedOrganisation, row: AppointmentRow, start: datetime
 ) -> Target:
@@ -624,12 +663,14 @@ __all__ = [
     "Answer",
     "Target",
     "answer_problems",
-    "appointment_id",
     "appointment_of",
     "book",
     "cancel",
     "check_idempotency_key",
     "customer_problems",
+    "manage_claim",
+    "managed",
+    "movable",
     "parse_start",
     "place_hold",
     "release_hold",

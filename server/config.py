@@ -11,9 +11,11 @@ Keys beyond the example in SPEC 3 (full reference: docs/organisation-file.md):
     hold_minutes = 7                 # 1..60: how long a hold keeps a slot
     manage_days_after = 30           # 0..3650: manage links stay valid this many days
                                      #   after the appointment
-    video_url_template = "https://meet.example/r/{appointment_id}"   # optional
+    video_url_template = "https://meet.example/r/{appointment_id}"   # optional; the
+                                     #   bare {appointment_id} is its only placeholder
     [organisation.calendar_templates.<lang>.<MEETING_TYPE | "default">]
     title = "..."                    # optional Jinja2 sources, each checked to parse
+                                     #   and to render on sample values
     description = "..."
     location = "..."
 
@@ -36,20 +38,21 @@ import datetime
 import hashlib
 import itertools
 import re
+import string
 import tomllib
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, TypeVar, get_args
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import jinja2
 import jinja2.sandbox
 import msgspec
 
 from availability import model
-from server import planning
+from server import ics, planning
 from server.config_messages import Issue, issue_from, key_path, kind
 
 __all__ = [
@@ -328,6 +331,12 @@ def _load(source_text: str, data: bytes, source: str, path: Path | None) -> Load
         raw = tomllib.loads(source_text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([Issue(source, _toml_message(str(exc)))]) from exc
+    except ValueError as exc:  # an integer of more than 4300 digits
+        reason = str(exc).split(";")[0]
+        raise ConfigError([Issue(source, f"a value cannot be read: {reason}")]) from None
+    except RecursionError:
+        message = "arrays or inline tables are nested too deeply to be read"
+        raise ConfigError([Issue(source, message)]) from None
     organisation = _decode_and_check(raw)
     return LoadedOrganisation(
         organisation=organisation,
@@ -521,6 +530,101 @@ def _is_http_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
 
 
+# What RFC 3986 allows in a URI; the calendar file (`server.ics`) refuses anything else.
+_URI_CHARACTERS: Final = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
+
+
+def _uri_problem(url: str, placeholder: str = "") -> str | None:
+    """Why an http(s) `url` cannot be written as is, and its ASCII form when there is one.
+
+    Browsers send and calendar files need the punycode form of an international host
+    name ("xn--..."), and percent-escapes for other characters beyond ASCII. A
+    `placeholder` in `url` is left as it is.
+    """
+    checked = url.replace(placeholder, "") if placeholder else url
+    if _URI_CHARACTERS.fullmatch(checked):
+        return None
+    if checked.isascii():
+        bad = sorted({c for c in checked if not _URI_CHARACTERS.fullmatch(c)})
+        shown = " ".join(repr(c) for c in bad)
+        return f'expected a URL without the characters {shown}, got "{url}"'
+    parts = urlsplit(url)
+    userinfo, at, host_port = parts.netloc.rpartition("@")
+    host, colon, port = host_port.partition(":")
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return (
+            f'expected an ASCII URL, got "{url}": write an international host name'
+            ' in its punycode form ("xn--...")'
+        )
+    keep = "/%:@!$&'()*+,;=-._~?#[]"
+    suggestion = urlunsplit(
+        (
+            parts.scheme,
+            quote(userinfo, safe=keep) + at + ascii_host + colon + port,
+            quote(parts.path, safe=keep),
+            quote(parts.query, safe=keep),
+            quote(parts.fragment, safe=keep),
+        )
+    )
+    if placeholder:
+        suggestion = suggestion.replace(quote(placeholder, safe=keep), placeholder)
+    advice = "write the host name in its punycode form" if not host.isascii() else ""
+    if not (userinfo + parts.path + parts.query + parts.fragment).isascii():
+        advice = " and ".join(filter(None, (advice, "percent-escape the other characters")))
+    return f'expected an ASCII URL, got "{url}": {advice}, "{suggestion}"'
+
+
+def _video_url_example(template: str) -> str:
+    """`template` with its one allowed placeholder filled in; ValueError if it has others.
+
+    Only the bare `{appointment_id}` is accepted: `str.format` would also follow
+    attributes and indexes (`{appointment_id.real}`) and honour any width
+    (`{appointment_id:>999999999}`).
+    """
+    url = ""
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError:  # a lone "{" or "}"
+        raise ValueError(f'got "{template}"') from None
+    for literal, field, spec, conversion in fields:
+        url += literal
+        if field is None:
+            continue
+        if field != "appointment_id" or spec or conversion:
+            original = "{" + field + (f"!{conversion}" if conversion else "")
+            original += (f":{spec}" if spec else "") + "}"
+            raise ValueError(f"not {original}")
+        url += "x"
+    return url
+
+
+def _template_path(key: tuple[str, str, str]) -> str:
+    lang, meeting_type, field = key
+    return f"organisation.calendar_templates{key_path(lang)}.{meeting_type}.{field}"
+
+
+def _render_problem(sources: Mapping[tuple[str, str, str], str]) -> str | None:
+    """Why the server could not use these calendar templates (rendered on sample values)."""
+    overrides: dict[str, dict[str, dict[str, str | None]]] = {}
+    for (lang, meeting_type, field), source in sources.items():
+        overrides.setdefault(lang, {}).setdefault(meeting_type, {})[field] = source
+    try:
+        ics.CalendarTemplates(overrides)
+    except ics.CalendarTemplateError as exc:
+        # "calendar template [en][default][title]: 'x' is undefined" -> "'x' is undefined"
+        reason = re.sub(r"^calendar template (?:\[[^\]]*\])+:?\s*", "", str(exc))
+        if reason.startswith("is "):
+            return f"the template {reason}"
+        if reason.endswith(" is undefined"):
+            reason += f" (the variables are {', '.join(ics.VARIABLES)})"
+        return f"the template cannot be rendered: {reason}"
+    except Exception as exc:  # e.g. OverflowError: the sandbox refuses a huge range()
+        return f"the template cannot be rendered: {type(exc).__name__}: {exc}"
+    return None
+
+
 class _Checker:
     def __init__(self, decoded: _Decoded) -> None:
         self.d = decoded
@@ -584,6 +688,8 @@ class _Checker:
                 'expected an http(s) URL such as "https://book.example.com",'
                 f' got "{org.public_url}"',
             )
+        elif problem := _uri_problem(org.public_url):
+            self.add("organisation.public_url", problem)
         for j, origin in enumerate(org.allowed_origins):
             parts = urlsplit(origin)
             if (
@@ -597,40 +703,58 @@ class _Checker:
                     f"organisation.allowed_origins[{j}]",
                     f'expected an origin "scheme://host[:port]" without a path, got "{origin}"',
                 )
+            elif problem := _uri_problem(origin):
+                self.add(f"organisation.allowed_origins[{j}]", problem)
         if org.video_url_template is not None:
             self.check_video_url_template(org.video_url_template)
+        self.check_calendar_templates(org)
+
+    def check_calendar_templates(self, org: OrganisationSettings) -> None:
+        """Parse each template, then render them on sample values as the server does."""
+        environment = jinja2.sandbox.SandboxedEnvironment()
+        parsed: dict[tuple[str, str, str], str] = {}
         for lang, by_type in org.calendar_templates.items():
-            lang_path = f"organisation.calendar_templates{key_path(lang)}"
             if lang not in org.languages:
                 self.add(
-                    lang_path,
+                    f"organisation.calendar_templates{key_path(lang)}",
                     f'"{lang}" is not a language of the organisation ({", ".join(org.languages)})',
                 )
-            environment = jinja2.sandbox.SandboxedEnvironment()
             for meeting_type, template in by_type.items():
-                for field in ("title", "description", "location"):
+                for field in ics.PARTS:
                     source = getattr(template, field)
                     if source is None:
                         continue
+                    key = (lang, meeting_type, field)
                     try:
                         environment.parse(source)
                     except jinja2.TemplateSyntaxError as exc:
-                        self.add(
-                            f"{lang_path}.{meeting_type}.{field}",
-                            f"template syntax error at line {exc.lineno}: {exc.message}",
-                        )
+                        message = f"template syntax error at line {exc.lineno}: {exc.message}"
+                        self.add(_template_path(key), message)
+                    except RecursionError:
+                        self.add(_template_path(key), "the template is nested too deeply")
+                    else:
+                        parsed[key] = source
+        # All at once first, as the server compiles them; one by one only to tell which fails.
+        if parsed and _render_problem(parsed) is not None:
+            for one, source in parsed.items():
+                if (problem := _render_problem({one: source})) is not None:
+                    self.add(_template_path(one), problem)
 
     def check_video_url_template(self, template: str) -> None:
         path = "organisation.video_url_template"
         try:
-            url = template.format(appointment_id="x")
-        except (KeyError, IndexError, ValueError) as exc:
+            url = _video_url_example(template)
+        except ValueError as exc:
             self.add(
-                path, f"expected a URL that uses only the placeholder {{appointment_id}} ({exc})"
+                path,
+                "expected a URL that uses only the placeholder {appointment_id}, written"
+                f' exactly so (as in "https://meet.example/r/{{appointment_id}}"), {exc}',
             )
             return
         if not _is_http_url(url):
             self.add(path, f'expected an http(s) URL, got "{template}"')
+        elif problem := _uri_problem(template, placeholder="{appointment_id}"):
+            self.add(path, problem)
 
     def check_unique_ids(self) -> None:
         for name in _SECTIONS:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 from typing import Any, ClassVar
 
 import msgspec
@@ -29,6 +30,46 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 logger = logging.getLogger("rendezvous.errors")
+
+# Tokens (manage links, holds, invites) are credentials: they never reach a log. A
+# token is the path segment after one of these resources, a query value such as
+# `?manage=`, or anything shaped like one of our signed tokens (itsdangerous: a JSON
+# payload "eyJ..." or a compressed one ".eJ...", a dot, a 27-character signature).
+_TOKEN_PATTERNS = (
+    (re.compile(r"(/api/+v1/+(?:appointments|invites|holds)/+)[^/?#\s'\"]+", re.I), r"\1{token}"),
+    (re.compile(r"([?&](?:manage|invite|hold|token)=)[^&#\s'\"]+", re.I), r"\1{token}"),
+    (re.compile(r"(?<![\w.-])(?:eyJ|\.eJ)[\w-]*\.[\w-]{27}(?![\w-])"), "{token}"),
+)
+
+
+def redact(text: str) -> str:
+    """`text` with every token in it replaced by `{token}`."""
+    for pattern, replacement in _TOKEN_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact_path(path: str) -> str:
+    """A request path fit for a log: `/api/v1/holds/{token}`."""
+    return redact(path)
+
+
+def _traceback(exc: BaseException) -> str:
+    return redact("".join(traceback.format_exception(exc)).rstrip("\n"))
+
+
+class RedactTokens(logging.Filter):
+    """Redacts the tokens in a record's message and traceback.
+
+    Installed on uvicorn's logger: Starlette re-raises what `handle_unexpected` has
+    answered, and uvicorn logs it again, exception message and all.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact(record.getMessage()), None
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = _traceback(record.exc_info[1])
+        return True
 
 
 class Detail(msgspec.Struct, frozen=True):
@@ -200,11 +241,22 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    # The traceback is formatted here so that the tokens in it (an exception's message
+    # may quote a manage link) can be redacted; the query string is left out.
+    logger.error(
+        "unhandled %s on %s %s\n%s",
+        type(exc).__name__,
+        request.method,
+        redact_path(request.url.path),
+        _traceback(exc),
+    )
     return error_response(RendezvousError())
 
 
 def exception_handlers() -> dict[Any, Any]:
+    server_logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, RedactTokens) for f in server_logger.filters):
+        server_logger.addFilter(RedactTokens())
     return {
         RendezvousError: handle_rendezvous_error,
         HTTPException: handle_http_exception,

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from typing import Any
 
 import msgspec
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.errors import PayloadTooLarge
+from server.errors import PayloadTooLarge, redact_path
 
 access_logger = logging.getLogger("rendezvous.access")
 
-# Tokens in paths (manage links, invites) are credentials: never log them.
-_TOKEN_IN_PATH = re.compile(r"^(/api/v1/(?:appointments|invites)/)[^/]+")
+__all__ = ["AccessLogMiddleware", "BodyLimitMiddleware", "redact_path"]
+
 _ENCODER = msgspec.json.Encoder()
-
-
-def redact_path(path: str) -> str:
-    return _TOKEN_IN_PATH.sub(r"\1{token}", path)
 
 
 class BodyLimitMiddleware:

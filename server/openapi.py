@@ -237,6 +237,25 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     ),
     Operation(
         "GET",
+        "/api/v1/appointments/{token}/slots",
+        "Free start times to move this appointment to",
+        "manage",
+        {200: schemas.SlotsResponse},
+        query=schemas.AppointmentSlotsQuery,
+        errors=(errors.ValidationFailed, errors.NotFound, errors.NoAvailability, *_TOKEN_ERRORS),
+        description=(
+            "An extension of SPEC 5: the times the reschedule route accepts, for the "
+            "appointment's subject and meeting type, at its office for OFFICE and "
+            "ON_LOCATION, with its agent if it was booked through an invite (a subject "
+            "hidden from customers included). The appointment itself does not count as "
+            "busy, so times that overlap it are offered; its own start is left out. "
+            "`from`, `to` (at most 62 days) and `tz` (default: the appointment's zone) "
+            "as for /api/v1/slots. A cancelled or declined appointment is "
+            "VALIDATION_FAILED at `$`. Cache-Control: no-store."
+        ),
+    ),
+    Operation(
+        "GET",
         "/api/v1/appointments/{token}/calendar.ics",
         "Add-to-calendar file (RFC 5545)",
         "manage",

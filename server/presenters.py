@@ -50,10 +50,17 @@ def local_iso(moment: datetime, zone: str) -> str:
     return moment.astimezone(ZoneInfo(zone)).isoformat()
 
 
+def manage_until(org: config.LoadedOrganisation, row: AppointmentRow) -> datetime:
+    """Until when the appointment's manage links work: `organisation.manage_days_after`
+    days after it ends, read from the appointment as it is now (it may have moved)."""
+    return row.end + timedelta(days=org.organisation.organisation.manage_days_after)
+
+
 def manage_token(org: config.LoadedOrganisation, tokens: Tokens, row: AppointmentRow) -> str:
-    """Valid until `organisation.manage_days_after` days after the appointment ends."""
-    days = org.organisation.organisation.manage_days_after
-    return tokens.dumps("manage", {"a": row.id}, row.end + timedelta(days=days))
+    """The token of the manage links. Its `exp` is `manage_until` at the time of issue,
+    which keeps the links of an unchanged appointment the same; whether a token still
+    works is decided by `booking.managed` from the appointment as it is now."""
+    return tokens.dumps("manage", {"a": row.id}, manage_until(org, row))
 
 
 def appointment_out(org: config.LoadedOrganisation, row: AppointmentRow) -> AppointmentOut:
@@ -224,5 +231,6 @@ __all__ = [
     "encode",
     "local_iso",
     "manage_token",
+    "manage_until",
     "templates",
 ]

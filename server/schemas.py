@@ -7,10 +7,14 @@ OpenAPI description is generated from the same types, so the two cannot drift.
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from msgspec import Meta, Struct
+
+from server import errors
+
+_T = TypeVar("_T")
 
 MeetingType = Literal["OFFICE", "VIDEO", "PHONE", "ON_LOCATION"]
 Id = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -44,6 +48,17 @@ AnswerValue = (
     | float
     | Annotated[list[Annotated[str, Meta(max_length=64)]], Meta(max_length=50)]
 )
+#: Metadata is a flat table of scalars (a campaign, a referrer): nothing nests, so a
+#: body cannot be deep, and what is stored is what a CRM export can show.
+MetadataValue = Annotated[str, Meta(max_length=500)] | int | float | bool | None
+Metadata = Annotated[
+    dict[Annotated[str, Meta(max_length=64)], MetadataValue],
+    Meta(
+        max_length=50,
+        description="At most 50 keys of at most 64 characters; values are text (at most 500"
+        " characters), numbers, booleans or null",
+    ),
+]
 
 
 class Body(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -192,7 +207,7 @@ class AppointmentRequest(Body):
     invite: Token | None = None
     location: Address | None = None
     answers: Annotated[dict[Id, AnswerValue], Meta(max_length=50)] = {}
-    metadata: Annotated[dict[Annotated[str, Meta(max_length=64)], Any], Meta(max_length=50)] = {}
+    metadata: Metadata = {}
 
 
 class RescheduleRequest(Body):
@@ -267,6 +282,18 @@ class InviteResponse(Out):
 
 def decoder(type_: Any) -> msgspec.json.Decoder[Any]:
     return msgspec.json.Decoder(type_)
+
+
+def decode_body(decoder: msgspec.json.Decoder[_T], raw: bytes) -> _T:
+    """A request body, decoded once at the edge; VALIDATION_FAILED at the path of what is
+    wrong. JSON nested deeper than Python's recursion limit is refused at `$` (msgspec
+    raises RecursionError, which would otherwise be a 500)."""
+    try:
+        return decoder.decode(raw)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise errors.from_msgspec(exc) from exc
+    except RecursionError as exc:
+        raise errors.ValidationFailed.at("$", "the JSON is nested too deeply") from exc
 
 
 # --- query strings (GET routes) --------------------------------------------------
@@ -359,3 +386,11 @@ class SlotsQuery(Query, frozen=True, rename={"first_day": "from", "last_day": "t
     agent: IdOrExternal | None = None
     invite: Token | None = None
     tz: TimeZoneName | None = None
+
+
+class AppointmentSlotsQuery(Query, frozen=True, rename={"first_day": "from", "last_day": "to"}):
+    """The free times to move one appointment to (GET /api/v1/appointments/{token}/slots)."""
+
+    first_day: Annotated[datetime.date, Meta(description="First local date, YYYY-MM-DD")]
+    last_day: Annotated[datetime.date, Meta(description="Last local date (included)")]
+    tz: TimeZoneName | None = None  # default: the appointment's

@@ -64,6 +64,20 @@ class Tokens:
 
     def loads(self, kind: TokenKind, token: str, now: datetime) -> dict[str, Any]:
         """The payload, with `exp` (unix seconds) added, of a valid, unexpired token."""
+        payload, expired = self.loads_expired_ok(kind, token, now)
+        if expired:
+            raise TokenExpired(f"the {kind} token expired")
+        return payload
+
+    def loads_expired_ok(
+        self, kind: TokenKind, token: str, now: datetime
+    ) -> tuple[dict[str, Any], bool]:
+        """The payload of a token signed by us, and whether `now` is past its `exp`.
+
+        For a caller whose own data decides how long a token lives (a manage link lives
+        as long as its appointment, which can move): a bad signature is still
+        TokenInvalid, but an old token is handed back, flagged, instead of refused.
+        """
         serializer = self._serializer(kind)
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
             raise TokenInvalid("malformed token")
@@ -73,9 +87,7 @@ class Tokens:
             raise TokenInvalid("bad signature or malformed token") from exc
         if not isinstance(payload, dict) or type(payload.get("exp")) is not int:
             raise TokenInvalid("malformed token payload")
-        if _to_unix(now) >= payload["exp"]:
-            raise TokenExpired(f"the {kind} token expired")
-        return payload
+        return payload, _to_unix(now) >= payload["exp"]
 
     def _serializer(self, kind: TokenKind) -> URLSafeSerializer:
         try:

@@ -3,7 +3,7 @@
 
 import { h, icon, safeUrl } from '../dom.js';
 import { summary } from './choose.js';
-import { timetable, clean } from './timetable.js';
+import { timetable } from './timetable.js';
 
 function calendarLinks(w, links, manage) {
   const items = [['ics', links.ics], ['google', links.google], ['outlook', links.outlook], manage && ['manageLink', links.manage]];
@@ -104,16 +104,14 @@ export async function manage(w) {
 }
 
 export function reschedule(w) {
-  const a = w.appt;
   const token = w.o.manage;
   return timetable(w, {
     title: w.t.rescheduleTitle,
-    query: clean({
-      subject: a.subject && a.subject.id,
-      meeting_type: a.meeting_type,
-      office: a.office && a.office.id,
-      agent: a.agent && a.agent.id,
-    }),
+    // The appointment's own free times: the server applies the reschedule's rules (its
+    // office, an invite's agent and hidden subject) and does not count it as busy, so
+    // times overlapping it are offered. /slots with the agent pinned would hide them.
+    path: w.api.token('appointments', token, 'slots'),
+    query: {},
     async pick(slot) {
       w.busy(true);
       let r;

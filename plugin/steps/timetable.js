@@ -14,10 +14,10 @@ const ZONES = [
 ];
 const HORIZON = 366; // days ahead the week navigation may go
 
-async function load(w, tt, query, days) {
+async function load(w, tt, path, query, days) {
   const from = addDays(tt.to, 1);
   const to = addDays(tt.to, days);
-  const { slots = [] } = await w.api.get('slots', { ...query, from, to, tz: tt.tz });
+  const { slots = [] } = await w.api.get(path, { ...query, from, to, tz: tt.tz });
   for (const s of slots) {
     const k = dateKey(new Date(s.start), tt.tz);
     if (!tt.days.has(k)) tt.days.set(k, []);
@@ -48,15 +48,16 @@ function zoneSelect(w) {
     }, zones.map((z) => h('option', { value: z, selected: z === w.tz }, z.replace(/_/g, ' ') + (offset(z) ? ` (${offset(z)})` : '')))));
 }
 
-/** The shared timetable; `pick(slot)` is what choosing a time does. */
-export async function timetable(w, { title, query, pick }) {
-  const key = JSON.stringify(query) + w.tz;
+/** The shared timetable; `pick(slot)` is what choosing a time does. `path` answers the
+ * free times (GET /api/v1/slots by default; a reschedule asks its appointment's own). */
+export async function timetable(w, { title, path = 'slots', query, pick }) {
+  const key = path + JSON.stringify(query) + w.tz;
   let tt = w.tt;
   if (!tt || tt.key !== key) {
     const today = dateKey(new Date(), w.tz);
     tt = w.tt = { key, tz: w.tz, today, to: addDays(today, -1), days: new Map() };
-    await load(w, tt, query, 14);
-    if (!tt.days.size) await load(w, tt, query, 62);
+    await load(w, tt, path, query, 14);
+    if (!tt.days.size) await load(w, tt, path, query, 62);
     tt.day = [...tt.days.keys()].sort()[0];
     tt.start = tt.day || today;
   }
@@ -77,7 +78,7 @@ export async function timetable(w, { title, query, pick }) {
     if (addDays(start, 6) > tt.to) {
       w.busy(true);
       try {
-        await load(w, tt, query, 28);
+        await load(w, tt, path, query, 28);
       } catch (e) {
         return w.fail(e);
       } finally {

@@ -1,4 +1,4 @@
-"""GET /healthz: liveness and the organisation file's version."""
+"""GET /healthz: liveness, the organisation file's version, and whether the file is valid."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from server.runtime import runtime_of
 class Health(msgspec.Struct, frozen=True):
     status: str
     config_version: str
-    #: Set when the file on disk is invalid and the last good version is still served.
-    config_error: str | None = None
+    #: False when the file on disk is invalid and the last good version is still served.
+    #: The problems themselves (they may quote agents' e-mail addresses) are only in the
+    #: server's log and in `rendezvous check`, never in this public answer.
+    config_ok: bool = True
 
 
 _ENCODER = msgspec.json.Encoder()
@@ -26,7 +28,7 @@ async def healthz(request: Request) -> Response:
     body = Health(
         status="ok",
         config_version=runtime.organisation.version,
-        config_error=runtime.organisation_file.last_error,
+        config_ok=runtime.organisation_file.last_error is None,
     )
     return Response(
         _ENCODER.encode(body),

@@ -12,19 +12,15 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from server import booking, presenters
-from server.errors import from_msgspec
 from server.runtime import runtime_of
-from server.schemas import HoldRequest
+from server.schemas import HoldRequest, decode_body
 
 _DECODER = msgspec.json.Decoder(HoldRequest)
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
 async def create_hold(request: Request) -> Response:
-    try:
-        body = _DECODER.decode(await request.body())
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise from_msgspec(exc) from exc
+    body = decode_body(_DECODER, await request.body())
     hold = await booking.place_hold(runtime_of(request), body)
     return Response(
         presenters.encode(hold),

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -88,29 +88,43 @@ async def list_slots(request: Request) -> Response:
         raise errors.ValidationFailed.at(
             "$.query.office", f"An office is required for meeting type {meeting_type}."
         )
-    first_day, last_day = query.first_day, query.last_day
-    if last_day < first_day:
-        raise errors.ValidationFailed.at("$.query.to", "to must not be before from.")
-    if (last_day - first_day).days + 1 > MAX_DAYS:
-        raise errors.ValidationFailed.at(
-            "$.query.to", f"At most {MAX_DAYS} days can be asked at once."
-        )
+    check_days(query.first_day, query.last_day)
     tz_name = query.tz or (catalog.offices[office].timezone if office else catalog.timezone)
-    zone = time_zone(tz_name)
-    if zone is None:
-        raise errors.ValidationFailed.at("$.query.tz", f"Unknown time zone {tz_name!r}.")
+    zone = zone_named(tz_name)
 
     slot_query = model.SlotQuery(
         subject=subject,
         meeting_type=meeting_type,
         office=office,
         agent=agent,
-        first_day=first_day,
-        last_day=last_day,
+        first_day=query.first_day,
+        last_day=query.last_day,
         timezone=tz_name,
     )
-    slots = await _find(runtime, catalog, slot_query, now, invited=query.invite is not None)
-    return Response(_render(tz_name, zone, slots), media_type="application/json", headers=_HEADERS)
+    slots = await find(runtime, catalog, slot_query, now, invited=query.invite is not None)
+    return respond(tz_name, zone, slots)
+
+
+def check_days(first_day: date, last_day: date) -> None:
+    """`from` and `to` of a slots query: in order, at most `MAX_DAYS` days."""
+    if last_day < first_day:
+        raise errors.ValidationFailed.at("$.query.to", "to must not be before from.")
+    if (last_day - first_day).days + 1 > MAX_DAYS:
+        raise errors.ValidationFailed.at(
+            "$.query.to", f"At most {MAX_DAYS} days can be asked at once."
+        )
+
+
+def zone_named(tz_name: str) -> ZoneInfo:
+    """The zone of a slots query's `tz`; VALIDATION_FAILED at `$.query.tz` if unknown."""
+    zone = time_zone(tz_name)
+    if zone is None:
+        raise errors.ValidationFailed.at("$.query.tz", f"Unknown time zone {tz_name!r}.")
+    return zone
+
+
+def respond(tz_name: str, zone: ZoneInfo, slots: list[model.Slot]) -> Response:
+    return Response(render(tz_name, zone, slots), media_type="application/json", headers=_HEADERS)
 
 
 class _Slot(msgspec.Struct, array_like=False):
@@ -120,7 +134,7 @@ class _Slot(msgspec.Struct, array_like=False):
     end: datetime
 
 
-def _render(tz_name: str, zone: ZoneInfo, slots: list[model.Slot]) -> bytes:
+def render(tz_name: str, zone: ZoneInfo, slots: list[model.Slot]) -> bytes:
     """The body of `schemas.SlotsResponse`: each time with the offset of `zone`.
 
     msgspec writes a zero offset as "Z"; it is spelled "+00:00" like every other offset.
@@ -139,14 +153,18 @@ def _render(tz_name: str, zone: ZoneInfo, slots: list[model.Slot]) -> bytes:
     )
 
 
-async def _find(
+async def find(
     runtime: Runtime,
     catalog: catalog_.Catalog,
     query: model.SlotQuery,
     now: datetime,
     *,
     invited: bool,
+    exclude_appointment: tuple[str, datetime, datetime] | None = None,
 ) -> list[model.Slot]:
+    """The engine's slots for `query`; `invited` opens a hidden subject (as an invite
+    does), `exclude_appointment` (agent, start, end) leaves one appointment out of the
+    busy time (as its reschedule does)."""
     today = now.date()
     first_day = max(query.first_day, today - timedelta(days=1))
     last_day = min(query.last_day, today + _HORIZON)
@@ -160,7 +178,14 @@ async def _find(
     zone = time_zone(query.timezone)
     window_start = datetime.combine(first_day, time(), zone).astimezone(UTC)
     window_end = datetime.combine(last_day + timedelta(days=1), time(), zone).astimezone(UTC)
-    busy = await load_busy(runtime.store, pool, window_start, window_end, now)
+    busy = await load_busy(
+        runtime.store,
+        pool,
+        window_start,
+        window_end,
+        now,
+        exclude_appointment=exclude_appointment,
+    )
     engine = catalog.loaded.engine
     if invited:
         engine = invites.open_subject(engine, query.subject)

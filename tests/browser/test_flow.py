@@ -510,3 +510,39 @@ def test_an_invite_for_a_hidden_subject_books_with_its_agent(page: Page, servers
     assert appointment["office"]["id"] == "brussels"
     assert events(page, "misconfigured") == []
     assert events(page, "error") == []
+
+
+def test_an_invite_booked_hidden_subject_is_rescheduled_from_its_manage_link(
+    page: Page, servers: Any
+) -> None:
+    """Estate planning is hidden from customers: its manage link's timetable asks the
+    appointment's own free times (GET /api/v1/appointments/{token}/slots), which keep
+    the invite's agent and open the hidden subject, so there are times to move to."""
+    link = mint_invite(servers, "--agent", "bob", "--subject", "estate-planning")
+    record_events(page)
+    page.goto(link)
+    w = widget(page)
+    pick(w, "At an office")
+    pick_first_time(w)
+    fill_customer(w)
+    book(w)
+    token = manage_token(confirmation_links(w)["manage"])
+    booked = api_appointment(servers, token)
+
+    page.goto(f"{servers.api}/book?manage={token}")
+    expect_step(w, "manage")
+    assert summary(w)["Subject"] == "Estate planning"
+    w.get_by_role("button", name="Choose another time").click()
+    expect_step(w, "reschedule")
+    times = time_buttons(w)
+    expect(times.first).to_be_visible()
+    times.first.click()
+    expect_step(w, "manage")
+    expect(w.get_by_text("Your appointment has been moved.", exact=True)).to_be_visible()
+
+    moved = api_appointment(servers, token)
+    assert moved["id"] == booked["id"]
+    assert moved["start"] != booked["start"]
+    assert (moved["subject"]["id"], moved["agent"]["id"]) == ("estate-planning", "bob")
+    assert moved["office"]["id"] == booked["office"]["id"]
+    assert events(page, "error") == []

@@ -41,7 +41,7 @@ def wait_for(what: str, changed: Callable[[], bool], timeout: float = 10) -> Non
 
 def config_version(servers: Servers) -> str:
     health = httpx.get(f"{servers.api}/healthz", timeout=5).json()
-    assert health["config_error"] is None, health["config_error"]
+    assert health["config_ok"], health
     version: str = health["config_version"]
     return version
 

@@ -39,7 +39,7 @@ def edit_organisation(servers: Servers, edit: Callable[[str], str]) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         health = httpx.get(f"{servers.api}/healthz", timeout=5).json()
-        assert health["config_error"] is None, health["config_error"]
+        assert health["config_ok"], health
         if health["config_version"] != before:
             return
         time.sleep(0.05)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
 import pytest
 from starlette.testclient import TestClient
 
+from server.errors import ValidationFailed
+from server.schemas import decode_body
 from tests.server._booking import (
+    NOW,
     appointment_body,
     book,
     count_rows,
@@ -18,6 +23,7 @@ from tests.server._booking import (
     iso,
     manage_token,
     offered,
+    runtime,
 )
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -227,6 +233,11 @@ BAD_INPUT = [
     _case("office-missing", {"office": _DELETE}, INVALID, "$.office"),
     _case("start-without-offset", {"start": "2026-11-25T10:00:00"}, INVALID, "$.start"),
     _case("start-not-a-time", {"start": "next tuesday"}, INVALID, "$.start"),
+    # The far ends of `datetime`: converting them to UTC overflows (was a 500).
+    _case("start-in-year-1", {"start": "0001-01-01T00:00:00+01:00"}, INVALID, "$.start"),
+    _case("start-in-year-9999", {"start": "9999-12-31T23:59:59-23:59"}, INVALID, "$.start"),
+    _case("start-before-1970", {"start": "1969-12-31T10:00:00+01:00"}, INVALID, "$.start"),
+    _case("start-after-2200", {"start": "2201-01-01T10:00:00+01:00"}, INVALID, "$.start"),
     _case("bad-email", {"customer.email": "ann@"}, INVALID, "$.customer.email"),
     _case("first-name-missing", {"customer.first_name": _DELETE}, INVALID, "$.customer"),
     _case(
@@ -282,6 +293,17 @@ BAD_INPUT = [
         "text-too-long", {"answers.car": "x" * 121}, INVALID, "$.answers.car", subject="car-loan"
     ),
     _case("forged-hold", {"hold": "forged"}, FORGED, None),
+    _case("metadata-nested", {"metadata": {"campaign": {"id": 7}}}, INVALID, "$.metadata[...]"),
+    _case("metadata-list", {"metadata": {"tags": ["a"]}}, INVALID, "$.metadata[...]"),
+    _case("metadata-text-too-long", {"metadata": {"note": "x" * 501}}, INVALID, "$.metadata[...]"),
+    # msgspec names a bad key "`key` in `$.metadata`": its path is left to server.errors.
+    _case("metadata-key-too-long", {"metadata": {"k" * 65: 1}}, INVALID, None),
+    _case(
+        "metadata-too-many-keys",
+        {"metadata": {f"k{i}": i for i in range(51)}},
+        INVALID,
+        "$.metadata",
+    ),
     _case("forged-invite", {"invite": "forged"}, FORGED, None),
 ]
 
@@ -420,3 +442,68 @@ def test_start_is_read_with_its_offset(client: TestClient) -> None:
     appointment = book(client, body).json()["appointment"]
 
     assert appointment["start"] == "2026-11-25T09:00:00+01:00"
+
+
+def test_the_same_request_formatted_differently_is_the_same_request(client: TestClient) -> None:
+    start = first(client, "new-account", "OFFICE", "brussels")
+    body = appointment_body("new-account", "OFFICE", start, "brussels")
+    headers = {"Idempotency-Key": "order-7f3a", "Content-Type": "application/json"}
+    first_answer = client.post("/api/v1/appointments", content=json.dumps(body), headers=headers)
+
+    reordered = dict(reversed(body.items()))
+    retry = client.post(
+        "/api/v1/appointments", content=json.dumps(reordered, indent=2), headers=headers
+    )
+
+    assert first_answer.status_code == retry.status_code == 201, retry.text
+    assert retry.content == first_answer.content
+    assert count_rows(client) == 1
+
+
+def test_an_idempotency_key_older_than_a_day_is_forgotten(client: TestClient) -> None:
+    start = datetime(2026, 12, 2, 9, 0, tzinfo=BRUSSELS)  # a Wednesday, a week ahead
+    body = appointment_body("new-account", "OFFICE", start, "brussels")
+    headers = {"Idempotency-Key": "order-7f3a"}
+    assert book(client, body, headers=headers).status_code == 201
+
+    freeze(client, NOW + timedelta(hours=24, minutes=1))
+    body["customer"]["first_name"] = "Bea"  # another request under the same key
+    response = book(client, body, headers=headers)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["appointment"]["customer"]["first_name"] == "Bea"
+    assert count_rows(client) == 2
+
+
+def test_metadata_is_a_flat_table_of_scalars_kept_as_given(client: TestClient) -> None:
+    start = first(client, "new-account", "OFFICE", "brussels")
+    metadata = {"campaign": "winter", "visits": 3, "score": 0.5, "returning": True, "ref": None}
+    body = appointment_body("new-account", "OFFICE", start, "brussels", metadata=metadata)
+
+    response = book(client, body)
+
+    assert response.status_code == 201, response.text
+    id = response.json()["appointment"]["id"]
+    row = client.portal.call(runtime(client).store.appointment, id)  # type: ignore[union-attr]
+    assert row is not None and row.metadata == metadata
+
+
+def test_deeply_nested_json_is_refused_not_a_crash(client: TestClient) -> None:
+    start = first(client, "new-account", "OFFICE", "brussels")
+    body = json.dumps(appointment_body("new-account", "OFFICE", start, "brussels"))
+    deep = body[:-1] + ', "metadata": {"x": ' + "[" * 1000 + "]" * 1000 + "}}"
+
+    response = client.post(
+        "/api/v1/appointments", content=deep, headers={"Content-Type": "application/json"}
+    )
+
+    assert error(response)[:2] == (422, "VALIDATION_FAILED")
+    assert count_rows(client) == 0
+
+
+def test_a_body_nested_beyond_the_recursion_limit_is_validation_failed_at_the_root() -> None:
+    # With the request types no body nests that deep; an untyped decoder shows the guard.
+    with pytest.raises(ValidationFailed) as raised:
+        decode_body(msgspec.json.Decoder(Any), b"[" * 100_000 + b"]" * 100_000)
+
+    assert [detail.path for detail in raised.value.details] == ["$"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from server import config
+from server import cli, config
 from server.config import ConfigError, Issue
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -405,12 +405,117 @@ CASES = [
         "expected a URL that uses only the placeholder {appointment_id}",
         id="video-url-template-placeholder",
     ),
+    *(
+        pytest.param(
+            "{appointment_id}",
+            placeholder,
+            "organisation.video_url_template",
+            "expected a URL that uses only the placeholder {appointment_id}, written exactly so"
+            f' (as in "https://meet.example/r/{{appointment_id}}"), {rest}',
+            id=f"video-url-template-{name}",
+        )
+        for name, placeholder, rest in [
+            ("attribute", "{appointment_id.real}", "not {appointment_id.real}"),
+            ("index", "{appointment_id[0]}", "not {appointment_id[0]}"),
+            ("width", "{appointment_id:>999999999999}", "not {appointment_id:>999999999999}"),
+            ("conversion", "{appointment_id!r}", "not {appointment_id!r}"),
+            ("positional", "{}", "not {}"),
+            ("lone-brace", "{", 'got "https://meet.example.com/{"'),
+        ]
+    ),
+    pytest.param(
+        "{appointment_id}",
+        "{{appointment_id}}",
+        "organisation.video_url_template",
+        "expected a URL without the characters '{' '}'",
+        id="video-url-template-literal-braces",
+    ),
+    pytest.param(
+        'public_url = "https://book.example.com"',
+        'public_url = "https://afspraak.bankë.example"',
+        "organisation.public_url",
+        'expected an ASCII URL, got "https://afspraak.bankë.example": write the host name in'
+        ' its punycode form, "https://afspraak.xn--bank-opa.example"',
+        id="public-url-not-ascii",
+    ),
+    pytest.param(
+        'public_url = "https://book.example.com"',
+        'public_url = "https://bankë.example:8443/bōek"',
+        "organisation.public_url",
+        'expected an ASCII URL, got "https://bankë.example:8443/bōek": write the host name in'
+        " its punycode form and percent-escape the other characters,"
+        ' "https://xn--bank-opa.example:8443/b%C5%8Dek"',
+        id="public-url-not-ascii-path",
+    ),
+    pytest.param(
+        'public_url = "https://book.example.com"',
+        'public_url = "https://book.example.com/<book>"',
+        "organisation.public_url",
+        "expected a URL without the characters '<' '>'",
+        id="public-url-with-characters-outside-uris",
+    ),
+    pytest.param(
+        'allowed_origins = ["https://www.example.com"]',
+        'allowed_origins = ["https://www.bankë.example"]',
+        "organisation.allowed_origins[0]",
+        'expected an ASCII URL, got "https://www.bankë.example": write the host name in its'
+        ' punycode form, "https://www.xn--bank-opa.example"',
+        id="origin-not-ascii",
+    ),
+    pytest.param(
+        "https://meet.example.com/{appointment_id}",
+        "https://meet.bankë.example/{appointment_id}",
+        "organisation.video_url_template",
+        'expected an ASCII URL, got "https://meet.bankë.example/{appointment_id}": write the'
+        ' host name in its punycode form, "https://meet.xn--bank-opa.example/{appointment_id}"',
+        id="video-url-template-not-ascii",
+    ),
     pytest.param(
         "hold_minutes = 7",
         'hold_minutes = 7\n[organisation.calendar_templates.en.VIDEO]\ntitle = "{{ agent_name "',
         "organisation.calendar_templates.en.VIDEO.title",
         "template syntax error at line 1: unexpected end of template",
         id="calendar-template-syntax",
+    ),
+    pytest.param(
+        "hold_minutes = 7",
+        'hold_minutes = 7\n[organisation.calendar_templates.en.VIDEO]\ntitle = "{{ agnet_name }}"',
+        "organisation.calendar_templates.en.VIDEO.title",
+        "the template cannot be rendered: 'agnet_name' is undefined (the variables are"
+        " customer_name, ",
+        id="calendar-template-unknown-variable",
+    ),
+    pytest.param(
+        "hold_minutes = 7",
+        "hold_minutes = 7\n[organisation.calendar_templates.en.VIDEO]\n"
+        "description = \"{{ ''.__class__ }}\"",
+        "organisation.calendar_templates.en.VIDEO.description",
+        "the template is not allowed in the sandbox: access to attribute '__class__'",
+        id="calendar-template-outside-the-sandbox",
+    ),
+    pytest.param(
+        "hold_minutes = 7",
+        "hold_minutes = 7\n[organisation.calendar_templates.en.default]\n"
+        'location = "{% for i in range(10000000000) %}x{% endfor %}"',
+        "organisation.calendar_templates.en.default.location",
+        "the template cannot be rendered: OverflowError: Range too big.",
+        id="calendar-template-huge-range",
+    ),
+    pytest.param(
+        "hold_minutes = 7",
+        "hold_minutes = 7\n[organisation.calendar_templates.en.default]\n"
+        "title = \"{% include 'other.txt' %}\"",
+        "organisation.calendar_templates.en.default.title",
+        "the template cannot be rendered: TypeError: no loader",
+        id="calendar-template-include",
+    ),
+    pytest.param(
+        "hold_minutes = 7",
+        "hold_minutes = 7\n[organisation.calendar_templates.en.default]\n"
+        f'title = "{{{{ {"(" * 1000}1{")" * 1000} }}}}"',
+        "organisation.calendar_templates.en.default.title",
+        "the template is nested too deeply",
+        id="calendar-template-nested-too-deeply",
     ),
     pytest.param(
         "hold_minutes = 7",
@@ -751,6 +856,50 @@ def test_a_toml_syntax_error_is_one_issue_with_line_and_column() -> None:
     assert len(issues) == 1
     assert issues[0].path == "test.toml"
     assert issues[0].message.startswith("TOML syntax error at line 3, column ")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        pytest.param(
+            "x = " + "9" * 5000,
+            "a value cannot be read: Exceeds the limit (4300 digits) for integer string"
+            " conversion: value has 5000 digits",
+            id="huge-integer",
+        ),
+        pytest.param(
+            "x = " + "[" * 5000 + "]" * 5000,
+            "arrays or inline tables are nested too deeply to be read",
+            id="deep-array",
+        ),
+        pytest.param(
+            "x = " + "{ a = " * 5000 + "1" + " }" * 5000,
+            "arrays or inline tables are nested too deeply to be read",
+            id="deep-inline-table",
+        ),
+    ],
+)
+def test_values_that_tomllib_cannot_hold_are_one_issue(line: str, message: str) -> None:
+    assert issues_of(BASE + "\n" + line + "\n") == [Issue("test.toml", message)]
+
+
+@pytest.mark.parametrize(
+    "new",
+    [
+        pytest.param('"https://meet.example.com/{appointment_id.real}"', id="attribute"),
+        pytest.param('"https://meet.example.com/{appointment_id:>999999999999}"', id="width"),
+        pytest.param('"https://meet.bankë.example/{appointment_id}"', id="not-ascii"),
+    ],
+)
+def test_check_exits_2_on_a_bad_video_url_template(
+    tmp_path: Path, new: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "organisation.toml"
+    path.write_text(edit('"https://meet.example.com/{appointment_id}"', new), encoding="utf-8")
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["check", str(path)])
+    assert exited.value.code == 2
+    assert "organisation.video_url_template: expected" in capsys.readouterr().err
 
 
 def test_a_missing_organisation_table_is_reported() -> None:

@@ -5,15 +5,18 @@ Hypothesis writes query strings, headers and JSON bodies against the real app.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from server import errors
+from tests.server import _booking
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 CODES = {cls.code for cls in errors.RendezvousError.__subclasses__()} | {"INTERNAL_ERROR"}
@@ -186,4 +189,85 @@ def test_bytes_that_are_not_json_get_validation_failed(client: TestClient, raw: 
     response = client.post(
         "/api/v1/holds", content=raw, headers={"Content-Type": "application/json"}
     )
+    assert_no_crash(response)
+
+
+# -- starts: any ISO 8601 time with an offset, the far ends of `datetime` included -------
+
+offsets = st.timedeltas(
+    min_value=-timedelta(hours=23, minutes=59), max_value=timedelta(hours=23, minutes=59)
+).map(lambda delta: timezone(timedelta(minutes=delta // timedelta(minutes=1))))
+offset_times = st.one_of(
+    st.datetimes(min_value=datetime.min, max_value=datetime.max, timezones=offsets),
+    # The corners, where converting to UTC leaves the years `datetime` can hold.
+    st.builds(
+        lambda moment, offset: moment.replace(tzinfo=offset),
+        st.sampled_from([datetime.min, datetime.max, datetime(1970, 1, 1), datetime(2200, 12, 31)]),
+        offsets,
+    ),
+).map(datetime.isoformat)
+
+
+@pytest.fixture
+def manage(client: TestClient) -> str:
+    """The manage token of one booked appointment (new account in Brussels, tomorrow)."""
+    _booking.freeze(client)
+    start = _booking.offered(client, "new-account", "OFFICE", "brussels")[0]
+    response = _booking.book(
+        client, _booking.appointment_body("new-account", "OFFICE", start, "brussels")
+    )
+    assert response.status_code == 201, response.text
+    return _booking.manage_token(response)
+
+
+@FUZZ
+@given(start=offset_times, route=st.sampled_from(["holds", "appointments", "reschedule"]))
+def test_any_start_with_an_offset_is_a_booking_or_one_error(
+    client: TestClient, manage: str, start: str, route: str
+) -> None:
+    client.app.state.runtime.clock = lambda: NOW  # type: ignore[attr-defined]
+    body = {**_booking.appointment_body("car-insurance", "VIDEO", NOW), "start": start}
+    if route == "holds":
+        body = {key: body[key] for key in ("subject", "meeting_type", "start")}
+    if route == "reschedule":
+        response = client.post(f"/api/v1/appointments/{manage}/reschedule", json={"start": start})
+    else:
+        response = client.post(f"/api/v1/{route}", json=body)
+    assert_no_crash(response)
+
+
+# -- depth: JSON nested far deeper than any request needs -------------------------------
+
+PLACES = ["metadata", "answers", "customer", "location", "start", "root"]
+
+
+def nested(depth: int, opener: str) -> str:
+    closer = "]" if opener == "[" else "}"
+    return (opener if opener == "[" else '{"a":') * depth + "1" + closer * depth
+
+
+@FUZZ
+@given(
+    route=st.sampled_from(["holds", "appointments", "reschedule"]),
+    place=st.sampled_from(PLACES),
+    depth=st.one_of(st.integers(0, 50), st.integers(500, 5000)),
+    opener=st.sampled_from(["[", "{"]),
+)
+def test_deeply_nested_bodies_never_crash_the_booking_routes(
+    client: TestClient, manage: str, route: str, place: str, depth: int, opener: str
+) -> None:
+    client.app.state.runtime.clock = lambda: NOW  # type: ignore[attr-defined]
+    deep = nested(depth, opener)
+    if place == "root":
+        raw = deep
+    else:
+        body = _booking.appointment_body("new-account", "OFFICE", NOW, "brussels")
+        field = {"metadata": '{"campaign": %s}', "answers": '{"q": %s}'}.get(place, "%s")
+        raw = json.dumps({**body, place: None}).replace(
+            f'"{place}": null', f'"{place}": ' + field % deep
+        )
+    path = (
+        f"/api/v1/appointments/{manage}/reschedule" if route == "reschedule" else f"/api/v1/{route}"
+    )
+    response = client.post(path, content=raw, headers={"Content-Type": "application/json"})
     assert_no_crash(response)

@@ -154,6 +154,9 @@ BAD_HOLDS = [
     pytest.param({"agent": "zoe"}, *MISSING, "$.agent", id="unknown-agent"),
     pytest.param({"start": "2026-11-25 10:00"}, *INVALID, "$.start", id="no-offset"),
     pytest.param({"start": "soon"}, *INVALID, "$.start", id="not-a-time"),
+    pytest.param({"start": "0001-01-01T00:00:00+01:00"}, *INVALID, "$.start", id="year-1"),
+    pytest.param({"start": "9999-12-31T23:00:00-05:00"}, *INVALID, "$.start", id="year-9999"),
+    pytest.param({"start": "1900-01-01T10:00:00+01:00"}, *INVALID, "$.start", id="year-1900"),
     pytest.param({"meeting_type": "PHONE"}, *INVALID, "$.meeting_type", id="not-offered"),
     pytest.param({"office": None}, *INVALID, "$.office", id="office-missing"),
     pytest.param({"colour": "red"}, *INVALID, "$", id="unknown-field"),
@@ -182,6 +185,16 @@ def test_bad_holds_are_refused_with_their_path(
     if path is not None:
         assert path in error(response)[2]
     assert count_rows(client, "holds") == 0
+
+
+def test_a_deeply_nested_hold_body_is_refused_not_a_crash(client: TestClient) -> None:
+    deep = '{"subject": "mortgage", "office": ' + "[" * 1000 + "]" * 1000 + "}"
+
+    response = client.post(
+        "/api/v1/holds", content=deep, headers={"Content-Type": "application/json"}
+    )
+
+    assert error(response)[:2] == (422, "VALIDATION_FAILED")
 
 
 def test_a_retried_booking_with_a_hold_returns_the_first_answer(client: TestClient) -> None:

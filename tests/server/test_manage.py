@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from server import invites
 from tests.server._booking import (
+    CUSTOMER,
     NOW,
     appointment_body,
     book,
@@ -161,6 +163,8 @@ def test_rescheduling_with_a_hold_on_the_new_time(client: TestClient) -> None:
         pytest.param({"start": "tomorrow"}, "$.start", id="not-a-time"),
         pytest.param({"start": "2026-11-26T10:00:00"}, "$.start", id="no-offset"),
         pytest.param({}, "$", id="start-missing"),
+        pytest.param({"start": "0001-01-01T00:00:00+01:00"}, "$.start", id="year-1"),
+        pytest.param({"start": "9999-12-31T23:59:59-23:59"}, "$.start", id="year-9999"),
         pytest.param(
             {"start": "2026-11-26T10:00:00+01:00", "agent": "bob"}, "$", id="unknown-field"
         ),
@@ -215,3 +219,198 @@ def test_a_token_of_another_kind_is_not_a_manage_token(client: TestClient) -> No
     token = runtime(client).tokens.dumps("hold", {"a": "no-such-id"}, NOW + timedelta(days=1))
 
     assert error(client.get(f"/api/v1/appointments/{token}"))[:2] == (401, "TOKEN_INVALID")
+
+
+# -- the link's lifetime follows the appointment --------------------------------------
+
+
+def _moved_far_later(client: TestClient) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Booked tomorrow, then moved seven weeks on: (the first link's token, the
+    appointment as booked, as moved)."""
+    token, appointment = booked(client, farids_starts(client)[0])
+    later = offered(client, "car-insurance", "OFFICE", "brussels", first_day=date(2027, 1, 13))
+    response = client.post(
+        f"/api/v1/appointments/{token}/reschedule", json={"start": iso(later[0])}
+    )
+    assert response.status_code == 200, response.text
+    return token, appointment, response.json()["appointment"]
+
+
+def test_the_first_manage_link_works_as_long_as_the_moved_appointment(client: TestClient) -> None:
+    token, booked_first, moved = _moved_far_later(client)
+    first_expiry = datetime.fromisoformat(booked_first["end"]) + timedelta(days=30)
+    new_expiry = datetime.fromisoformat(moved["end"]) + timedelta(days=30)
+
+    freeze(client, first_expiry + timedelta(days=1))  # the link's own `exp` has passed
+    shown = client.get(f"/api/v1/appointments/{token}")
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["appointment"]["start"] == moved["start"]
+    assert client.get(f"/api/v1/appointments/{token}/calendar.ics").status_code == 200
+    cancelled = client.post(f"/api/v1/appointments/{token}/cancel")
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["appointment"]["status"] == "cancelled"
+
+    freeze(client, new_expiry)
+    assert error(client.get(f"/api/v1/appointments/{token}"))[:2] == (410, "TOKEN_EXPIRED")
+    response = client.post(f"/api/v1/appointments/{token}/cancel")
+    assert error(response)[:2] == (410, "TOKEN_EXPIRED")
+
+
+def test_the_first_manage_link_can_move_the_appointment_again(client: TestClient) -> None:
+    token, booked_first, moved = _moved_far_later(client)
+    freeze(client, datetime.fromisoformat(booked_first["end"]) + timedelta(days=31))
+    again = datetime.fromisoformat(moved["start"]) + timedelta(days=7)
+
+    response = client.post(f"/api/v1/appointments/{token}/reschedule", json={"start": iso(again)})
+
+    assert response.status_code == 200, response.text
+
+
+def test_a_link_expires_with_an_appointment_moved_earlier(client: TestClient) -> None:
+    later = offered(client, "car-insurance", "OFFICE", "brussels", first_day=date(2027, 1, 13))
+    token, _ = booked(client, later[0])
+    response = client.post(
+        f"/api/v1/appointments/{token}/reschedule", json={"start": iso(farids_starts(client)[0])}
+    )
+    moved = response.json()["appointment"]
+
+    freeze(client, datetime.fromisoformat(moved["end"]) + timedelta(days=30))
+
+    assert error(client.get(f"/api/v1/appointments/{token}"))[:2] == (410, "TOKEN_EXPIRED")
+
+
+def test_an_old_token_of_an_unknown_appointment_is_expired(client: TestClient) -> None:
+    token = runtime(client).tokens.dumps("manage", {"a": "no-such-id"}, NOW - timedelta(days=1))
+
+    assert error(client.get(f"/api/v1/appointments/{token}"))[:2] == (410, "TOKEN_EXPIRED")
+
+
+# -- GET /api/v1/appointments/{token}/slots: where this appointment can move -------------
+
+
+def movable_starts(client: TestClient, token: str, **params: str) -> list[datetime]:
+    query = {"from": "2026-11-25", "to": "2026-11-25", **params}
+    response = client.get(f"/api/v1/appointments/{token}/slots", params=query)
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    return [datetime.fromisoformat(slot["start"]) for slot in response.json()["slots"]]
+
+
+def test_times_that_overlap_the_appointment_itself_are_offered(client: TestClient) -> None:
+    # Farid sees one customer at a time: /slots hides what overlaps his appointment.
+    starts = farids_starts(client)
+    token, _ = booked(client, starts[0])
+    overlapping = starts[0] + timedelta(minutes=15)
+    assert overlapping not in farids_starts(client)
+
+    movable = movable_starts(client, token)
+
+    assert overlapping in movable
+    assert starts[0] not in movable  # its own start is not a move
+    assert set(farids_starts(client)) <= set(movable)
+    response = client.post(
+        f"/api/v1/appointments/{token}/reschedule", json={"start": iso(overlapping)}
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_times_are_in_the_appointments_zone_unless_asked(client: TestClient) -> None:
+    token, _ = booked(client, farids_starts(client)[0])
+    query = {"from": "2026-11-25", "to": "2026-11-25"}
+
+    own = client.get(f"/api/v1/appointments/{token}/slots", params=query).json()
+    asked = client.get(
+        f"/api/v1/appointments/{token}/slots", params={**query, "tz": "America/New_York"}
+    ).json()
+
+    assert own["timezone"] == "Europe/Brussels"
+    assert own["slots"][0]["start"].endswith("+01:00")
+    assert asked["timezone"] == "America/New_York"
+    assert all(slot["start"].endswith("-05:00") for slot in asked["slots"])
+
+
+def test_an_invite_booked_hidden_subject_gets_times_with_its_agent(client: TestClient) -> None:
+    invite = invites.mint(
+        runtime(client).tokens,
+        agent="bob",
+        subject="estate-planning",
+        expires_at=NOW + timedelta(days=30),
+    )
+    slots = client.get(
+        "/api/v1/slots",
+        params={"invite": invite, "meeting_type": "OFFICE", "office": "brussels",
+                "from": "2026-11-25", "to": "2026-11-25"},
+    ).json()["slots"]  # fmt: skip
+    body = {
+        "subject": "estate-planning",
+        "meeting_type": "OFFICE",
+        "office": "brussels",
+        "start": slots[0]["start"],
+        "invite": invite,
+        "customer": CUSTOMER,
+    }
+    response = client.post("/api/v1/appointments", json=body)
+    assert response.status_code == 201, response.text
+    token = manage_token(response)
+
+    movable = movable_starts(client, token)
+
+    assert movable
+    assert datetime.fromisoformat(slots[0]["start"]) not in movable
+    moved = client.post(
+        f"/api/v1/appointments/{token}/reschedule", json={"start": iso(movable[-1])}
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["appointment"]["agent"]["id"] == "bob"
+
+
+def test_a_cancelled_appointment_has_no_times_to_move_to(client: TestClient) -> None:
+    token, _ = booked(client, farids_starts(client)[0])
+    client.post(f"/api/v1/appointments/{token}/cancel")
+
+    response = client.get(
+        f"/api/v1/appointments/{token}/slots", params={"from": "2026-11-25", "to": "2026-11-25"}
+    )
+
+    assert error(response) == (422, "VALIDATION_FAILED", ["$"])
+
+
+def test_the_times_to_move_to_need_a_good_manage_token(client: TestClient) -> None:
+    start = farids_starts(client)[0]
+    token, _ = booked(client, start)
+    query = {"from": "2026-11-25", "to": "2026-11-25"}
+
+    tampered = client.get(f"/api/v1/appointments/{_tampered(token)}/slots", params=query)
+    assert error(tampered)[:2] == (401, "TOKEN_INVALID")
+    # The token is checked before the query: a stranger learns nothing.
+    assert error(client.get(f"/api/v1/appointments/{_tampered(token)}/slots"))[:2] == (
+        401,
+        "TOKEN_INVALID",
+    )
+    freeze(client, start + timedelta(days=31))
+    expired = client.get(f"/api/v1/appointments/{token}/slots", params=query)
+    assert error(expired)[:2] == (410, "TOKEN_EXPIRED")
+
+
+@pytest.mark.parametrize(
+    ("query", "path"),
+    [
+        pytest.param({"to": "2026-11-25"}, "$.query.from", id="from-missing"),
+        pytest.param({"from": "2026-11-26", "to": "2026-11-25"}, "$.query.to", id="backwards"),
+        pytest.param({"from": "2026-11-25", "to": "2027-01-26"}, "$.query.to", id="over-62-days"),
+        pytest.param({"from": "2026-11-25", "to": "soon"}, "$.query.to", id="not-a-date"),
+        pytest.param(
+            {"from": "2026-11-25", "to": "2026-11-25", "tz": "Mars/Olympus"},
+            "$.query.tz",
+            id="unknown-zone",
+        ),
+    ],
+)
+def test_a_bad_query_for_times_to_move_to_is_refused(
+    client: TestClient, query: dict[str, str], path: str
+) -> None:
+    token, _ = booked(client, farids_starts(client)[0])
+
+    response = client.get(f"/api/v1/appointments/{token}/slots", params=query)
+
+    assert error(response) == (422, "VALIDATION_FAILED", [path])

@@ -79,11 +79,31 @@ def test_the_running_server_picks_up_an_edit_without_restart(settings: Settings)
         _touch_later(settings.config_path)
         deadline = time.monotonic() + 5
         health = client.get("/healthz").json()
-        while health["config_error"] is None and time.monotonic() < deadline:
+        while health["config_ok"] and time.monotonic() < deadline:
             time.sleep(0.05)
             health = client.get("/healthz").json()
         assert health["config_version"] == after
-        assert health["config_error"]
+        assert health["config_ok"] is False
+
+
+def test_healthz_says_the_file_is_invalid_but_not_what_it_contains(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        text = settings.config_path.read_text()
+        settings.config_path.write_text(
+            text.replace("@demobank.example", "@demobank", 1) + "\n[secret_section]\n"
+        )
+        _touch_later(settings.config_path)
+        runtime.organisation_file.refresh()
+        assert runtime.organisation_file.last_error is not None
+        response = client.get("/healthz")
+    assert response.json() == {
+        "status": "ok",
+        "config_version": runtime.organisation.version,
+        "config_ok": False,
+    }
+    assert "demobank" not in response.text
+    assert "secret_section" not in response.text
 
 
 def test_the_server_refuses_to_start_on_an_invalid_file(settings: Settings) -> None:

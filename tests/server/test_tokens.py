@@ -75,6 +75,32 @@ def test_an_old_token_is_expired_not_invalid() -> None:
     assert isinstance(caught.value, TokenError)
 
 
+def test_an_old_token_can_be_read_when_its_holder_decides_how_long_it_lives() -> None:
+    token = tokens.dumps("manage", {"a": "abc"}, LATER)
+
+    assert tokens.loads_expired_ok("manage", token, NOW) == (
+        {"a": "abc", "exp": _unix(LATER)},
+        False,
+    )
+    assert tokens.loads_expired_ok("manage", token, LATER) == (
+        {"a": "abc", "exp": _unix(LATER)},
+        True,
+    )
+
+
+def test_reading_an_old_token_still_checks_the_signature_and_kind() -> None:
+    token = tokens.dumps("manage", {"a": "abc"}, NOW - timedelta(days=400))
+    forged = Tokens("other-secret").dumps("manage", {"a": "abc"}, NOW - timedelta(days=400))
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    for bad, kind in [(tampered, "manage"), (forged, "manage"), (token, "hold")]:
+        with pytest.raises(TokenInvalid):
+            tokens.loads_expired_ok(kind, bad, NOW)  # type: ignore[arg-type]
+
+
+def _unix(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
 @pytest.mark.parametrize(
     "token",
     [
