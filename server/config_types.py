@@ -1,0 +1,238 @@
+"""The organisation file's shape (SPEC 3): frozen Structs, with the constraints in the types.
+
+Decoding into these Structs checks each value on its own (patterns, ranges, lengths);
+what needs more than one value is checked in `server.config_checks`. Import them from
+`server.config`, which re-exports them.
+
+Keys beyond the example in SPEC 3 (full reference: docs/organisation-file.md):
+
+    [organisation]
+    hold_minutes = 7                 # 1..60: how long a hold keeps a slot
+    manage_days_after = 30           # 0..3650: manage links stay valid this many days
+                                     #   after the appointment
+    video_url_template = "https://meet.example/r/{appointment_id}"   # optional; the
+                                     #   bare {appointment_id} is its only placeholder
+    [organisation.calendar_templates.<lang>.<MEETING_TYPE | "default">]
+    title = "..."                    # optional Jinja2 sources, each checked to parse
+                                     #   and to render on sample values
+    description = "..."
+    location = "..."
+
+    [[categories]]  image = "https://..."     # optional http(s) URL
+    [[subjects.questions]]  id, type, required, label, options = [{id, label}],
+                            min / max (number), max_length (short_text, long_text)
+    [[offices]]  description (translatable, optional), geo (optional),
+                 address = {street, postal_code, city, country}  (required)
+    [[agents]]  week.<monday..sunday> = [{start, end, office, subjects?,
+                meeting_types?, confirm_manually = false}]
+                days = [{date, template = "unavailable"} | {date, blocks = [...]}]
+"""
+
+import datetime
+from typing import Annotated, Final, Literal
+
+import msgspec
+
+from availability import model
+
+ID_PATTERN: Final = r"^[A-Za-z0-9_.-]{1,64}$"
+LANGUAGE_PATTERN: Final = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
+TIME_PATTERN: Final = r"^[0-9]{2}:[0-9]{2}$"
+COUNTRY_PATTERN: Final = r"^[A-Z]{2}$"
+EMAIL_PATTERN: Final = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+Id = Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]
+ExternalId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+Language = Annotated[str, msgspec.Meta(pattern=LANGUAGE_PATTERN)]
+MeetingType = Literal["OFFICE", "VIDEO", "PHONE", "ON_LOCATION"]
+CalendarTemplateKey = Literal["OFFICE", "VIDEO", "PHONE", "ON_LOCATION", "default"]
+QuestionType = Literal["short_text", "long_text", "number", "select", "multi_select"]
+ClockTime = Annotated[str, msgspec.Meta(pattern=TIME_PATTERN)]
+TimeZoneName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Url = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+ShortStr = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+LongStr = Annotated[str, msgspec.Meta(max_length=4000)]
+TemplateSource = Annotated[str, msgspec.Meta(max_length=4000)]
+
+#: Translatable text: a string, or a table of language → string.
+Text = ShortStr | dict[Language, ShortStr]
+LongText = LongStr | dict[Language, LongStr]
+
+WEEKDAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MEETING_TYPES: Final = model.MEETING_TYPES
+TEXT_TYPES: Final = frozenset({"short_text", "long_text"})
+CHOICE_TYPES: Final = frozenset({"select", "multi_select"})
+
+
+class _Base(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):
+    pass
+
+
+class PlanningRule(_Base, frozen=True):
+    """Per subject × meeting type; units and meaning as in SPEC 2."""
+
+    duration: Annotated[int, msgspec.Meta(ge=5, le=1440)] = 30
+    granularity: Annotated[int, msgspec.Meta(ge=5, le=1440)] = 15
+    trailing_buffer: Annotated[int, msgspec.Meta(ge=0, le=1440)] = 0
+    earliest: Annotated[int, msgspec.Meta(ge=0, le=525600)] = 0
+    latest: Annotated[int, msgspec.Meta(ge=0, le=730)] = 60
+    auto_accept: bool = True
+    max_concurrent: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
+
+
+class RuleOverride(_Base, frozen=True):
+    """An office's override of a planning rule: only the fields given replace the subject's."""
+
+    duration: Annotated[int, msgspec.Meta(ge=5, le=1440)] | None = None
+    granularity: Annotated[int, msgspec.Meta(ge=5, le=1440)] | None = None
+    trailing_buffer: Annotated[int, msgspec.Meta(ge=0, le=1440)] | None = None
+    earliest: Annotated[int, msgspec.Meta(ge=0, le=525600)] | None = None
+    latest: Annotated[int, msgspec.Meta(ge=0, le=730)] | None = None
+    auto_accept: bool | None = None
+    max_concurrent: Annotated[int, msgspec.Meta(ge=1, le=100)] | None = None
+
+
+class CalendarTemplate(_Base, frozen=True):
+    title: TemplateSource | None = None
+    description: TemplateSource | None = None
+    location: TemplateSource | None = None
+
+
+class OrganisationSettings(_Base, frozen=True):
+    name: Text
+    timezone: TimeZoneName
+    languages: Annotated[tuple[Language, ...], msgspec.Meta(min_length=1)]
+    public_url: Url
+    allowed_origins: tuple[Url, ...] = ()
+    video_url_template: Url | None = None
+    hold_minutes: Annotated[int, msgspec.Meta(ge=1, le=60)] = 7
+    manage_days_after: Annotated[int, msgspec.Meta(ge=0, le=3650)] = 30
+    calendar_templates: dict[Language, dict[CalendarTemplateKey, CalendarTemplate]] = {}
+
+
+class Category(_Base, frozen=True):
+    id: Id
+    name: Text
+    order: int = 0
+    image: Url | None = None
+
+
+class Option(_Base, frozen=True):
+    id: Id
+    label: Text
+
+
+class Question(_Base, frozen=True):
+    id: Id
+    type: QuestionType
+    label: Text
+    required: bool = False
+    options: tuple[Option, ...] | None = None
+    min: int | float | None = None
+    max: int | float | None = None
+    max_length: Annotated[int, msgspec.Meta(ge=1, le=10000)] | None = None
+
+
+class Subject(_Base, frozen=True):
+    id: Id
+    category: Id
+    name: Text
+    external_id: ExternalId | None = None
+    description: LongText | None = None
+    available_for_customers: bool = True
+    #: Meeting types enabled organisation-wide, each with its planning rule.
+    meeting_types: dict[MeetingType, PlanningRule] = {}
+    questions: tuple[Question, ...] = ()
+
+
+class Address(_Base, frozen=True):
+    street: ShortStr
+    postal_code: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+    city: ShortStr
+    country: Annotated[str, msgspec.Meta(pattern=COUNTRY_PATTERN)]
+
+
+class Geo(_Base, frozen=True):
+    lat: Annotated[float, msgspec.Meta(ge=-90, le=90)]
+    lon: Annotated[float, msgspec.Meta(ge=-180, le=180)]
+
+
+class OfficeSubject(_Base, frozen=True):
+    meeting_types: tuple[MeetingType, ...]
+    agents: tuple[Id, ...]
+    rules: dict[MeetingType, RuleOverride] = {}
+
+
+class Office(_Base, frozen=True):
+    id: Id
+    name: Text
+    timezone: TimeZoneName
+    address: Address
+    external_id: ExternalId | None = None
+    description: LongText | None = None
+    active: bool = True
+    geo: Geo | None = None
+    subjects: dict[Id, OfficeSubject] = {}
+
+
+class Block(_Base, frozen=True):
+    """Wall-clock hours at one office, "HH:MM" in the office's time zone."""
+
+    start: ClockTime
+    end: ClockTime
+    office: Id
+    subjects: tuple[Id, ...] | None = None  # None: every subject
+    meeting_types: tuple[MeetingType, ...] | None = None  # None: every meeting type
+    confirm_manually: bool = False
+
+
+class Week(_Base, frozen=True):
+    monday: tuple[Block, ...] = ()
+    tuesday: tuple[Block, ...] = ()
+    wednesday: tuple[Block, ...] = ()
+    thursday: tuple[Block, ...] = ()
+    friday: tuple[Block, ...] = ()
+    saturday: tuple[Block, ...] = ()
+    sunday: tuple[Block, ...] = ()
+
+
+class DayTemplate(_Base, frozen=True):
+    """Replaces the week template on `date`: exactly one of `template` and `blocks`."""
+
+    date: datetime.date  # a TOML date or a "YYYY-MM-DD" string
+    template: Literal["unavailable"] | None = None
+    blocks: tuple[Block, ...] | None = None
+
+
+class Agent(_Base, frozen=True):
+    id: Id
+    name: ShortStr
+    external_id: ExternalId | None = None
+    email: Annotated[str, msgspec.Meta(pattern=EMAIL_PATTERN, max_length=254)] | None = None
+    function: Text | None = None
+    languages: tuple[Language, ...] = ()
+    active: bool = True
+    online_planning: bool = True
+    offices: tuple[Id, ...] = ()
+    expertise: tuple[Id, ...] = ()
+    week: Week = Week()
+    days: tuple[DayTemplate, ...] = ()
+
+
+class OrganisationFile(_Base, frozen=True):
+    """The whole organisation file."""
+
+    organisation: OrganisationSettings
+    categories: tuple[Category, ...] = ()
+    subjects: tuple[Subject, ...] = ()
+    offices: tuple[Office, ...] = ()
+    agents: tuple[Agent, ...] = ()
+
+
+#: The arrays of tables in the file, each with the Struct of one item.
+SECTIONS: Final[dict[str, type[_Base]]] = {
+    "categories": Category,
+    "subjects": Subject,
+    "offices": Office,
+    "agents": Agent,
+}
