@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import jinja2
 import jinja2.sandbox
 
-from server import ics, planning
+from server import calendar_text, planning
 from server.config_messages import Issue, key_path
 from server.config_types import (
     CHOICE_TYPES,
@@ -177,14 +177,14 @@ def _render_problem(sources: Mapping[tuple[str, str, str], str]) -> str | None:
     for (lang, meeting_type, field), source in sources.items():
         overrides.setdefault(lang, {}).setdefault(meeting_type, {})[field] = source
     try:
-        ics.CalendarTemplates(overrides)
-    except ics.CalendarTemplateError as exc:
+        calendar_text.CalendarTemplates(overrides)
+    except calendar_text.CalendarTemplateError as exc:
         # "calendar template [en][default][title]: 'x' is undefined" -> "'x' is undefined"
         reason = re.sub(r"^calendar template (?:\[[^\]]*\])+:?\s*", "", str(exc))
         if reason.startswith("is "):
             return f"the template {reason}"
         if reason.endswith(" is undefined"):
-            reason += f" (the variables are {', '.join(ics.VARIABLES)})"
+            reason += f" (the variables are {', '.join(calendar_text.VARIABLES)})"
         return f"the template cannot be rendered: {reason}"
     except Exception as exc:  # e.g. OverflowError: the sandbox refuses a huge range()
         return f"the template cannot be rendered: {type(exc).__name__}: {exc}"
@@ -286,7 +286,7 @@ class _Checker:
                     f'"{lang}" is not a language of the organisation ({", ".join(org.languages)})',
                 )
             for meeting_type, template in by_type.items():
-                for field in ics.PARTS:
+                for field in calendar_text.PARTS:
                     source = getattr(template, field)
                     if source is None:
                         continue

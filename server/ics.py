@@ -1,5 +1,5 @@
-"""Add-to-calendar: the RFC 5545 `calendar.ics` file, Google and Outlook links, and the
-templates that write an event's title, description and location (SPEC 6).
+"""Add-to-calendar: the RFC 5545 `calendar.ics` file and the Google and Outlook links
+(SPEC 6). The title, description and location come from `server.calendar_text`.
 
 The iCalendar text is written by hand: one VEVENT in a `METHOD:PUBLISH` calendar, CRLF
 line ends, content lines folded at 75 octets without splitting a UTF-8 character
@@ -9,18 +9,10 @@ line ends, content lines folded at 75 octets without splitting a UTF-8 character
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Literal, NamedTuple, TypeAlias
+from typing import Literal, TypeAlias
 from urllib.parse import quote, urlsplit
-
-from jinja2 import StrictUndefined, Template, TemplateError
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
-
-from availability.model import MEETING_TYPES
 
 CalendarStatus: TypeAlias = Literal["CONFIRMED", "TENTATIVE", "CANCELLED"]
 
@@ -179,148 +171,10 @@ def _query(pairs: list[tuple[str, str]]) -> str:
     return "&".join(f"{key}={quote(value, safe='/')}" for key, value in pairs)
 
 
-# Templates
-
-PARTS = ("title", "description", "location")
-DEFAULT_LANGUAGE = "en"
-#: The variables every template may use; any left out by the caller are "".
-VARIABLES = (
-    "customer_name",
-    "customer_address",
-    "agent_name",
-    "subject",
-    "office_name",
-    "office_address",
-    "start_local",
-    "timezone",
-    "meeting_type",
-    "video_url",
-    "manage_url",
-    "phone",
-)
-_SHIPPED = Path(__file__).parent / "templates" / "calendar"
-
-
-class CalendarTemplateError(Exception):
-    """A calendar template that does not compile or render; the message names it as
-    `[lang][MEETING_TYPE or default][part]`."""
-
-
-class CalendarText(NamedTuple):
-    title: str
-    description: str
-    location: str
-
-
-class CalendarTemplates:
-    """Title, description and location per language × meeting type.
-
-    `overrides[lang][MEETING_TYPE or "default"][title|description|location]` is Jinja2
-    source (None: not overridden). For each part the first that exists wins: override
-    (lang, meeting type) > override (lang, default) > shipped default for lang > shipped
-    default for "en".
-    Templates run in Jinja2's sandbox with autoescape off: the output is text, and every
-    variable is a plain string (None becomes ""), so HTML in a name stays text.
-    Overrides are compiled and tried on sample values here, so a broken one fails at
-    startup rather than at the first booking.
-    """
-
-    def __init__(
-        self, overrides: Mapping[str, Mapping[str, Mapping[str, str | None]]] | None = None
-    ) -> None:
-        self._env = SandboxedEnvironment(
-            autoescape=False,
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=False,
-        )
-        self._shipped: dict[str, dict[str, Template]] = {}
-        for directory in sorted(_SHIPPED.iterdir()):
-            if directory.is_dir():
-                self._shipped[directory.name] = {
-                    part: self._compile(
-                        (directory / f"{part}.txt").read_text(encoding="utf-8"),
-                        (directory.name, "default", part),
-                    )
-                    for part in PARTS
-                }
-        self._overrides: dict[tuple[str, str, str], Template] = {}
-        for lang, by_type in (overrides or {}).items():
-            for meeting_type, parts in by_type.items():
-                if meeting_type != "default" and meeting_type not in MEETING_TYPES:
-                    raise CalendarTemplateError(
-                        f"calendar template [{lang}][{meeting_type}]: expected a meeting type "
-                        f"({', '.join(MEETING_TYPES)}) or 'default'"
-                    )
-                for part, source in parts.items():
-                    if source is None:  # not overridden
-                        continue
-                    if part not in PARTS:
-                        raise CalendarTemplateError(
-                            f"calendar template [{lang}][{meeting_type}][{part}]: expected "
-                            f"one of {', '.join(PARTS)}"
-                        )
-                    key = (lang, meeting_type, part)
-                    self._overrides[key] = self._compile(source, key)
-        for lang, meeting_type, _ in self._overrides:
-            for sample_type in MEETING_TYPES if meeting_type == "default" else (meeting_type,):
-                self.render(lang, sample_type, {name: name for name in VARIABLES})
-
-    @property
-    def languages(self) -> tuple[str, ...]:
-        """Languages with shipped defaults."""
-        return tuple(self._shipped)
-
-    def render(
-        self, lang: str, meeting_type: str, variables: Mapping[str, str | None]
-    ) -> CalendarText:
-        values = dict.fromkeys(VARIABLES, "")
-        values.update(
-            {name: "" if value is None else str(value) for name, value in variables.items()}
-        )
-        values["meeting_type"] = meeting_type
-        texts = []
-        for part in PARTS:
-            key, template = self._choose(lang, meeting_type, part)
-            try:
-                text = template.render(values)
-            except SecurityError as exc:
-                raise CalendarTemplateError(
-                    f"calendar template {_name(key)} is not allowed in the sandbox: {exc}"
-                ) from exc
-            except TemplateError as exc:
-                raise CalendarTemplateError(f"calendar template {_name(key)}: {exc}") from exc
-            texts.append(text.strip())
-        return CalendarText(*texts)
-
-    def _choose(self, lang: str, meeting_type: str, part: str) -> tuple[tuple[str, ...], Template]:
-        for key in ((lang, meeting_type, part), (lang, "default", part)):
-            if key in self._overrides:
-                return key, self._overrides[key]
-        shipped_lang = lang if lang in self._shipped else DEFAULT_LANGUAGE
-        return ("shipped", shipped_lang, part), self._shipped[shipped_lang][part]
-
-    def _compile(self, source: str, key: tuple[str, str, str]) -> Template:
-        if not isinstance(source, str):
-            raise CalendarTemplateError(f"calendar template {_name(key)}: expected a string")
-        try:
-            return self._env.from_string(source)
-        except TemplateError as exc:
-            raise CalendarTemplateError(f"calendar template {_name(key)}: {exc}") from exc
-
-
-def _name(key: tuple[str, ...]) -> str:
-    return "".join(f"[{part}]" for part in key)
-
-
 __all__ = [
     "PRODID",
     "CalendarEvent",
     "CalendarStatus",
-    "CalendarTemplateError",
-    "CalendarTemplates",
-    "CalendarText",
     "event_status",
     "event_uid",
     "google_link",

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from server import config
+from server.calendar_text import CalendarTemplates
 from server.ics import (
     CalendarEvent,
-    CalendarTemplates,
     event_status,
     event_uid,
     google_link,
