@@ -11,10 +11,13 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from server import config
-from server.cors import CORSMiddleware
 from server.errors import exception_handlers
-from server.middleware import AccessLogMiddleware, BodyLimitMiddleware
-from server.ratelimit import RateLimitMiddleware
+from server.middleware import (
+    AccessLogMiddleware,
+    BodyLimitMiddleware,
+    CORSMiddleware,
+    RateLimitMiddleware,
+)
 from server.routes import all_routes
 from server.runtime import Runtime
 from server.settings import Settings

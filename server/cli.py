@@ -72,7 +72,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_invite(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from server import invites
+    from server.booking import invites
     from server.tokens import Tokens, load_or_create_secret
 
     settings = Settings.from_environ()

@@ -314,7 +314,7 @@ async def stored_busy(
     """Every agent's busy time over the window, from `database` if that file exists."""
     if database is None or not database.exists():
         return model.Busy()
-    from server.occupancy import load_busy
+    from server.booking.occupancy import load_busy
     from server.store import Store
 
     store = await Store.open(database)

@@ -16,8 +16,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from availability import model
-from server import booking, presenters, schemas
-from server import catalog as catalog_
+from server import schemas
+from server.booking import appointments as booking
+from server.booking import catalog as catalog_
+from server.booking import presenters
 from server.routes import slots
 from server.routes.catalog import decode_query
 from server.runtime import runtime_of

@@ -34,8 +34,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from availability import model
-from server import catalog as catalog_
-from server import errors, invites, schemas
+from server import errors, schemas
+from server.booking import catalog as catalog_
+from server.booking import invites
 from server.runtime import Runtime, runtime_of
 
 _Q = TypeVar("_Q", bound=schemas.Query)

@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from server import booking, presenters
+from server.booking import appointments as booking
+from server.booking import presenters
 from server.runtime import runtime_of
 from server.schemas import HoldRequest, decode_body
 

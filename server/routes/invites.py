@@ -6,7 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from server import config, invites, presenters
+from server import config
+from server.booking import invites, presenters
 from server.errors import InviteUsed
 from server.runtime import runtime_of
 from server.schemas import AgentRef, CustomerPrefill, InviteResponse

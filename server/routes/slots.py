@@ -33,9 +33,10 @@ from starlette.routing import BaseRoute, Route
 
 import availability
 from availability import model
-from server import catalog as catalog_
-from server import errors, invites, schemas
-from server.occupancy import load_busy
+from server import errors, schemas
+from server.booking import catalog as catalog_
+from server.booking import invites
+from server.booking.occupancy import load_busy
 from server.routes.catalog import Wanted, apply_invite, decode_query, resolve
 from server.runtime import Runtime, runtime_of
 

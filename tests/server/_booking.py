@@ -10,7 +10,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 import availability
-from server.occupancy import load_busy
+from server.booking.occupancy import load_busy
 from server.runtime import Runtime
 
 #: A Tuesday morning: 09:00 in Brussels.

@@ -11,8 +11,7 @@ import pytest
 from starlette.requests import Request
 from starlette.testclient import TestClient
 
-from server.errors import RedactTokens, exception_handlers, handle_unexpected
-from server.middleware import redact_path
+from server.errors import RedactTokens, exception_handlers, handle_unexpected, redact_path
 
 #: Shaped like a manage token (itsdangerous: payload, dot, 27-character signature).
 TOKEN = "eyJhIjoiTWIxMnFtOHhlX0sxTzBxWnlsdnNqdyJ9.dxDg8ORZ_BF7uJUT2SkLrhDQJHc"

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from server.calendar_text import CalendarTemplateError, CalendarTemplates
-from server.template_sandbox import MAX_SIZE
+from server.calendar.sandbox import MAX_SIZE
+from server.calendar.text import CalendarTemplateError, CalendarTemplates
 
 VARIABLES = {
     "customer_name": "Éva Janssens",

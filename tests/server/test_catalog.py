@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from server import catalog, config, invites
+from server import config
+from server.booking import catalog, invites
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 

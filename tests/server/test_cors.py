@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from server.cors import origin_of
+from server.middleware.cors import origin_of
 
 ALLOWED = "http://127.0.0.1:8001"
 PUBLIC = "http://127.0.0.1:8000"  # the public_url's origin

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import icalendar
 import pytest
 
-from server.ics import (
+from server.calendar.ics import (
     CalendarEvent,
     event_status,
     event_uid,

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from starlette.testclient import TestClient
 
-from server import cli, invites
+from server import cli
+from server.booking import invites
 from server.settings import Settings
 from tests.server._booking import (
     NOW,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from server import invites
+from server.booking import invites
 from tests.server._booking import (
     CUSTOMER,
     NOW,

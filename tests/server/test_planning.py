@@ -8,7 +8,8 @@ from datetime import date, time
 import pytest
 
 from availability import model
-from server import config, planning
+from server import config
+from server.config import engine as planning
 
 SOURCE = """
 [organisation]

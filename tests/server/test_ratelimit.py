@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.ratelimit import TokenBuckets
+from server.middleware.ratelimit import TokenBuckets
 from server.settings import Settings
 
 

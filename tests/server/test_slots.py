@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from starlette.testclient import TestClient
 
-from server import invites
+from server.booking import invites
 from server.store import HoldRow, new_id
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # a Tuesday

@@ -7,7 +7,7 @@ import pytest
 from jinja2 import StrictUndefined
 from jinja2.exceptions import SecurityError
 
-from server.template_sandbox import (
+from server.calendar.sandbox import (
     MAX_OUTPUT,
     MAX_SIZE,
     BoundedSandbox,

@@ -9,12 +9,10 @@ import dataclasses
 import datetime
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from availability import model
-
-if TYPE_CHECKING:  # config imports this module to build the engine at load time
-    from server import config
+from server.config import types as config
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")

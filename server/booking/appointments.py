@@ -39,7 +39,9 @@ import msgspec
 
 import availability
 from availability import model
-from server import config, invites, presenters
+from server import config
+from server.booking import invites, presenters
+from server.booking.occupancy import load_busy
 from server.errors import (
     Detail,
     ExpiredToken,
@@ -50,7 +52,6 @@ from server.errors import (
     NotFound,
     ValidationFailed,
 )
-from server.occupancy import load_busy
 from server.runtime import Runtime
 from server.schemas import (
     AppointmentRequest,

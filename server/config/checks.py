@@ -25,9 +25,10 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import jinja2
 import jinja2.sandbox
 
-from server import calendar_text, planning
-from server.config_messages import Issue, key_path
-from server.config_types import (
+from server.calendar import text as calendar_text
+from server.config import engine as planning
+from server.config.messages import Issue, key_path
+from server.config.types import (
     CHOICE_TYPES,
     SECTIONS,
     TEXT_TYPES,
@@ -96,7 +97,7 @@ def _is_http_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
 
 
-# What RFC 3986 allows in a URI; the calendar file (`server.ics`) refuses anything else.
+# What RFC 3986 allows in a URI; the calendar file (`server.calendar.ics`) refuses anything else.
 _URI_CHARACTERS: Final = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 
 

@@ -2,7 +2,7 @@
 description and location per language and meeting type (SPEC 6).
 
 The templates come from the organisation file, which is untrusted input (SPEC 9): they
-run in `server.template_sandbox`, Jinja2's immutable sandbox with what rendering may cost
+run in `server.calendar.sandbox`, Jinja2's immutable sandbox with what rendering may cost
 bounded too, so a template like `{{ customer_name * 999999999 }}` or nested `range` loops
 fails fast with `CalendarTemplateError` naming it, instead of holding the event loop or
 exhausting memory. Overrides are tried on sample values when `CalendarTemplates` is
@@ -25,7 +25,7 @@ from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.exceptions import SecurityError
 
 from availability.model import MEETING_TYPES
-from server.template_sandbox import BoundedSandbox, TemplateTooCostly, render_bounded
+from server.calendar.sandbox import BoundedSandbox, TemplateTooCostly, render_bounded
 
 PARTS = ("title", "description", "location")
 DEFAULT_LANGUAGE = "en"
@@ -44,7 +44,7 @@ VARIABLES = (
     "manage_url",
     "phone",
 )
-_SHIPPED = Path(__file__).parent / "templates" / "calendar"
+_SHIPPED = Path(__file__).parent.parent / "templates" / "calendar"
 
 logger = logging.getLogger("rendezvous.calendar")
 
@@ -71,7 +71,7 @@ class CalendarTemplates:
     variable is a plain string (None becomes ""), so HTML in a name stays text.
 
     The organisation file is untrusted (SPEC 9), so rendering is bounded as well as
-    sandboxed (see `server.template_sandbox`): operators, calls, filters and loops that
+    sandboxed (see `server.calendar.sandbox`): operators, calls, filters and loops that
     would make a value over MAX_SIZE, take more than MAX_STEPS steps or produce more than
     MAX_PRODUCED characters stop with `TemplateTooCostly`, and a part's output is cut off
     with an error past MAX_OUTPUT characters. Rendering happens on the event loop, so a

@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from server import config
-from server.calendar_text import CalendarTemplates
-from server.ics import (
+from server.calendar.ics import (
     CalendarEvent,
     event_status,
     event_uid,
@@ -24,6 +23,7 @@ from server.ics import (
     outlook_link,
     render_ics,
 )
+from server.calendar.text import CalendarTemplates
 from server.schemas import (
     Address,
     AgentRef,

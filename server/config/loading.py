@@ -1,13 +1,13 @@
 """The organisation file (SPEC 3): the public entry to load, check and summarise it.
 
 `load(path)` / `loads(text, source)` read the TOML, decode it item by item into the
-frozen Structs (`server.config_types`, re-exported here) and run every cross-reference
-check (`server.config_checks`), collecting *all* problems before raising one
-`ConfigError`. The availability model (`server.planning.to_engine`) is built once,
+frozen Structs (`server.config.types`, re-exported here) and run every cross-reference
+check (`server.config.checks`), collecting *all* problems before raising one
+`ConfigError`. The availability model (`server.config.engine.to_engine`) is built once,
 here, and kept on the returned `LoadedOrganisation`. `summary` and
 `bookable_combinations` describe a loaded organisation for `rendezvous check`.
 
-The keys of the file are described in `server.config_types` and, in full, in
+The keys of the file are described in `server.config.types` and, in full, in
 docs/organisation-file.md.
 """
 
@@ -22,103 +22,27 @@ from typing import Any, Final, TypeVar, get_args
 import msgspec
 
 from availability import model
-from server import config_checks, planning
-from server.config_checks import Decoded
-from server.config_messages import Issue, issue_from, key_path, kind
-from server.config_types import (
-    CHOICE_TYPES,
+from server.config import checks as config_checks
+from server.config import engine as planning
+from server.config.checks import Decoded
+from server.config.messages import Issue, issue_from, key_path, kind
+from server.config.types import (
     COUNTRY_PATTERN,
     EMAIL_PATTERN,
     ID_PATTERN,
     LANGUAGE_PATTERN,
     MEETING_TYPES,
     SECTIONS,
-    TEXT_TYPES,
     TIME_PATTERN,
     WEEKDAYS,
-    Address,
     Agent,
     Block,
-    CalendarTemplate,
-    CalendarTemplateKey,
-    Category,
-    ClockTime,
     DayTemplate,
-    ExternalId,
-    Geo,
-    Id,
-    Language,
-    LongStr,
-    LongText,
-    MeetingType,
-    Office,
-    OfficeSubject,
-    Option,
     OrganisationFile,
     OrganisationSettings,
-    PlanningRule,
-    Question,
     QuestionType,
-    RuleOverride,
-    ShortStr,
-    Subject,
-    TemplateSource,
-    Text,
-    TimeZoneName,
-    Url,
     Week,
 )
-
-__all__ = [
-    "CHOICE_TYPES",
-    "COUNTRY_PATTERN",
-    "EMAIL_PATTERN",
-    "ID_PATTERN",
-    "LANGUAGE_PATTERN",
-    "MEETING_TYPES",
-    "TEXT_TYPES",
-    "TIME_PATTERN",
-    "WEEKDAYS",
-    "Address",
-    "Agent",
-    "Block",
-    "CalendarTemplate",
-    "CalendarTemplateKey",
-    "Category",
-    "ClockTime",
-    "ConfigError",
-    "DayTemplate",
-    "ExternalId",
-    "Geo",
-    "Id",
-    "Issue",
-    "Language",
-    "LoadedOrganisation",
-    "LongStr",
-    "LongText",
-    "MeetingType",
-    "Office",
-    "OfficeSubject",
-    "Option",
-    "OrganisationFile",
-    "OrganisationSettings",
-    "PlanningRule",
-    "Question",
-    "QuestionType",
-    "RuleOverride",
-    "ShortStr",
-    "Subject",
-    "TemplateSource",
-    "Text",
-    "TimeZoneName",
-    "Url",
-    "Week",
-    "bookable_combinations",
-    "load",
-    "loads",
-    "summary",
-    "text",
-]
 
 
 def text(value: str | Mapping[str, str], lang: str, fallback_lang: str) -> str:

@@ -50,7 +50,7 @@ OCCUPYING_STATUSES: tuple[AppointmentStatus, ...] = ("confirmed", "requested")
 #: looks this far back from the window's start, so its index scans stay short.
 MAX_OCCUPATION = timedelta(days=7)
 
-_MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATIONS = Path(__file__).parent / "migrations" / "sqlite"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SYNCHRONOUS = "FULL"

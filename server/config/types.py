@@ -1,7 +1,7 @@
 """The organisation file's shape (SPEC 3): frozen Structs, with the constraints in the types.
 
 Decoding into these Structs checks each value on its own (patterns, ranges, lengths);
-what needs more than one value is checked in `server.config_checks`. Import them from
+what needs more than one value is checked in `server.config.checks`. Import them from
 `server.config`, which re-exports them.
 
 Keys beyond the example in SPEC 3 (full reference: docs/organisation-file.md):

@@ -1,5 +1,5 @@
 """Add-to-calendar: the RFC 5545 `calendar.ics` file and the Google and Outlook links
-(SPEC 6). The title, description and location come from `server.calendar_text`.
+(SPEC 6). The title, description and location come from `server.calendar.text`.
 
 The iCalendar text is written by hand: one VEVENT in a `METHOD:PUBLISH` calendar, CRLF
 line ends, content lines folded at 75 octets without splitting a UTF-8 character

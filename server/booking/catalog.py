@@ -26,7 +26,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from server import config, invites, schemas
+from server import config, schemas
+from server.booking import invites
 
 MEETING_TYPES: Final = config.MEETING_TYPES
 
