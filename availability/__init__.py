@@ -20,6 +20,8 @@ from availability.conditions import (
     SUBJECT_NOT_AVAILABLE,
     TOO_FAR,
     TOO_SOON,
+    servers,
+    serves,
 )
 from availability.model import (
     MEETING_TYPES,
@@ -84,4 +86,6 @@ __all__ = [
     "choose_agent",
     "explain",
     "find_slots",
+    "servers",
+    "serves",
 ]

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from operator import attrgetter
 
 from availability.model import (
+    MEETING_TYPES,
     REMOTE_MEETING_TYPES,
     Agent,
     Block,
@@ -118,6 +119,52 @@ def assigned_agents(
     for key in office.subjects[subject].agents:
         if (agent is None or key == agent) and key in org.agents:
             yield org.agents[key]
+
+
+def serves(agent: Agent, office: str, subject: str, meeting_type: str) -> bool:
+    """Whether `agent` can ever be offered for `subject` by `meeting_type` at `office`,
+    whatever the date: conditions 6 and 7, and a block (week or day template) at
+    `office` that allows the subject and the meeting type (condition 8 without a date).
+    Condition 5, the assignment, is the office's side: see `servers`."""
+    if agent_failure(agent, subject) is not None:
+        return False
+    return any(
+        allows(block, office, subject, meeting_type)
+        for blocks in (*agent.week, *agent.days.values())
+        for block in blocks
+    )
+
+
+def servers(org: Organisation) -> dict[tuple[str, str, str], tuple[str, ...]]:
+    """Per (subject, meeting type, office), the agents who can serve it: the office is
+    active, the meeting type is enabled for the subject and in the office, and the agent
+    is assigned there and `serves` it. Subjects hidden from customers are included (an
+    invite books them); combinations nobody can serve are left out. In the order of the
+    offices' ids, then the meeting types'; agents in the assignment's order."""
+    found: dict[tuple[str, str, str], tuple[str, ...]] = {}
+    for office_id in sorted(org.offices):
+        office = org.offices[office_id]
+        if not office.active:
+            continue
+        for subject_id, assignment in office.subjects.items():
+            subject = org.subjects.get(subject_id)
+            if subject is None:
+                continue
+            for meeting_type in MEETING_TYPES:
+                if (
+                    meeting_type not in subject.meeting_types
+                    or meeting_type not in assignment.meeting_types
+                ):
+                    continue
+                able = tuple(
+                    agent_id
+                    for agent_id in assignment.agents
+                    if agent_id in org.agents
+                    and serves(org.agents[agent_id], office_id, subject_id, meeting_type)
+                )
+                if able:
+                    found[(subject_id, meeting_type, office_id)] = able
+    return found
 
 
 def blocks_on(agent: Agent, day: date) -> tuple[Block, ...]:

@@ -10,7 +10,6 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 
-from server import config
 from server.errors import exception_handlers
 from server.middleware import (
     AccessLogMiddleware,
@@ -32,11 +31,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runtime = await Runtime.start(settings)
         app.state.runtime = runtime
-        section = runtime.organisation.organisation.organisation
         logger.info(
             "serving %s (version %s) from %s",
-            config.text(section.name, section.languages[0], "en"),
-            runtime.organisation.version,
+            runtime.snapshot.name,
+            runtime.snapshot.version,
             settings.config_path,
         )
         try:

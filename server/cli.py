@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from server import config
+from server import config, vocabulary
 from server.settings import Settings
 
 EXIT_OK = 0
@@ -45,8 +45,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     loaded = _load_or_exit(settings.config_path)
     os.environ["RENDEZVOUS_CONFIG"] = str(settings.config_path)
     base = f"http://{host}:{port}"
-    settings_section = loaded.organisation.organisation
-    name = config.text(settings_section.name, settings_section.languages[0], "en")
+    section = loaded.organisation.organisation
+    name = vocabulary.text(section.name, section.languages[0], section.languages[0])
     print(
         f"Rendezvous is serving {name!r} "
         f"(organisation file {settings.config_path}, version {loaded.version})\n"
@@ -73,6 +73,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from server.booking import invites
+    from server.snapshot import Snapshot
     from server.tokens import Tokens, load_or_create_secret
 
     settings = Settings.from_environ()
@@ -89,7 +90,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
         "office": args.office,
         "customer_email": args.customer_email,
     }
-    wrong = invites.problems(loaded.organisation, **choices)
+    wrong = invites.problems(Snapshot.build(loaded), **choices)
     if wrong:
         print("\n".join(wrong), file=sys.stderr)
         return EXIT_INVALID

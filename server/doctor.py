@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import availability
 from availability import model
-from server import config
+from server import config, vocabulary
 
 #: One sentence per reason code; the fields are filled with names from the file.
 MESSAGES: Final[Mapping[str, str]] = {
@@ -126,8 +126,8 @@ class _Names:
     def __init__(self, loaded: config.LoadedOrganisation) -> None:
         org = loaded.organisation
         self.lang = org.organisation.languages[0]
-        self.subjects = {s.id: config.text(s.name, self.lang, self.lang) for s in org.subjects}
-        self.offices = {o.id: config.text(o.name, self.lang, self.lang) for o in org.offices}
+        self.subjects = {s.id: vocabulary.text(s.name, self.lang, self.lang) for s in org.subjects}
+        self.offices = {o.id: vocabulary.text(o.name, self.lang, self.lang) for o in org.offices}
         self.agents = {a.id: a.name for a in org.agents}
 
 
@@ -315,9 +315,9 @@ async def stored_busy(
     if database is None or not database.exists():
         return model.Busy()
     from server.booking.occupancy import load_busy
-    from server.store import Store
+    from server.store import open_store
 
-    store = await Store.open(database)
+    store = await open_store(database)
     try:
         return await load_busy(
             store, all_agents(loaded), now - timedelta(days=1), now + timedelta(days=days + 2), now

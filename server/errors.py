@@ -173,6 +173,7 @@ class RateLimited(RendezvousError):
 
 _ENCODER = msgspec.json.Encoder()
 _MSGSPEC_PATH = re.compile(r"^(?P<message>.*?)(?: - at `(?P<path>\$[^`]*)`)?$", re.DOTALL)
+_MISSING_FIELD = re.compile(r"^Object missing required field `([^`]+)`$")
 
 
 def error_response(error: RendezvousError, headers: dict[str, str] | None = None) -> Response:
@@ -206,16 +207,31 @@ def _plain(message: str, path: str) -> str:
     return message
 
 
-def from_msgspec(exc: msgspec.ValidationError | msgspec.DecodeError) -> ValidationFailed:
-    """Turn msgspec's `Expected int >= 1 - at `$.duration`` into a detail with its path."""
+def from_msgspec(
+    exc: msgspec.ValidationError | msgspec.DecodeError, *, query: bool = False
+) -> ValidationFailed:
+    """Turn msgspec's `Expected int >= 1 - at `$.duration`` into a detail with its path.
+
+    With `query`, the value was a query string: paths start at `$.query` and a missing
+    field is a missing query parameter. msgspec's wording is pinned by a test
+    (tests/server/test_errors.py), so an upgrade that changes it fails loudly.
+    """
     match = _MSGSPEC_PATH.match(str(exc))
     message = match.group("message") if match else str(exc)
     path = (match.group("path") if match else None) or "$"
     # ValidationError is a DecodeError too: only a plain DecodeError is malformed JSON.
-    if isinstance(exc, msgspec.ValidationError):
-        message = _plain(message, path)
-    else:
+    if not isinstance(exc, msgspec.ValidationError):
         message = f"The body is not valid JSON: {message}"
+    elif query:
+        missing = _MISSING_FIELD.match(message)
+        if missing is not None:
+            path = f"$.query.{missing.group(1)}"
+            message = f"The query parameter {missing.group(1)} is required."
+        else:
+            path = "$.query" + path.removeprefix("$")
+            message = _plain(message, path)
+    else:
+        message = _plain(message, path)
     return ValidationFailed(message, [Detail(path, message)])
 
 

@@ -1,4 +1,5 @@
-"""What a running server holds: the organisation (reloaded when its file changes) and the store."""
+"""What a running server holds: the organisation snapshot (rebuilt when its file
+changes), the store, the token signer and the clock."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from starlette.requests import Request
 
 from server import config
 from server.settings import Settings
-from server.store import Store
+from server.snapshot import Snapshot
+from server.store import Store, open_store
 from server.tokens import Tokens, load_or_create_secret
 
 logger = logging.getLogger("rendezvous.runtime")
@@ -31,21 +33,22 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
 
 @dataclass
 class OrganisationFile:
-    """The last good organisation, and a cheap check whether its file changed on disk.
+    """The last good organisation snapshot, and a cheap check whether its file changed on
+    disk.
 
     A bad edit keeps the last good version in service and logs why; the next good
-    edit replaces it.
+    edit replaces it, whole: everything derived from it is built before the swap.
     """
 
     path: Path
-    current: config.LoadedOrganisation
+    current: Snapshot
     _stamp: tuple[int, int, int] | None = None
     last_error: str | None = None
 
     @classmethod
     def load(cls, path: Path) -> OrganisationFile:
         stamp = _stamp(path)
-        return cls(path=path, current=config.load(path), _stamp=stamp)
+        return cls(path=path, current=Snapshot.build(config.load(path)), _stamp=stamp)
 
     def refresh(self) -> bool:
         """Reload when the file changed; True when a new version is now in service."""
@@ -74,7 +77,7 @@ class OrganisationFile:
         logger.info(
             "organisation file reloaded: version %s -> %s", self.current.version, loaded.version
         )
-        self.current = loaded
+        self.current = Snapshot.build(loaded)
         return True
 
 
@@ -92,13 +95,14 @@ class Runtime:
         return self.clock()
 
     @property
-    def organisation(self) -> config.LoadedOrganisation:
+    def snapshot(self) -> Snapshot:
+        """The organisation now in service: read it once per request and keep it."""
         return self.organisation_file.current
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
         organisation_file = OrganisationFile.load(settings.config_path)
-        store = await Store.open(settings.database_path)
+        store = await open_store(settings.database_path)
         secret = load_or_create_secret(settings.database_path, settings.secret_key)
         runtime = cls(settings, organisation_file, store, Tokens(secret))
         if settings.reload_interval > 0:

@@ -13,10 +13,10 @@ import msgspec
 from msgspec import Meta, Struct
 
 from server import errors
+from server.vocabulary import MeetingType
 
 _T = TypeVar("_T")
 
-MeetingType = Literal["OFFICE", "VIDEO", "PHONE", "ON_LOCATION"]
 Id = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Token = Annotated[str, Meta(min_length=1, max_length=2048)]
 ShortText = Annotated[str, Meta(max_length=200)]

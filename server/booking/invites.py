@@ -9,23 +9,32 @@ An invite token (kind "invite") carries the payload::
 Only a single-use invite is recorded when it books (`used_invites`); any other invite
 may book as often as it likes until it expires. An invite also opens subjects that are
 hidden from customers (`available_for_customers = false`): those can be booked only
-through an agent's invite (see `open_subject`).
+through an agent's invite (see `Snapshot.engine_for`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
 
-from availability import model
-from server import config
-from server.errors import Detail, ExpiredToken, InvalidToken, NotFound
+from server import vocabulary
+from server.errors import (
+    Detail,
+    ExpiredToken,
+    InvalidToken,
+    InviteUsed,
+    NotFound,
+    RendezvousError,
+    ValidationFailed,
+)
+from server.runtime import Runtime
+from server.schemas import AgentRef, CustomerPrefill, InviteResponse
+from server.snapshot import Snapshot
 from server.tokens import TokenExpired, TokenInvalid, Tokens, expiry
 
 
@@ -39,6 +48,16 @@ class Invite:
     email: str | None
     single_use: bool
     expires_at: datetime
+
+    def check(self, snapshot: Snapshot) -> None:
+        """NotFound at `$.invite` when the invite names something the organisation no
+        longer has (the file changed after the invite was made)."""
+        if self.agent not in snapshot.agents:
+            raise _gone(f'the invite\'s agent "{self.agent}" is gone')
+        if self.subject is not None and self.subject not in snapshot.subjects:
+            raise _gone(f'the invite\'s subject "{self.subject}" is gone')
+        if self.office is not None and self.office not in snapshot.offices:
+            raise _gone(f'the invite\'s office "{self.office}" is gone')
 
 
 class _Payload(msgspec.Struct, frozen=True):
@@ -100,40 +119,97 @@ def verify(tokens: Tokens, token: str, now: datetime) -> Invite:
     )
 
 
-def check(invite: Invite, organisation: config.OrganisationFile) -> None:
-    """NotFound at `$.invite` when the invite names something the organisation no longer has
-    (the file changed after the invite was made)."""
-    if invite.agent not in {agent.id for agent in organisation.agents}:
-        raise _gone(f'the invite\'s agent "{invite.agent}" is gone')
-    if invite.subject is not None and invite.subject not in {s.id for s in organisation.subjects}:
-        raise _gone(f'the invite\'s subject "{invite.subject}" is gone')
-    if invite.office is not None and invite.office not in {o.id for o in organisation.offices}:
-        raise _gone(f'the invite\'s office "{invite.office}" is gone')
-
-
 def _gone(message: str) -> NotFound:
     return NotFound(message, [Detail("$.invite", message)])
 
 
-def open_subject(engine: model.Organisation, subject: str) -> model.Organisation:
-    """The engine's organisation with `subject` bookable by customers (SPEC 4, condition 1).
+async def describe(runtime: Runtime, token: str, lang: str | None) -> InviteResponse:
+    """What an invite pre-selects (GET /api/v1/invites/{token}); INVITE_USED once a
+    single-use invite has booked."""
+    snapshot = runtime.snapshot
+    invite = verify(runtime.tokens, token, runtime.now())
+    invite.check(snapshot)
+    if invite.single_use and await runtime.store.invite_used(invite.id):
+        raise InviteUsed()
+    lang = lang if lang in snapshot.languages else snapshot.default_language
+    agent = snapshot.agents[invite.agent]
+    return InviteResponse(
+        agent=AgentRef(
+            id=agent.id,
+            name=agent.name,
+            function=None if agent.function is None else snapshot.text(agent.function, lang),
+        ),
+        subject=invite.subject,
+        meeting_type=invite.meeting_type,  # type: ignore[arg-type]  # minted from the Literal
+        office=invite.office,
+        customer=CustomerPrefill(email=invite.email),
+        single_use=invite.single_use,
+        expires_at=invite.expires_at.isoformat(),
+    )
 
-    Used for bookings through an invite: a hidden subject is one that only an agent's
-    invite can book.
+
+@dataclass(slots=True)
+class Wanted:
+    """What a query asks for (resolved ids); an invite fixes some of it."""
+
+    subject: str | None = None
+    meeting_type: str | None = None
+    office: str | None = None
+    agent: str | None = None
+
+
+#: An invite's scope in a cache key: (agent, subject, meeting type, office).
+Scope = tuple[str, str | None, str | None, str | None]
+
+
+def scope(
+    snapshot: Snapshot, tokens: Tokens, token: str, wanted: Wanted, now: datetime
+) -> tuple[Wanted, Scope]:
+    """What the invite in a query fixes, checked against what the query asks, and its
+    scope (for cache keys): the listings and the slot search read invites this way.
+
+    TOKEN_INVALID (401) or TOKEN_EXPIRED (410) at `$.query.invite`; a parameter that
+    contradicts the invite is VALIDATION_FAILED at `$.query.<name>`; an invite naming
+    what the organisation no longer has is NOT_FOUND at `$.query.invite`. Whether a
+    single-use invite was used is the booking's business (INVITE_USED).
     """
-    found = engine.subjects.get(subject)
-    if found is None or found.available_for_customers:
-        return engine
-    subjects = dict(engine.subjects)
-    subjects[subject] = dataclasses.replace(found, available_for_customers=True)
-    return dataclasses.replace(engine, subjects=subjects)
+    try:
+        invite = verify(tokens, token, now)
+    except RendezvousError as exc:  # TOKEN_INVALID or TOKEN_EXPIRED
+        exc.details = [Detail("$.query.invite", exc.message)]
+        raise
+    if invite.meeting_type is not None and invite.meeting_type not in vocabulary.MEETING_TYPES:
+        raise InvalidToken(
+            "This invitation link is not valid.",
+            [Detail("$.query.invite", "The invitation names an unknown meeting type.")],
+        )
+    fixed = replace(wanted)
+    for name in ("subject", "meeting_type", "office", "agent"):
+        value = getattr(invite, name)
+        if value is None:
+            continue
+        asked = getattr(wanted, name)
+        if asked is not None and asked != value:
+            message = f'The invitation is for {name} "{value}", not "{asked}".'
+            raise ValidationFailed(message, [Detail(f"$.query.{name}", message)])
+        setattr(fixed, name, value)
+    for name, known in (
+        ("subject", snapshot.subjects),
+        ("office", snapshot.offices),
+        ("agent", snapshot.agents),
+    ):
+        value = getattr(fixed, name)
+        if value is not None and value not in known:
+            message = f"The {name} of this invitation no longer exists."
+            raise NotFound(message, [Detail("$.query.invite", message)])
+    return fixed, (invite.agent, invite.subject, invite.meeting_type, invite.office)
 
 
 # -- the `rendezvous invite` command's part ----------------------------------------------
 
 _DURATION = re.compile(r"^([1-9][0-9]{0,5})([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+_EMAIL = re.compile(vocabulary.EMAIL_PATTERN)
 #: Invites live at most this long.
 MAX_LIFETIME = timedelta(days=366)
 
@@ -150,7 +226,7 @@ def parse_duration(value: str) -> timedelta:
 
 
 def problems(
-    organisation: config.OrganisationFile,
+    snapshot: Snapshot,
     *,
     agent: str,
     subject: str | None,
@@ -160,20 +236,22 @@ def problems(
 ) -> list[str]:
     """What is wrong with an invite's choices, in words (empty when nothing is)."""
     found: list[str] = []
-    agents = {item.id: item for item in organisation.agents}
-    subjects = {item.id: item for item in organisation.subjects}
-    offices = {item.id for item in organisation.offices}
+    agents, subjects, offices = snapshot.agents, snapshot.subjects, snapshot.offices
     if agent not in agents:
         found.append(f'--agent: no agent "{agent}" (known: {", ".join(sorted(agents))})')
     if subject is not None and subject not in subjects:
         found.append(f'--subject: no subject "{subject}" (known: {", ".join(sorted(subjects))})')
     if meeting_type is not None:
-        if meeting_type not in model.MEETING_TYPES:
+        if meeting_type not in vocabulary.MEETING_TYPES:
             found.append(
-                f"--meeting-type: expected one of {', '.join(model.MEETING_TYPES)},"
+                f"--meeting-type: expected one of {', '.join(vocabulary.MEETING_TYPES)},"
                 f' got "{meeting_type}"'
             )
-        elif subject in subjects and meeting_type not in subjects[subject].meeting_types:
+        elif (
+            subject is not None
+            and subject in subjects
+            and (meeting_type not in subjects[subject].meeting_types)
+        ):
             found.append(f'--meeting-type: "{subject}" is not offered as {meeting_type}')
     if office is not None and office not in offices:
         found.append(f'--office: no office "{office}" (known: {", ".join(sorted(offices))})')
@@ -185,10 +263,12 @@ def problems(
 __all__ = [
     "MAX_LIFETIME",
     "Invite",
-    "check",
+    "Scope",
+    "Wanted",
+    "describe",
     "mint",
-    "open_subject",
     "parse_duration",
     "problems",
+    "scope",
     "verify",
 ]

@@ -4,23 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from availability.model import Busy, Interval, Occupation
-from server.store import BusyRow
+from server.store import BusyRow, Reader
 
 #: Longest time one appointment or hold can occupy an agent (duration + trailing
-#: buffer, each at most a day): how far before a window a busy row may start and
-#: still reach into it.
+#: buffer, each at most a day): how far past a window a slot that starts in it runs.
 MAX_OCCUPATION = timedelta(days=2)
-
-
-class BusyReader(Protocol):
-    """A `Store` (reads outside a transaction) or a `Transaction` (reads inside one)."""
-
-    async def busy(
-        self, agents: Collection[str], start: datetime, end: datetime, now: datetime
-    ) -> dict[str, list[BusyRow]]: ...
 
 
 def to_busy(
@@ -54,7 +44,7 @@ def to_busy(
 
 
 async def load_busy(
-    reader: BusyReader,
+    reader: Reader,
     agents: Collection[str],
     start: datetime,
     end: datetime,

@@ -1,20 +1,23 @@
 """Stored appointments as the API shows them: the appointment object, its links, and its
 calendar event (SPEC 5 and 6).
 
-Names are read from the organisation file in the appointment's language, at the time of
-asking; an id that the file no longer has is shown as itself.
+Names are read from the organisation snapshot in the appointment's language, at the
+time of asking; an id that the file no longer has is shown as itself. Nothing here
+runs inside a write transaction: the services hand back rows, the routes present them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
 
+from availability import model
 from server import config
+from server.booking.claims import manage_token
 from server.calendar.ics import (
     CalendarEvent,
     event_status,
@@ -23,7 +26,6 @@ from server.calendar.ics import (
     outlook_link,
     render_ics,
 )
-from server.calendar.text import CalendarTemplates
 from server.schemas import (
     Address,
     AgentRef,
@@ -34,37 +36,49 @@ from server.schemas import (
     NamedRef,
     OfficeRef,
 )
+from server.snapshot import Snapshot
 from server.store import AppointmentRow
 from server.tokens import Tokens
 
 _ENCODER = msgspec.json.Encoder()
-#: Compiled calendar templates per organisation version (a handful at most).
-_TEMPLATES: dict[str, CalendarTemplates] = {}
 
 
 def encode(value: Any) -> bytes:
     return _ENCODER.encode(value)
 
 
+class _Slot(msgspec.Struct):
+    """`schemas.SlotOut` with aware datetimes, which msgspec renders fastest."""
+
+    start: datetime
+    end: datetime
+
+
+def slots_body(timezone: str, zone: ZoneInfo, slots: list[model.Slot]) -> bytes:
+    """The body of `schemas.SlotsResponse`: each time with the offset of `zone`.
+
+    msgspec writes a zero offset as "Z"; it is spelled "+00:00" like every other offset.
+    """
+    rendered = _ENCODER.encode(
+        [_Slot(s.start.astimezone(zone), s.end.astimezone(zone)) for s in slots]
+    )
+    return b"".join(
+        (
+            b'{"timezone":',
+            _ENCODER.encode(timezone),
+            b',"slots":',
+            rendered.replace(b'Z"', b'+00:00"'),
+            b"}",
+        )
+    )
+
+
 def local_iso(moment: datetime, zone: str) -> str:
     return moment.astimezone(ZoneInfo(zone)).isoformat()
 
 
-def manage_until(org: config.LoadedOrganisation, row: AppointmentRow) -> datetime:
-    """Until when the appointment's manage links work: `organisation.manage_days_after`
-    days after it ends, read from the appointment as it is now (it may have moved)."""
-    return row.end + timedelta(days=org.organisation.organisation.manage_days_after)
-
-
-def manage_token(org: config.LoadedOrganisation, tokens: Tokens, row: AppointmentRow) -> str:
-    """The token of the manage links. Its `exp` is `manage_until` at the time of issue,
-    which keeps the links of an unchanged appointment the same; whether a token still
-    works is decided by `booking.managed` from the appointment as it is now."""
-    return tokens.dumps("manage", {"a": row.id}, manage_until(org, row))
-
-
-def appointment_out(org: config.LoadedOrganisation, row: AppointmentRow) -> AppointmentOut:
-    names = _Names(org, row.language)
+def appointment_out(snapshot: Snapshot, row: AppointmentRow) -> AppointmentOut:
+    names = _Names(snapshot, row.language)
     office = names.office(row.office)
     agent = names.agent(row.agent)
     return AppointmentOut(
@@ -75,7 +89,7 @@ def appointment_out(org: config.LoadedOrganisation, row: AppointmentRow) -> Appo
         timezone=row.timezone,
         sequence=row.sequence,
         subject=NamedRef(id=row.subject, name=names.subject(row.subject)),
-        meeting_type=row.meeting_type,  # type: ignore[arg-type]  # written from the schema's Literal
+        meeting_type=row.meeting_type,
         office=None
         if row.office is None
         else OfficeRef(
@@ -98,13 +112,13 @@ def appointment_out(org: config.LoadedOrganisation, row: AppointmentRow) -> Appo
 
 
 def appointment_response(
-    org: config.LoadedOrganisation, tokens: Tokens, row: AppointmentRow
+    snapshot: Snapshot, tokens: Tokens, row: AppointmentRow
 ) -> AppointmentResponse:
-    public_url = org.organisation.organisation.public_url.rstrip("/")
-    token = manage_token(org, tokens, row)
-    event = calendar_event(org, row, f"{public_url}/book?manage={token}")
+    public_url = snapshot.public_url
+    token = manage_token(snapshot, tokens, row)
+    event = calendar_event(snapshot, row, f"{public_url}/book?manage={token}")
     return AppointmentResponse(
-        appointment=appointment_out(org, row),
+        appointment=appointment_out(snapshot, row),
         links=Links(
             manage=f"{public_url}/book?manage={token}",
             ics=f"{public_url}/api/v1/appointments/{token}/calendar.ics",
@@ -114,16 +128,14 @@ def appointment_response(
     )
 
 
-def calendar_event(
-    org: config.LoadedOrganisation, row: AppointmentRow, manage_url: str
-) -> CalendarEvent:
+def calendar_event(snapshot: Snapshot, row: AppointmentRow, manage_url: str) -> CalendarEvent:
     """The appointment as an add-to-calendar event; DTSTAMP is its last change."""
-    names = _Names(org, row.language)
+    names = _Names(snapshot, row.language)
     office = names.office(row.office)
     agent = names.agent(row.agent)
     customer = row.customer
     local = row.start.astimezone(ZoneInfo(row.timezone))
-    text = templates(org).render(
+    text = snapshot.calendar_templates.render(
         row.language,
         row.meeting_type,
         {
@@ -143,7 +155,7 @@ def calendar_event(
         },
     )
     return CalendarEvent(
-        uid=event_uid(row.id, org.organisation.organisation.public_url),
+        uid=event_uid(row.id, snapshot.public_url),
         sequence=row.sequence,
         dtstamp=row.updated_at,
         start=row.start,
@@ -156,32 +168,9 @@ def calendar_event(
     )
 
 
-def calendar_file(org: config.LoadedOrganisation, tokens: Tokens, row: AppointmentRow) -> bytes:
-    public_url = org.organisation.organisation.public_url.rstrip("/")
-    token = manage_token(org, tokens, row)
-    return render_ics(calendar_event(org, row, f"{public_url}/book?manage={token}"))
-
-
-def templates(org: config.LoadedOrganisation) -> CalendarTemplates:
-    """The organisation's calendar templates, compiled once per version of its file."""
-    found = _TEMPLATES.get(org.version)
-    if found is None:
-        overrides: dict[str, dict[str, dict[str, str | None]]] = {
-            lang: {
-                key: {
-                    "title": template.title,
-                    "description": template.description,
-                    "location": template.location,
-                }
-                for key, template in by_type.items()
-            }
-            for lang, by_type in org.organisation.organisation.calendar_templates.items()
-        }
-        found = CalendarTemplates(overrides)
-        if len(_TEMPLATES) >= 8:
-            _TEMPLATES.clear()
-        _TEMPLATES[org.version] = found
-    return found
+def calendar_file(snapshot: Snapshot, tokens: Tokens, row: AppointmentRow) -> bytes:
+    token = manage_token(snapshot, tokens, row)
+    return render_ics(calendar_event(snapshot, row, f"{snapshot.public_url}/book?manage={token}"))
 
 
 def _address(address: config.Address) -> Address:
@@ -202,25 +191,24 @@ def _format_address(address: Mapping[str, Any] | None) -> str | None:
 
 
 class _Names:
-    """Looks up the organisation's items by id and reads their text in one language."""
+    """Reads the organisation's items by id, and their text in one language."""
 
-    def __init__(self, org: config.LoadedOrganisation, lang: str) -> None:
-        self._root = org.organisation
+    def __init__(self, snapshot: Snapshot, lang: str) -> None:
+        self._snapshot = snapshot
         self._lang = lang
-        self._default = self._root.organisation.languages[0]
 
-    def text(self, value: str | Mapping[str, str]) -> str:
-        return config.text(value, self._lang, self._default)
+    def text(self, value: config.Text | config.LongText) -> str:
+        return self._snapshot.text(value, self._lang)
 
     def subject(self, id: str) -> str:
-        found = next((item for item in self._root.subjects if item.id == id), None)
+        found = self._snapshot.subjects.get(id)
         return id if found is None else self.text(found.name)
 
     def office(self, id: str | None) -> config.Office | None:
-        return next((item for item in self._root.offices if item.id == id), None)
+        return None if id is None else self._snapshot.offices.get(id)
 
     def agent(self, id: str) -> config.Agent | None:
-        return next((item for item in self._root.agents if item.id == id), None)
+        return self._snapshot.agents.get(id)
 
 
 __all__ = [
@@ -230,7 +218,5 @@ __all__ = [
     "calendar_file",
     "encode",
     "local_iso",
-    "manage_token",
-    "manage_until",
-    "templates",
+    "slots_body",
 ]

@@ -9,25 +9,12 @@
 - `summary`: the one-screen summary of `rendezvous check`.
 """
 
-from server.config.loading import (
-    ConfigError,
-    LoadedOrganisation,
-    bookable_combinations,
-    load,
-    loads,
-    summary,
-    text,
-)
+from server.config.loading import ConfigError, LoadedOrganisation, load, loads
 from server.config.messages import Issue
+from server.config.summary import bookable_combinations, summary
 from server.config.types import (
     CHOICE_TYPES,
-    COUNTRY_PATTERN,
-    EMAIL_PATTERN,
-    ID_PATTERN,
-    LANGUAGE_PATTERN,
-    MEETING_TYPES,
     TEXT_TYPES,
-    TIME_PATTERN,
     WEEKDAYS,
     Address,
     Agent,
@@ -43,7 +30,6 @@ from server.config.types import (
     Language,
     LongStr,
     LongText,
-    MeetingType,
     Office,
     OfficeSubject,
     Option,
@@ -64,13 +50,7 @@ from server.config.types import (
 
 __all__ = [
     "CHOICE_TYPES",
-    "COUNTRY_PATTERN",
-    "EMAIL_PATTERN",
-    "ID_PATTERN",
-    "LANGUAGE_PATTERN",
-    "MEETING_TYPES",
     "TEXT_TYPES",
-    "TIME_PATTERN",
     "WEEKDAYS",
     "Address",
     "Agent",
@@ -89,7 +69,6 @@ __all__ = [
     "LoadedOrganisation",
     "LongStr",
     "LongText",
-    "MeetingType",
     "Office",
     "OfficeSubject",
     "Option",
@@ -110,5 +89,4 @@ __all__ = [
     "load",
     "loads",
     "summary",
-    "text",
 ]

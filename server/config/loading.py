@@ -14,7 +14,7 @@ docs/organisation-file.md.
 import hashlib
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypeVar, get_args
@@ -27,13 +27,7 @@ from server.config import engine as planning
 from server.config.checks import Decoded
 from server.config.messages import Issue, issue_from, key_path, kind
 from server.config.types import (
-    COUNTRY_PATTERN,
-    EMAIL_PATTERN,
-    ID_PATTERN,
-    LANGUAGE_PATTERN,
-    MEETING_TYPES,
     SECTIONS,
-    TIME_PATTERN,
     WEEKDAYS,
     Agent,
     Block,
@@ -43,14 +37,14 @@ from server.config.types import (
     QuestionType,
     Week,
 )
-
-
-def text(value: str | Mapping[str, str], lang: str, fallback_lang: str) -> str:
-    """The text of a translatable `value` in `lang`, else `fallback_lang`, else any."""
-    if isinstance(value, str):
-        return value
-    return value.get(lang) or value.get(fallback_lang) or next(iter(value.values()), "")
-
+from server.vocabulary import (
+    COUNTRY_PATTERN,
+    EMAIL_PATTERN,
+    ID_PATTERN,
+    LANGUAGE_PATTERN,
+    MEETING_TYPES,
+    TIME_PATTERN,
+)
 
 # -- errors -------------------------------------------------------------------------
 
@@ -238,67 +232,3 @@ def _convert(raw: Any, struct: type[_T], prefix: str, issues: list[Issue]) -> _T
             )
         )
         return None
-
-
-# -- summary ------------------------------------------------------------------------
-
-
-def summary(loaded: LoadedOrganisation) -> str:
-    """One screen about the organisation, for `rendezvous check`."""
-    org = loaded.organisation
-    settings = org.organisation
-    first = settings.languages[0]
-    combinations = bookable_combinations(loaded.engine)
-    in_use = [m for m in MEETING_TYPES if any(c[1] == m for c in combinations)]
-    active_offices = sum(office.active for office in org.offices)
-    active_agents = [agent for agent in org.agents if agent.active]
-    online = sum(agent.online_planning for agent in active_agents)
-    hidden = sum(not subject.available_for_customers for subject in org.subjects)
-    lines = [
-        f"{text(settings.name, first, first)} (version {loaded.version})",
-        f"languages: {', '.join(settings.languages)}; time zone: {settings.timezone}",
-        f"categories: {len(org.categories)}",
-        f"subjects: {len(org.subjects)} ({hidden} hidden from customers)",
-        f"offices: {len(org.offices)} ({active_offices} active,"
-        f" {len(org.offices) - active_offices} inactive)",
-        f"agents: {len(org.agents)} ({len(active_agents)} active,"
-        f" {online} of them planning online)",
-        f"meeting types in use: {', '.join(in_use) or 'none'}",
-        f"bookable combinations (subject × meeting type × office): {len(combinations)}",
-    ]
-    return "\n".join(lines)
-
-
-def bookable_combinations(engine: model.Organisation) -> list[tuple[str, str, str]]:
-    """(subject, meeting type, office) triples that some agent can serve, ignoring dates."""
-    found: list[tuple[str, str, str]] = []
-    for office in engine.offices.values():
-        if not office.active:
-            continue
-        for subject_id, assignment in office.subjects.items():
-            subject = engine.subjects.get(subject_id)
-            if subject is None or not subject.available_for_customers:
-                continue
-            for meeting_type in MEETING_TYPES:
-                if (
-                    meeting_type not in subject.meeting_types
-                    or meeting_type not in assignment.meeting_types
-                ):
-                    continue
-                agents = (engine.agents[a] for a in assignment.agents if a in engine.agents)
-                if any(_serves(agent, office.id, subject_id, meeting_type) for agent in agents):
-                    found.append((subject_id, meeting_type, office.id))
-    return found
-
-
-def _serves(agent: model.Agent, office: str, subject: str, meeting_type: str) -> bool:
-    if not (agent.active and agent.online_planning and subject in agent.expertise):
-        return False
-    blocks = [block for day in agent.week for block in day]
-    blocks += [block for day in agent.days.values() for block in day]
-    return any(
-        block.office == office
-        and (block.subjects is None or subject in block.subjects)
-        and (block.meeting_types is None or meeting_type in block.meeting_types)
-        for block in blocks
-    )

@@ -33,18 +33,20 @@ from typing import Annotated, Final, Literal
 
 import msgspec
 
-from availability import model
-
-ID_PATTERN: Final = r"^[A-Za-z0-9_.-]{1,64}$"
-LANGUAGE_PATTERN: Final = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
-TIME_PATTERN: Final = r"^[0-9]{2}:[0-9]{2}$"
-COUNTRY_PATTERN: Final = r"^[A-Z]{2}$"
-EMAIL_PATTERN: Final = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+from server.vocabulary import (
+    COUNTRY_PATTERN,
+    EMAIL_MAX_LENGTH,
+    EMAIL_PATTERN,
+    ID_PATTERN,
+    LANGUAGE_PATTERN,
+    TIME_PATTERN,
+    MeetingType,
+)
 
 Id = Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]
+Email = Annotated[str, msgspec.Meta(pattern=EMAIL_PATTERN, max_length=EMAIL_MAX_LENGTH)]
 ExternalId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 Language = Annotated[str, msgspec.Meta(pattern=LANGUAGE_PATTERN)]
-MeetingType = Literal["OFFICE", "VIDEO", "PHONE", "ON_LOCATION"]
 CalendarTemplateKey = Literal["OFFICE", "VIDEO", "PHONE", "ON_LOCATION", "default"]
 QuestionType = Literal["short_text", "long_text", "number", "select", "multi_select"]
 ClockTime = Annotated[str, msgspec.Meta(pattern=TIME_PATTERN)]
@@ -59,7 +61,6 @@ Text = ShortStr | dict[Language, ShortStr]
 LongText = LongStr | dict[Language, LongStr]
 
 WEEKDAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-MEETING_TYPES: Final = model.MEETING_TYPES
 TEXT_TYPES: Final = frozenset({"short_text", "long_text"})
 CHOICE_TYPES: Final = frozenset({"select", "multi_select"})
 
@@ -208,7 +209,9 @@ class Agent(_Base, frozen=True):
     id: Id
     name: ShortStr
     external_id: ExternalId | None = None
-    email: Annotated[str, msgspec.Meta(pattern=EMAIL_PATTERN, max_length=254)] | None = None
+    email: (
+        Annotated[str, msgspec.Meta(pattern=EMAIL_PATTERN, max_length=EMAIL_MAX_LENGTH)] | None
+    ) = None
     function: Text | None = None
     languages: tuple[Language, ...] = ()
     active: bool = True

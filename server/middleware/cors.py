@@ -1,8 +1,10 @@
 """CORS for the API, from the organisation file's `allowed_origins` (SPEC 3 and 5).
 
-The allowed origins are read from the *current* organisation on every request, so an
-edit of the file applies without a restart. Only paths under `/api/` are enforced:
-`/embed.js`, `/plugin/...`, `/book` and `/healthz` are public, static-like routes.
+The allowed origins are read from the organisation snapshot in service on every
+request, so an edit of the file applies without a restart. Origins are parsed strictly
+(`server.origins`): anything that is not exactly `scheme://host[:port]` is refused.
+Only paths under `/api/` are enforced: `/embed.js`, `/plugin/...`, `/book` and
+`/healthz` are public, static-like routes.
 
 - no `Origin` header (curl, server-side calls): passes untouched;
 - an allowed origin (the `public_url`'s origin or one of `allowed_origins`): the
@@ -18,13 +20,12 @@ No cookies are used, so `Access-Control-Allow-Credentials` is never sent.
 from __future__ import annotations
 
 from typing import Final
-from urllib.parse import urlsplit
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server import config
 from server.errors import OriginNotAllowed, error_response
+from server.origins import parse_origin
 
 ALLOW_METHODS: Final = "GET, POST, DELETE, OPTIONS"
 ALLOW_HEADERS: Final = "Content-Type, Idempotency-Key, If-None-Match"
@@ -32,39 +33,6 @@ MAX_AGE: Final = "600"
 EXPOSE_HEADERS: Final = "ETag"
 STATE_CHANGING: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ENFORCED_PREFIX: Final = "/api/"
-
-
-def origin_of(url: str) -> str:
-    """`scheme://host[:port]` of a URL, lower-cased, without a default port."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if ":" in host:  # IPv6
-        host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if port is None or (scheme, port) in {("http", 80), ("https", 443)}:
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
-
-
-_allowed_cache: dict[str, frozenset[str]] = {}
-
-
-def allowed_origins(loaded: config.LoadedOrganisation) -> frozenset[str]:
-    """The origins that may call the API, for one organisation version."""
-    found = _allowed_cache.get(loaded.version)
-    if found is None:
-        settings = loaded.organisation.organisation
-        found = frozenset(
-            origin_of(url) for url in (settings.public_url, *settings.allowed_origins)
-        )
-        if len(_allowed_cache) > 8:
-            _allowed_cache.clear()
-        _allowed_cache[loaded.version] = found
-    return found
 
 
 class CORSMiddleware:
@@ -84,7 +52,7 @@ class CORSMiddleware:
         if origin is None or runtime is None:
             await self.app(scope, receive, send)
             return
-        allowed = origin_of(origin) in allowed_origins(runtime.organisation) and origin != "null"
+        allowed = parse_origin(origin) in runtime.snapshot.allowed_origins
         method = scope["method"]
         if method == "OPTIONS":
             if not allowed:

@@ -27,7 +27,7 @@ async def healthz(request: Request) -> Response:
     await runtime.store.ping()
     body = Health(
         status="ok",
-        config_version=runtime.organisation.version,
+        config_version=runtime.snapshot.version,
         config_ok=runtime.organisation_file.last_error is None,
     )
     return Response(

@@ -11,29 +11,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from server.booking import appointments as booking
-from server.booking import presenters
+from server.booking import holds
+from server.routes._http import NO_STORE, encode, json_response
 from server.runtime import runtime_of
 from server.schemas import HoldRequest, decode_body
 
 _DECODER = msgspec.json.Decoder(HoldRequest)
-_NO_STORE = {"Cache-Control": "no-store"}
 
 
 async def create_hold(request: Request) -> Response:
     body = decode_body(_DECODER, await request.body())
-    hold = await booking.place_hold(runtime_of(request), body)
-    return Response(
-        presenters.encode(hold),
-        status_code=201,
-        media_type="application/json",
-        headers=_NO_STORE,
-    )
+    return json_response(encode(await holds.place_hold(runtime_of(request), body)), 201)
 
 
 async def release_hold(request: Request) -> Response:
-    await booking.release_hold(runtime_of(request), request.path_params["token"])
-    return Response(status_code=204, headers=_NO_STORE)
+    await holds.release_hold(runtime_of(request), request.path_params["token"])
+    return Response(status_code=204, headers=NO_STORE)
 
 
 routes: list[BaseRoute] = [

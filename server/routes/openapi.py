@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from server import openapi
-from server.routes.catalog import etag_matches
+from server.routes._http import etag_matches
 
 
 async def openapi_json(request: Request) -> Response:

@@ -1,4 +1,4 @@
-"""The database: every SQL statement of Rendezvous lives in this module.
+"""The SQLite backend of the store (`server.store.interface`): all of its SQL is here.
 
 SQLite through aiosqlite, in the shape of Datasette's `database.py`:
 
@@ -18,7 +18,7 @@ process. What `NORMAL` can lose is the last transactions on power loss or an OS 
 because it only syncs the WAL at checkpoints. A confirmed booking is a promise made to a
 customer, and writes are rare next to slot reads, so we pay one fsync per commit.
 
-Migrations are `migrations/NNNN_name.sql`, applied in order at open, each in the same
+Migrations are `migrations/sqlite/NNNN_name.sql`, applied in order at open, each in the same
 `BEGIN IMMEDIATE` transaction that checks `schema_migrations`, so several processes
 opening one file at once apply each migration exactly once.
 
@@ -30,114 +30,32 @@ from __future__ import annotations
 
 import asyncio
 import re
-import secrets
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeAlias
+from typing import Any
 
 import aiosqlite
 import msgspec
 
-AppointmentStatus: TypeAlias = Literal["confirmed", "requested", "cancelled", "declined"]
-#: Statuses that occupy the agent's time (SPEC 4, condition 12).
-OCCUPYING_STATUSES: tuple[AppointmentStatus, ...] = ("confirmed", "requested")
-
-#: Longest occupation (`end - start + trailing_buffer`) the schema accepts. `busy()` only
-#: looks this far back from the window's start, so its index scans stay short.
-MAX_OCCUPATION = timedelta(days=7)
+from server.store.interface import (
+    MAX_OCCUPATION,
+    AppointmentRow,
+    BusyRow,
+    Conflict,
+    HoldRow,
+    IdempotencyRow,
+    StoreError,
+)
+from server.vocabulary import AppointmentStatus, from_unix, to_unix
 
 _MIGRATIONS = Path(__file__).parent / "migrations" / "sqlite"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SYNCHRONOUS = "FULL"
 _json_encode = msgspec.json.Encoder().encode
 _json_decode = msgspec.json.Decoder(dict[str, Any]).decode
-
-
-class StoreError(Exception):
-    """A write the store refuses (the schema's constraints, not a crash)."""
-
-
-class Conflict(StoreError):
-    """A row with that key exists already (an id, an idempotency key, a used invite)."""
-
-
-def new_id() -> str:
-    """A random, URL-safe id for appointments and holds (128 bits)."""
-    return secrets.token_urlsafe(16)
-
-
-@dataclass(frozen=True, slots=True)
-class AppointmentRow:
-    id: str
-    status: AppointmentStatus
-    sequence: int
-    subject: str
-    meeting_type: str
-    office: str | None
-    agent: str
-    start: datetime  # UTC
-    end: datetime  # UTC, without the trailing buffer
-    trailing_buffer: int  # minutes
-    timezone: str  # the customer's display zone (IANA)
-    language: str
-    customer: Mapping[str, Any]
-    location: Mapping[str, Any] | None
-    answers: Mapping[str, Any]
-    metadata: Mapping[str, Any]
-    video_url: str | None
-    invite_id: str | None
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class HoldRow:
-    id: str
-    agent: str
-    subject: str
-    meeting_type: str
-    office: str | None
-    start: datetime  # UTC
-    end: datetime  # UTC, without the trailing buffer
-    trailing_buffer: int  # minutes
-    expires_at: datetime
-    used_by: str | None = None  # the appointment that used it
-
-
-@dataclass(frozen=True, slots=True)
-class BusyRow:
-    """An appointment (confirmed or requested) or a live hold: it occupies its agent for
-    `[start, end + trailing_buffer)`."""
-
-    agent: str
-    start: datetime
-    end: datetime
-    trailing_buffer: int  # minutes
-    hold: bool
-
-
-@dataclass(frozen=True, slots=True)
-class IdempotencyRow:
-    key: str
-    request_hash: str
-    status_code: int
-    response_body: bytes
-    created_at: datetime
-
-
-def _to_unix(moment: datetime) -> int:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"expected an aware datetime, got {moment!r}")
-    return (moment - _EPOCH) // timedelta(seconds=1)
-
-
-def _from_unix(seconds: int) -> datetime:
-    return _EPOCH + timedelta(seconds=seconds)
 
 
 def _placeholders(count: int) -> str:
@@ -166,8 +84,8 @@ def _appointment_from_row(row: sqlite3.Row) -> AppointmentRow:
         meeting_type=row["meeting_type"],
         office=row["office"],
         agent=row["agent"],
-        start=_from_unix(row["start_utc"]),
-        end=_from_unix(row["end_utc"]),
+        start=from_unix(row["start_utc"]),
+        end=from_unix(row["end_utc"]),
         trailing_buffer=row["trailing_buffer"],
         timezone=row["timezone"],
         language=row["language"],
@@ -177,8 +95,8 @@ def _appointment_from_row(row: sqlite3.Row) -> AppointmentRow:
         metadata=_json_decode(row["metadata"]),
         video_url=row["video_url"],
         invite_id=row["invite_id"],
-        created_at=_from_unix(row["created_at"]),
-        updated_at=_from_unix(row["updated_at"]),
+        created_at=from_unix(row["created_at"]),
+        updated_at=from_unix(row["updated_at"]),
     )
 
 
@@ -189,10 +107,10 @@ def _hold_from_row(row: sqlite3.Row) -> HoldRow:
         subject=row["subject"],
         meeting_type=row["meeting_type"],
         office=row["office"],
-        start=_from_unix(row["start_utc"]),
-        end=_from_unix(row["end_utc"]),
+        start=from_unix(row["start_utc"]),
+        end=from_unix(row["end_utc"]),
         trailing_buffer=row["trailing_buffer"],
-        expires_at=_from_unix(row["expires_at"]),
+        expires_at=from_unix(row["expires_at"]),
         used_by=row["used_by"],
     )
 
@@ -222,7 +140,7 @@ async def _busy(
     if not result:
         return result
     names = list(result)
-    lo, hi = _to_unix(start), _to_unix(end)
+    lo, hi = to_unix(start), to_unix(end)
     # `start_utc > lo - MAX_OCCUPATION` is implied by the overlap and the schema's CHECK;
     # stating it bounds the scan of the (agent, start_utc) indexes from below.
     earliest = lo - int(MAX_OCCUPATION.total_seconds())
@@ -243,13 +161,13 @@ async def _busy(
            AND end_utc + trailing_buffer * 60 > ?
          ORDER BY agent, start_utc, end_utc
     """
-    params = [*names, hi, earliest, lo, *names, _to_unix(now), hi, earliest, lo]
+    params = [*names, hi, earliest, lo, *names, to_unix(now), hi, earliest, lo]
     for row in await _fetchall(conn, sql, params):
         result[row["agent"]].append(
             BusyRow(
                 agent=row["agent"],
-                start=_from_unix(row["start_utc"]),
-                end=_from_unix(row["end_utc"]),
+                start=from_unix(row["start_utc"]),
+                end=from_unix(row["end_utc"]),
                 trailing_buffer=row["trailing_buffer"],
                 hold=bool(row["hold"]),
             )
@@ -271,7 +189,7 @@ async def _appointment_counts(
            AND start_utc >= ? AND start_utc < ?
          GROUP BY agent
     """
-    for row in await _fetchall(conn, sql, [*counts, _to_unix(start), _to_unix(end)]):
+    for row in await _fetchall(conn, sql, [*counts, to_unix(start), to_unix(end)]):
         counts[row["agent"]] = row["n"]
     return counts
 
@@ -288,12 +206,31 @@ async def _invite_used(conn: aiosqlite.Connection, invite_id: str) -> bool:
     return row is not None
 
 
+async def _idempotency_key(
+    conn: aiosqlite.Connection, key: str, since: datetime
+) -> IdempotencyRow | None:
+    row = await _fetchone(
+        conn,
+        "SELECT key, request_hash, appointment_id, created_at FROM idempotency_keys "
+        "WHERE key = ? AND created_at >= ?",
+        [key, to_unix(since)],
+    )
+    if row is None:
+        return None
+    return IdempotencyRow(
+        key=row["key"],
+        request_hash=row["request_hash"],
+        appointment_id=row["appointment_id"],
+        created_at=from_unix(row["created_at"]),
+    )
+
+
 async def _hold(conn: aiosqlite.Connection, id: str) -> HoldRow | None:
     row = await _fetchone(conn, f"SELECT {_HOLD_COLUMNS} FROM holds WHERE id = ?", [id])
     return None if row is None else _hold_from_row(row)
 
 
-class Transaction:
+class SQLiteTransaction:
     """One `BEGIN IMMEDIATE` transaction: reads see the locked state, writes commit
     together at the end of `async with store.write()` or not at all."""
 
@@ -337,8 +274,8 @@ class Transaction:
                 row.meeting_type,
                 row.office,
                 row.agent,
-                _to_unix(row.start),
-                _to_unix(row.end),
+                to_unix(row.start),
+                to_unix(row.end),
                 row.trailing_buffer,
                 row.timezone,
                 row.language,
@@ -348,8 +285,8 @@ class Transaction:
                 _json_encode(row.metadata).decode(),
                 row.video_url,
                 row.invite_id,
-                _to_unix(row.created_at),
-                _to_unix(row.updated_at),
+                to_unix(row.created_at),
+                to_unix(row.updated_at),
             ],
         )
 
@@ -371,8 +308,8 @@ class Transaction:
         appointment."""
         changes: dict[str, Any] = {
             "status": status,
-            "start_utc": None if start is None else _to_unix(start),
-            "end_utc": None if end is None else _to_unix(end),
+            "start_utc": None if start is None else to_unix(start),
+            "end_utc": None if end is None else to_unix(end),
             "trailing_buffer": trailing_buffer,
             "sequence": sequence,
             "agent": agent,
@@ -380,7 +317,7 @@ class Transaction:
             "video_url": video_url,
         }
         columns = {name: value for name, value in changes.items() if value is not None}
-        columns["updated_at"] = _to_unix(updated_at)
+        columns["updated_at"] = to_unix(updated_at)
         # Column names come from the literal dict above, never from the caller.
         assignments = ", ".join(f"{name} = ?" for name in columns)
         changed = await self._execute(
@@ -397,10 +334,10 @@ class Transaction:
                 row.subject,
                 row.meeting_type,
                 row.office,
-                _to_unix(row.start),
-                _to_unix(row.end),
+                to_unix(row.start),
+                to_unix(row.end),
                 row.trailing_buffer,
-                _to_unix(row.expires_at),
+                to_unix(row.expires_at),
                 row.used_by,
             ],
         )
@@ -424,40 +361,25 @@ class Transaction:
 
     async def delete_expired_holds(self, now: datetime) -> int:
         """Delete holds that expired (used or not) before `now`; returns how many."""
-        return await self._execute("DELETE FROM holds WHERE expires_at <= ?", [_to_unix(now)])
+        return await self._execute("DELETE FROM holds WHERE expires_at <= ?", [to_unix(now)])
 
-    async def idempotent_response(self, key: str) -> IdempotencyRow | None:
-        row = await _fetchone(
-            self._conn,
-            "SELECT key, request_hash, status_code, response_body, created_at "
-            "FROM idempotency_keys WHERE key = ?",
-            [key],
-        )
-        if row is None:
-            return None
-        return IdempotencyRow(
-            key=row["key"],
-            request_hash=row["request_hash"],
-            status_code=row["status_code"],
-            response_body=bytes(row["response_body"]),
-            created_at=_from_unix(row["created_at"]),
-        )
+    async def idempotency_key(self, key: str, since: datetime) -> IdempotencyRow | None:
+        return await _idempotency_key(self._conn, key, since)
 
-    async def save_idempotent_response(
-        self, key: str, request_hash: str, status_code: int, body: bytes, now: datetime
+    async def save_idempotency_key(
+        self, key: str, request_hash: str, appointment_id: str, now: datetime
     ) -> None:
         """Raises Conflict if the key is stored already."""
         await self._execute(
-            "INSERT INTO idempotency_keys "
-            "(key, request_hash, status_code, response_body, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [key, request_hash, status_code, body, _to_unix(now)],
+            "INSERT INTO idempotency_keys (key, request_hash, appointment_id, created_at) "
+            "VALUES (?, ?, ?, ?)",
+            [key, request_hash, appointment_id, to_unix(now)],
         )
 
     async def delete_idempotency_keys(self, before: datetime) -> int:
         """Forget responses stored before `before`; returns how many."""
         return await self._execute(
-            "DELETE FROM idempotency_keys WHERE created_at < ?", [_to_unix(before)]
+            "DELETE FROM idempotency_keys WHERE created_at < ?", [to_unix(before)]
         )
 
     async def invite_used(self, invite_id: str) -> bool:
@@ -467,11 +389,11 @@ class Transaction:
         """Raises Conflict if the invite was used already."""
         await self._execute(
             "INSERT INTO used_invites (invite_id, appointment_id, used_at) VALUES (?, ?, ?)",
-            [invite_id, appointment_id, _to_unix(now)],
+            [invite_id, appointment_id, to_unix(now)],
         )
 
 
-class Store:
+class SQLiteStore:
     """The database of one server process. Open with `await Store.open(path)`."""
 
     def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
@@ -480,7 +402,7 @@ class Store:
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
+    async def open(cls, path: str | Path) -> SQLiteStore:
         """Open (creating it and its directory if needed) and migrate the database."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -500,11 +422,11 @@ class Store:
         await self._reader.close()
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[Transaction]:
+    async def write(self) -> AsyncIterator[SQLiteTransaction]:
         """`BEGIN IMMEDIATE` ... `COMMIT`; `ROLLBACK` if the block raises."""
         async with self._write_lock:
             await self._writer.execute("BEGIN IMMEDIATE")
-            tx = Transaction(self._writer)
+            tx = SQLiteTransaction(self._writer)
             try:
                 yield tx
                 tx._open = False
@@ -535,6 +457,9 @@ class Store:
 
     async def hold(self, id: str) -> HoldRow | None:
         return await _hold(self._reader, id)
+
+    async def idempotency_key(self, key: str, since: datetime) -> IdempotencyRow | None:
+        return await _idempotency_key(self._reader, key, since)
 
     async def invite_used(self, invite_id: str) -> bool:
         return await _invite_used(self._reader, invite_id)
@@ -626,7 +551,7 @@ async def _migrate(conn: aiosqlite.Connection, directory: Path = _MIGRATIONS) ->
                 await conn.execute(statement)
             await conn.execute(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                [version, name, _to_unix(datetime.now(UTC))],
+                [version, name, to_unix(datetime.now(UTC))],
             )
         await conn.commit()
     except BaseException:
@@ -634,18 +559,4 @@ async def _migrate(conn: aiosqlite.Connection, directory: Path = _MIGRATIONS) ->
         raise
 
 
-__all__ = [
-    "MAX_OCCUPATION",
-    "OCCUPYING_STATUSES",
-    "AppointmentRow",
-    "AppointmentStatus",
-    "BusyRow",
-    "Conflict",
-    "HoldRow",
-    "IdempotencyRow",
-    "Store",
-    "StoreError",
-    "Transaction",
-    "migrations",
-    "new_id",
-]
+__all__ = ["SQLiteStore", "SQLiteTransaction", "migrations"]

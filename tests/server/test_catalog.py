@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from server import config
+from server import config, vocabulary
 from server.booking import catalog, invites
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
@@ -348,10 +348,9 @@ def test_etag_changes_when_the_organisation_file_changes(
 
 
 def test_catalog_combinations_are_the_configs_bookable_combinations(api: TestClient) -> None:
-    loaded = api.app.state.runtime.organisation  # type: ignore[attr-defined]
-    built = catalog.catalog_for(loaded)
-    assert set(built.combinations) == set(config.bookable_combinations(loaded.engine))
-    assert catalog.catalog_for(loaded) is built  # cached per version
+    built = api.app.state.runtime.snapshot  # type: ignore[attr-defined]
+    assert set(built.combinations) == set(config.bookable_combinations(built.engine))
+    assert api.app.state.runtime.snapshot is built  # type: ignore[attr-defined]  # one per version
     # Every bookable combination has agents to serve it; "any office" merges them.
     for subject, meeting_type, office in built.combinations:
         assert built.pool(subject, meeting_type, office)
@@ -450,11 +449,10 @@ def test_a_subject_for_an_agent_lists_only_the_meeting_types_they_offer(api: Tes
 def test_the_agent_filter_agrees_with_the_agents_listing(api: TestClient) -> None:
     """An office (or meeting type, or subject) is listed for an agent exactly when that
     agent is listed for it: one notion of "bookable" for both directions."""
-    loaded = api.app.state.runtime.organisation  # type: ignore[attr-defined]
-    built = catalog.catalog_for(loaded)
+    built = api.app.state.runtime.snapshot  # type: ignore[attr-defined]
     for agent in built.agents:
         for subject in built.subjects:
-            for meeting_type in catalog.MEETING_TYPES:
+            for meeting_type in vocabulary.MEETING_TYPES:
                 listed = catalog.offices(
                     built, "en", subject=subject, meeting_type=meeting_type, agent=agent
                 )
@@ -606,12 +604,12 @@ def test_hidden_subjects_never_appear_without_an_invite(api: TestClient, url: st
 
 def test_no_listing_shows_a_hidden_subject_without_an_invite(api: TestClient) -> None:
     """Whatever the filters, the listings themselves never contain a hidden subject."""
-    built = catalog.catalog_for(api.app.state.runtime.organisation)  # type: ignore[attr-defined]
+    built = api.app.state.runtime.snapshot  # type: ignore[attr-defined]
     hidden = {s.id for s in built.subjects.values() if not s.available_for_customers}
     assert hidden == {HIDDEN}
     for agent in (None, *built.agents):
         for office in (None, *built.offices):
-            for meeting_type in (None, *catalog.MEETING_TYPES):
+            for meeting_type in (None, *vocabulary.MEETING_TYPES):
                 body = catalog.subjects(
                     built, "en", office=office, meeting_type=meeting_type, agent=agent
                 )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from server import cli, config
+from server import cli, config, vocabulary
 from server.config import ConfigError, Issue
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -127,7 +127,7 @@ def test_the_demo_bank_loads() -> None:
     assert loaded.path == DEMO
     assert loaded.version == hashlib.sha256(DEMO.read_bytes()).hexdigest()[:16]
     assert org.organisation.languages[0] == "en"
-    assert {m for s in org.subjects for m in s.meeting_types} == set(config.MEETING_TYPES)
+    assert {m for s in org.subjects for m in s.meeting_types} == set(vocabulary.MEETING_TYPES)
     assert any(not subject.available_for_customers for subject in org.subjects)
     assert any(not office.active for office in org.offices)
     assert len(org.agents) >= 10
@@ -920,10 +920,10 @@ def test_translatable_text_takes_both_forms() -> None:
     plain, table = org.subjects[1].name, org.subjects[0].name
     assert plain == "Savings"
     assert table == {"en": "Mortgage", "nl": "Hypotheek"}
-    assert config.text(plain, "nl", "en") == "Savings"
-    assert config.text(table, "nl", "en") == "Hypotheek"
-    assert config.text(table, "fr", "en") == "Mortgage"
-    assert config.text({"nl": "Hypotheek"}, "fr", "en") == "Hypotheek"
+    assert vocabulary.text(plain, "nl", "en") == "Savings"
+    assert vocabulary.text(table, "nl", "en") == "Hypotheek"
+    assert vocabulary.text(table, "fr", "en") == "Mortgage"
+    assert vocabulary.text({"nl": "Hypotheek"}, "fr", "en") == "Hypotheek"
 
 
 def test_day_template_dates_may_be_toml_dates_or_strings() -> None:

@@ -99,7 +99,7 @@ def test_healthz_says_the_file_is_invalid_but_not_what_it_contains(settings: Set
         response = client.get("/healthz")
     assert response.json() == {
         "status": "ok",
-        "config_version": runtime.organisation.version,
+        "config_version": runtime.snapshot.version,
         "config_ok": False,
     }
     assert "demobank" not in response.text

@@ -22,6 +22,7 @@ from server.store import (
     Transaction,
     migrations,
     new_id,
+    open_store,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,14 +81,14 @@ def hold(
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "db" / "rendezvous.sqlite3")
+    store = await open_store(tmp_path / "db" / "rendezvous.sqlite3")
     yield store
     await store.close()
 
 
 async def test_open_creates_the_directory_and_applies_every_migration(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "dir" / "rendezvous.sqlite3"
-    store = await Store.open(path)
+    store = await open_store(path)
     await store.close()
     with sqlite3.connect(path) as conn:
         versions = [row[0] for row in conn.execute("SELECT version FROM schema_migrations")]
@@ -101,7 +102,7 @@ async def test_open_creates_the_directory_and_applies_every_migration(tmp_path: 
 
 async def test_processes_opening_one_new_file_at_once_migrate_it_once(tmp_path: Path) -> None:
     path = tmp_path / "rendezvous.sqlite3"
-    stores = await asyncio.gather(*(Store.open(path) for _ in range(4)))
+    stores = await asyncio.gather(*(open_store(path) for _ in range(4)))
     for store in stores:
         await store.close()
     with sqlite3.connect(path) as conn:
@@ -245,25 +246,49 @@ async def test_appointment_counts_per_agent(store: Store) -> None:
     assert counts == {"alice": 2, "bob": 0}
 
 
-async def test_idempotent_responses_and_used_invites(store: Store) -> None:
+async def test_idempotency_keys_and_used_invites(store: Store) -> None:
     async with store.write() as tx:
-        assert await tx.idempotent_response("k1") is None
-        await tx.save_idempotent_response("k1", "hash", 201, b'{"ok":true}', NOW)
+        assert await tx.idempotency_key("k1", NOW - timedelta(days=1)) is None
+        await tx.save_idempotency_key("k1", "hash", "appt", NOW)
         assert not await tx.invite_used("inv")
         await tx.use_invite("inv", "appt", NOW)
+    saved = await store.idempotency_key("k1", NOW - timedelta(hours=1))
+    assert saved is not None
+    assert (saved.request_hash, saved.appointment_id, saved.created_at) == ("hash", "appt", NOW)
+    # A key saved before `since` is as good as forgotten.
+    assert await store.idempotency_key("k1", NOW + timedelta(seconds=1)) is None
     async with store.write() as tx:
-        saved = await tx.idempotent_response("k1")
-        assert saved is not None
-        assert (saved.request_hash, saved.status_code, saved.response_body) == (
-            "hash",
-            201,
-            b'{"ok":true}',
-        )
         assert await tx.invite_used("inv")
         with pytest.raises(Conflict):
             await tx.use_invite("inv", "other", NOW)
+        with pytest.raises(Conflict):
+            await tx.save_idempotency_key("k1", "hash", "other", NOW)
     async with store.write() as tx:
         assert await tx.delete_idempotency_keys(NOW + timedelta(days=1)) == 1
+
+
+async def test_migration_2_keeps_the_appointment_of_every_stored_answer(tmp_path: Path) -> None:
+    """Upgrading a database of the first schema keeps its Idempotency-Keys working."""
+    path = tmp_path / "old.sqlite3"
+    first = next(sql for version, _, sql in migrations() if version == 1)
+    with sqlite3.connect(path) as conn:
+        conn.executescript(first)
+        conn.execute(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+            " applied_at INTEGER NOT NULL)"
+        )
+        conn.execute("INSERT INTO schema_migrations VALUES (1, '0001_initial', 0)")
+        conn.execute(
+            "INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, ?)",
+            ["k1", "hash", 201, b'{"appointment":{"id":"appt-1"},"links":{}}', 1_800_000_000],
+        )
+    store = await open_store(path)
+    try:
+        saved = await store.idempotency_key("k1", datetime(2020, 1, 1, tzinfo=UTC))
+        assert saved is not None
+        assert (saved.request_hash, saved.appointment_id) == ("hash", "appt-1")
+    finally:
+        await store.close()
 
 
 async def _book_if_free(store: Store, row: AppointmentRow) -> bool:
@@ -278,7 +303,7 @@ async def _book_if_free(store: Store, row: AppointmentRow) -> bool:
 
 async def test_two_stores_racing_for_one_slot_book_it_once(tmp_path: Path) -> None:
     path = tmp_path / "rendezvous.sqlite3"
-    first, second = await Store.open(path), await Store.open(path)
+    first, second = await open_store(path), await open_store(path)
     try:
         results = await asyncio.gather(
             *(_book_if_free(s, appointment()) for s in (first, second, first, second))
@@ -296,10 +321,10 @@ import asyncio, sys
 from datetime import UTC, datetime, timedelta
 sys.path[:0] = [{root!r}, {tests!r}]
 from test_store import appointment
-from server.store import Store
+from server.store import open_store
 
 async def main():
-    store = await Store.open(sys.argv[1])
+    store = await open_store(sys.argv[1])
     async with store.write() as tx:
         await tx.insert_appointment(appointment(id="committed"))
     async with store.write() as tx:
@@ -330,7 +355,7 @@ async def test_a_process_killed_mid_transaction_keeps_what_it_committed(tmp_path
             child.stdout.close()
     assert child.returncode == -signal.SIGKILL
 
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         assert await store.appointment("committed") is not None
         assert await store.appointment("uncommitted") is None

@@ -1,0 +1,92 @@
+"""Holds: a start reserved for `organisation.hold_minutes` while the customer types.
+
+A hold names its agent: booking with it prefers that agent, and the hold itself is
+left out of the busy time it is booked against.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from server.booking import claims, invites
+from server.booking.offer import offer, pool
+from server.booking.requests import Target, target_of
+from server.errors import HoldExpired, InviteUsed, ValidationFailed
+from server.runtime import Runtime
+from server.schemas import HoldRequest, HoldResponse
+from server.store import HoldRow, Transaction, new_id
+
+
+async def place_hold(runtime: Runtime, request: HoldRequest) -> HoldResponse:
+    """Reserve a start while the customer fills in the form (POST /api/v1/holds)."""
+    snapshot = runtime.snapshot
+    now = runtime.now()
+    invite = None if request.invite is None else invites.verify(runtime.tokens, request.invite, now)
+    target = target_of(
+        snapshot,
+        subject=request.subject,
+        meeting_type=request.meeting_type,
+        office=request.office,
+        agent=request.agent,
+        start=request.start,
+        invite=invite,
+    )
+    expires_at = now + timedelta(minutes=snapshot.settings.hold_minutes)
+    engine = snapshot.engine_for(target.opened)
+    agents = pool(snapshot, target)
+    async with runtime.store.write() as tx:
+        await check_invite_unused(tx, invite)
+        await tx.delete_expired_holds(now)
+        chosen = await offer(tx, engine, agents, target, now)
+        hold = HoldRow(
+            id=new_id(),
+            agent=chosen.agent,
+            subject=target.subject,
+            meeting_type=target.meeting_type,
+            office=chosen.office,
+            start=chosen.start,
+            end=chosen.end,
+            trailing_buffer=chosen.rule.trailing_buffer,
+            expires_at=expires_at,
+        )
+        await tx.insert_hold(hold)
+    token = runtime.tokens.dumps("hold", {"h": hold.id}, expires_at)
+    return HoldResponse(hold=token, expires_at=expires_at.isoformat())
+
+
+async def release_hold(runtime: Runtime, token: str) -> None:
+    """Give a held time back at once (DELETE /api/v1/holds/{token}, an extension of SPEC 5).
+
+    Idempotent: an unknown, released or expired hold has nothing left to give back, and
+    an expired token (its expiry is the hold's) is not an error. A hold used by a booking
+    is kept: the appointment stands. Only a tampered token is refused (TOKEN_INVALID).
+    """
+    try:
+        hold_id = claims.hold_id(runtime.tokens, token, runtime.now())
+    except HoldExpired:
+        return
+    async with runtime.store.write() as tx:
+        await tx.release_hold(hold_id)
+
+
+async def held(tx: Transaction, hold_id: str, target: Target, now: datetime) -> HoldRow:
+    """The customer's own hold, read in the booking's transaction: live, unused, and for
+    what is being booked (HOLD_EXPIRED, or VALIDATION_FAILED for another choice)."""
+    hold = await tx.hold(hold_id)
+    if hold is None or hold.used_by is not None or hold.expires_at <= now:
+        raise HoldExpired()
+    if (
+        hold.subject != target.subject
+        or hold.meeting_type != target.meeting_type
+        or hold.start != target.start
+        or (target.office is not None and hold.office != target.office)
+        or (target.agent is not None and hold.agent != target.agent)
+    ):
+        raise ValidationFailed.at("$.hold", "the reservation is for another time or choice")
+    return hold
+
+
+async def check_invite_unused(tx: Transaction, invite: invites.Invite | None) -> None:
+    """INVITE_USED when a single-use invite has booked already (read in the transaction)."""
+    if invite is not None and invite.single_use and await tx.invite_used(invite.id):
+        raise InviteUsed()

@@ -1,0 +1,63 @@
+"""What the routes share: reading query strings, writing JSON, and ETags.
+
+A route reads as decode → one service call → encode; these are the decode and encode
+halves that more than one route needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Final, TypeVar
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from server import errors, schemas
+from server.booking.catalog import Listing
+
+_Q = TypeVar("_Q", bound=schemas.Query)
+_ENCODER: Final = msgspec.json.Encoder()
+
+NO_STORE: Final = {"Cache-Control": "no-store"}
+CATALOG_HEADERS: Final = {"Cache-Control": "no-cache", "Vary": "Origin, Accept-Language"}
+
+
+def decode_query(request: Request, type_: type[_Q]) -> _Q:
+    """The query string as `type_`; VALIDATION_FAILED with `$.query.<name>` paths."""
+    try:
+        return msgspec.convert(dict(request.query_params), type_, strict=False)
+    except msgspec.ValidationError as exc:
+        raise errors.from_msgspec(exc, query=True) from None
+
+
+def json_response(body: bytes, status_code: int = 200) -> Response:
+    """An answer that must not be cached (bookings, slots, manage links)."""
+    return Response(body, status_code=status_code, media_type="application/json", headers=NO_STORE)
+
+
+def encode(value: Any) -> bytes:
+    return _ENCODER.encode(value)
+
+
+def etag(version: str, key: tuple[Any, ...]) -> str:
+    digest = hashlib.blake2b(repr((version, key)).encode(), digest_size=12).hexdigest()
+    return f'"{digest}"'
+
+
+def etag_matches(header: str | None, tag: str) -> bool:
+    if not header:
+        return False
+    candidates = {candidate.strip().removeprefix("W/") for candidate in header.split(",")}
+    return tag in candidates or "*" in candidates
+
+
+def listing_response(request: Request, listing: Listing) -> Response:
+    """A catalog answer with a strong ETag of the organisation version and the normalised
+    query, `Cache-Control: no-cache`; a matching `If-None-Match` gets a 304 without a
+    body, and the answer is not even built ("never stale", SPEC 7)."""
+    tag = etag(listing.version, listing.key)
+    headers = {**CATALOG_HEADERS, "ETag": tag}
+    if etag_matches(request.headers.get("if-none-match"), tag):
+        return Response(status_code=304, headers=headers)
+    return Response(encode(listing.build()), media_type="application/json", headers=headers)

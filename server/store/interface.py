@@ -1,0 +1,194 @@
+"""What the rest of the server sees of the database: rows, errors, and the interface that
+every backend implements (`Store`, `Transaction`).
+
+A backend owns all of its SQL. Callers never see a connection or a cursor: they read
+through a `Store` (outside a transaction) and change things only inside
+`async with store.write() as tx:`, which commits when the block ends and rolls back
+when it raises. Whatever a transaction reads (`tx.busy(...)`) is still true when it
+writes: the backend serialises the transactions that could contradict each other.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Collection, Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final, Protocol
+
+from server.vocabulary import AppointmentStatus, MeetingType
+
+#: Statuses that occupy the agent's time (SPEC 4, condition 12).
+OCCUPYING_STATUSES: Final[tuple[AppointmentStatus, ...]] = ("confirmed", "requested")
+
+#: Longest occupation (`end - start + trailing_buffer`) the schema accepts. `busy()` only
+#: looks this far back from the window's start, so its index scans stay short.
+MAX_OCCUPATION: Final = timedelta(days=7)
+
+
+class StoreError(Exception):
+    """A write the store refuses (the schema's constraints, not a crash)."""
+
+
+class Conflict(StoreError):
+    """A row with that key exists already (an id, an idempotency key, a used invite)."""
+
+
+def new_id() -> str:
+    """A random, URL-safe id for appointments and holds (128 bits)."""
+    return secrets.token_urlsafe(16)
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentRow:
+    id: str
+    status: AppointmentStatus
+    sequence: int
+    subject: str
+    meeting_type: MeetingType
+    office: str | None
+    agent: str
+    start: datetime  # UTC
+    end: datetime  # UTC, without the trailing buffer
+    trailing_buffer: int  # minutes
+    timezone: str  # the customer's display zone (IANA)
+    language: str
+    customer: Mapping[str, Any]
+    location: Mapping[str, Any] | None
+    answers: Mapping[str, Any]
+    metadata: Mapping[str, Any]
+    video_url: str | None
+    invite_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HoldRow:
+    id: str
+    agent: str
+    subject: str
+    meeting_type: MeetingType
+    office: str | None
+    start: datetime  # UTC
+    end: datetime  # UTC, without the trailing buffer
+    trailing_buffer: int  # minutes
+    expires_at: datetime
+    used_by: str | None = None  # the appointment that used it
+
+
+@dataclass(frozen=True, slots=True)
+class BusyRow:
+    """An appointment (confirmed or requested) or a live hold: it occupies its agent for
+    `[start, end + trailing_buffer)`."""
+
+    agent: str
+    start: datetime
+    end: datetime
+    trailing_buffer: int  # minutes
+    hold: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRow:
+    """An `Idempotency-Key` and the appointment booked under it."""
+
+    key: str
+    request_hash: str
+    appointment_id: str
+    created_at: datetime
+
+
+class Reader(Protocol):
+    """Reads, on a `Store` (the last committed state) or in a `Transaction`."""
+
+    async def busy(
+        self, agents: Collection[str], start: datetime, end: datetime, now: datetime
+    ) -> dict[str, list[BusyRow]]:
+        """Per agent (every agent asked for is a key), the confirmed and requested
+        appointments and the live holds (not used, `expires_at > now`) whose occupation
+        `[start, end + trailing_buffer)` overlaps `[start, end)`, sorted by start."""
+        ...
+
+    async def appointment_counts(
+        self, agents: Collection[str], start: datetime, end: datetime
+    ) -> dict[str, int]:
+        """Per agent, the confirmed and requested appointments starting in `[start, end)`."""
+        ...
+
+    async def appointment(self, id: str) -> AppointmentRow | None: ...
+
+    async def hold(self, id: str) -> HoldRow | None: ...
+
+    async def invite_used(self, invite_id: str) -> bool: ...
+
+    async def idempotency_key(self, key: str, since: datetime) -> IdempotencyRow | None:
+        """The key, if it was saved at or after `since`."""
+        ...
+
+
+class Transaction(Reader, Protocol):
+    """One transaction: its reads see the state it will write on."""
+
+    async def insert_appointment(self, row: AppointmentRow) -> None: ...
+
+    async def update_appointment(
+        self,
+        id: str,
+        *,
+        updated_at: datetime,
+        status: AppointmentStatus | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        trailing_buffer: int | None = None,
+        sequence: int | None = None,
+        agent: str | None = None,
+        office: str | None = None,
+        video_url: str | None = None,
+    ) -> bool:
+        """Change the given fields (None: keep). False when there is no such appointment."""
+        ...
+
+    async def insert_hold(self, row: HoldRow) -> None: ...
+
+    async def use_hold(self, id: str, appointment_id: str) -> bool:
+        """Mark a hold used by an appointment; False if it is unknown or used already."""
+        ...
+
+    async def release_hold(self, id: str) -> bool:
+        """Delete a hold no booking used, so that its time is free at once; False if it
+        is unknown, gone already or used (a used hold stays: its appointment is booked)."""
+        ...
+
+    async def delete_expired_holds(self, now: datetime) -> int:
+        """Delete holds that expired (used or not) before `now`; returns how many."""
+        ...
+
+    async def save_idempotency_key(
+        self, key: str, request_hash: str, appointment_id: str, now: datetime
+    ) -> None:
+        """Raises Conflict if the key is stored already."""
+        ...
+
+    async def delete_idempotency_keys(self, before: datetime) -> int:
+        """Forget keys saved before `before`; returns how many."""
+        ...
+
+    async def use_invite(self, invite_id: str, appointment_id: str, now: datetime) -> None:
+        """Raises Conflict if the invite was used already."""
+        ...
+
+
+class Store(Reader, Protocol):
+    """The database of one server process."""
+
+    def write(self) -> AbstractAsyncContextManager[Transaction]:
+        """A transaction: committed when the block ends, rolled back when it raises."""
+        ...
+
+    async def ping(self) -> None:
+        """A trivial read, for health checks: raises if the database cannot be read."""
+        ...
+
+    async def close(self) -> None: ...
