@@ -3,8 +3,8 @@
 `check(decoded)` runs on whatever decoded (`server.config` decodes each item on its
 own) and returns every problem as an `Issue`: unknown or duplicate ids, text in a
 language the organisation does not have, unknown time zones, URLs the server cannot
-use, calendar templates that do not parse or render, questions with fields of another
-type, blocks outside the agent's offices or overlapping.
+use, calendar templates that the template sandbox refuses, questions with fields of
+another type, blocks outside the agent's offices or overlapping.
 
 Decisions: times are "HH:MM" from 00:00 to 23:59 ("24:00" is not accepted: a block
 cannot run to midnight, end it at 23:59). Overlap between blocks is checked on
@@ -21,9 +21,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote, urlsplit, urlunsplit
-
-import jinja2
-import jinja2.sandbox
 
 from server.calendar import text as calendar_text
 from server.config import engine as planning
@@ -172,26 +169,6 @@ def _template_path(key: tuple[str, str, str]) -> str:
     return f"organisation.calendar_templates{key_path(lang)}.{meeting_type}.{field}"
 
 
-def _render_problem(sources: Mapping[tuple[str, str, str], str]) -> str | None:
-    """Why the server could not use these calendar templates (rendered on sample values)."""
-    overrides: dict[str, dict[str, dict[str, str | None]]] = {}
-    for (lang, meeting_type, field), source in sources.items():
-        overrides.setdefault(lang, {}).setdefault(meeting_type, {})[field] = source
-    try:
-        calendar_text.CalendarTemplates(overrides)
-    except calendar_text.CalendarTemplateError as exc:
-        # "calendar template [en][default][title]: 'x' is undefined" -> "'x' is undefined"
-        reason = re.sub(r"^calendar template (?:\[[^\]]*\])+:?\s*", "", str(exc))
-        if reason.startswith("is "):
-            return f"the template {reason}"
-        if reason.endswith(" is undefined"):
-            reason += f" (the variables are {', '.join(calendar_text.VARIABLES)})"
-        return f"the template cannot be rendered: {reason}"
-    except Exception as exc:  # e.g. OverflowError: the sandbox refuses a huge range()
-        return f"the template cannot be rendered: {type(exc).__name__}: {exc}"
-    return None
-
-
 class _Checker:
     def __init__(self, decoded: Decoded) -> None:
         self.d = decoded
@@ -277,9 +254,7 @@ class _Checker:
         self.check_calendar_templates(org)
 
     def check_calendar_templates(self, org: OrganisationSettings) -> None:
-        """Parse each template, then render them on sample values as the server does."""
-        environment = jinja2.sandbox.SandboxedEnvironment()
-        parsed: dict[tuple[str, str, str], str] = {}
+        """Compile each template and render it on sample values, as the server does."""
         for lang, by_type in org.calendar_templates.items():
             if lang not in org.languages:
                 self.add(
@@ -291,21 +266,10 @@ class _Checker:
                     source = getattr(template, field)
                     if source is None:
                         continue
-                    key = (lang, meeting_type, field)
                     try:
-                        environment.parse(source)
-                    except jinja2.TemplateSyntaxError as exc:
-                        message = f"template syntax error at line {exc.lineno}: {exc.message}"
-                        self.add(_template_path(key), message)
-                    except RecursionError:
-                        self.add(_template_path(key), "the template is nested too deeply")
-                    else:
-                        parsed[key] = source
-        # All at once first, as the server compiles them; one by one only to tell which fails.
-        if parsed and _render_problem(parsed) is not None:
-            for one, source in parsed.items():
-                if (problem := _render_problem({one: source})) is not None:
-                    self.add(_template_path(one), problem)
+                        calendar_text.compile_override(lang, meeting_type, field, source)
+                    except calendar_text.CalendarTemplateError as exc:
+                        self.add(_template_path((lang, meeting_type, field)), exc.problem)
 
     def check_video_url_template(self, template: str) -> None:
         path = "organisation.video_url_template"
