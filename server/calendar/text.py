@@ -2,7 +2,7 @@
 description and location per language and meeting type (SPEC 6).
 
 The templates come from the organisation file, which is untrusted input (SPEC 9), so they
-are written in the small subset of Jinja2 that `server.calendar.sandbox` accepts, whose
+are written in the small subset of Jinja2 that `server.sandbox` accepts, whose
 rendering cost is linear in the template. Overrides are compiled and tried on sample
 values when `CalendarTemplates` is built, so startup and `rendezvous check` refuse what
 the sandbox does not allow with `CalendarTemplateError`, naming the template, the line
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from availability.model import MEETING_TYPES
-from server.calendar.sandbox import BoundedTemplate, TemplateRejected, compile_template
+from server.sandbox import BoundedTemplate, TemplateRejected, compile_template
 
 PARTS = ("title", "description", "location")
 DEFAULT_LANGUAGE = "en"

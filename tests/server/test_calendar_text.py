@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from server.calendar.sandbox import MAX_OUTPUT, MAX_VALUE
+from server.sandbox import MAX_OUTPUT, MAX_VALUE
 from server.calendar.text import CalendarTemplateError, CalendarTemplates
 
 VARIABLES = {

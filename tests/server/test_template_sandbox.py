@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from jinja2 import nodes
 
 from server.calendar import sandbox
-from server.calendar.sandbox import (
+from server.sandbox import (
     MAX_DEPTH,
     MAX_OUTPUT,
     MAX_SOURCE,
