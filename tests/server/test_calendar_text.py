@@ -4,8 +4,8 @@ import logging
 
 import pytest
 
-from server.sandbox import MAX_OUTPUT, MAX_VALUE
 from server.calendar.text import CalendarTemplateError, CalendarTemplates
+from server.sandbox import MAX_OUTPUT, MAX_VALUE
 
 VARIABLES = {
     "customer_name": "Éva Janssens",

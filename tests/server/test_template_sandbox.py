@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2 import nodes
 
-from server.calendar import sandbox
+from server import sandbox
 from server.sandbox import (
     MAX_DEPTH,
     MAX_OUTPUT,
