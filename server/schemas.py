@@ -12,12 +12,12 @@ from typing import Annotated, Any, Literal, TypeVar
 import msgspec
 from msgspec import Meta, Struct
 
-from server import errors
+from server import errors, vocabulary
 from server.vocabulary import MeetingType
 
 _T = TypeVar("_T")
 
-Id = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Id = Annotated[str, Meta(min_length=1, max_length=64, pattern=vocabulary.REFERENCE_PATTERN)]
 Token = Annotated[str, Meta(min_length=1, max_length=2048)]
 ShortText = Annotated[str, Meta(max_length=200)]
 LongText = Annotated[str, Meta(max_length=4000)]
@@ -25,23 +25,21 @@ Email = Annotated[
     str,
     Meta(
         min_length=3,
-        max_length=254,
-        pattern=r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$",
+        max_length=vocabulary.EMAIL_MAX_LENGTH,
+        pattern=vocabulary.EMAIL_PATTERN,
         description="An e-mail address",
     ),
 ]
 Phone = Annotated[
     str,
     Meta(
-        min_length=6,
-        max_length=32,
-        pattern=r"^\+?[0-9][0-9 ().\-/]{4,30}$",
+        min_length=vocabulary.PHONE_MIN_LENGTH,
+        max_length=vocabulary.PHONE_MAX_LENGTH,
+        pattern=vocabulary.PHONE_PATTERN,
         description="A phone number, digits with optional +, spaces, dots, dashes",
     ),
 ]
-Language = Annotated[
-    str, Meta(min_length=2, max_length=8, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,4})?$")
-]
+Language = Annotated[str, Meta(min_length=2, max_length=12, pattern=vocabulary.LANGUAGE_PATTERN)]
 TimeZoneName = Annotated[str, Meta(min_length=1, max_length=64, description="An IANA time zone")]
 AnswerValue = (
     Annotated[str, Meta(max_length=4000)]
@@ -122,7 +120,9 @@ class Address(Body):
     street: Annotated[str, Meta(min_length=1, max_length=200)]
     postal_code: Annotated[str, Meta(min_length=1, max_length=20)]
     city: Annotated[str, Meta(min_length=1, max_length=100)]
-    country: Annotated[str, Meta(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+    country: Annotated[
+        str, Meta(pattern=vocabulary.COUNTRY_PATTERN, description="ISO 3166-1 alpha-2")
+    ]
 
 
 class Geo(Out):

@@ -17,19 +17,19 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
 from itsdangerous import BadData, URLSafeSerializer
+
+from server.vocabulary import from_unix, to_unix
 
 TokenKind: TypeAlias = Literal["manage", "hold", "invite"]
 KINDS: tuple[TokenKind, ...] = ("manage", "hold", "invite")
 #: Longer strings are refused before any decoding.
 MAX_TOKEN_LENGTH = 2048
 SECRET_FILE_NAME = "secret_key"
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class TokenError(Exception):
@@ -56,7 +56,7 @@ class Tokens:
         """Sign `payload` (JSON-serialisable; the key `exp` is reserved) until `expires_at`."""
         if "exp" in payload:
             raise ValueError("'exp' is reserved in a token payload")
-        token = self._serializer(kind).dumps({**payload, "exp": _to_unix(expires_at)})
+        token = self._serializer(kind).dumps({**payload, "exp": to_unix(expires_at)})
         assert isinstance(token, str)
         if len(token) > MAX_TOKEN_LENGTH:
             raise ValueError(f"a {kind} token would be {len(token)} characters long")
@@ -87,7 +87,7 @@ class Tokens:
             raise TokenInvalid("bad signature or malformed token") from exc
         if not isinstance(payload, dict) or type(payload.get("exp")) is not int:
             raise TokenInvalid("malformed token payload")
-        return payload, _to_unix(now) >= payload["exp"]
+        return payload, to_unix(now) >= payload["exp"]
 
     def _serializer(self, kind: TokenKind) -> URLSafeSerializer:
         try:
@@ -98,7 +98,7 @@ class Tokens:
 
 def expiry(payload: dict[str, Any]) -> datetime:
     """The expiry of a payload returned by `Tokens.loads`, as an aware UTC datetime."""
-    return _EPOCH + timedelta(seconds=payload["exp"])
+    return from_unix(payload["exp"])
 
 
 def load_or_create_secret(database_path: Path, env_value: str | None) -> str:
@@ -137,12 +137,6 @@ def _create_secret_file(path: Path) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-
-
-def _to_unix(moment: datetime) -> int:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"expected an aware datetime, got {moment!r}")
-    return (moment - _EPOCH) // timedelta(seconds=1)
 
 
 __all__ = [

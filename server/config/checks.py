@@ -16,12 +16,12 @@ import datetime
 import itertools
 import re
 import string
-import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from server import vocabulary
 from server.calendar import text as calendar_text
 from server.config import engine as planning
 from server.config.messages import Issue, key_path
@@ -214,9 +214,7 @@ class _Checker:
             self.add(path, f'missing the text in the first language "{self.languages[0]}"')
 
     def check_time_zone(self, path: str, name: str) -> None:
-        try:
-            zoneinfo.ZoneInfo(name)
-        except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        if not vocabulary.is_time_zone(name):
             self.add(path, f'unknown time zone "{name}"')
 
     def check_organisation(self, org: OrganisationSettings) -> None:
