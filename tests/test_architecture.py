@@ -82,7 +82,7 @@ def test_the_server_has_no_import_cycle() -> None:
         stack.append(node)
         for target in sorted(graph[node]):
             if state.get(target) == 1:
-                cycle = stack[stack.index(target) :] + [target]
+                cycle = [*stack[stack.index(target) :], target]
                 pytest.fail("import cycle: " + " -> ".join(cycle))
             if target not in state:
                 visit(target)

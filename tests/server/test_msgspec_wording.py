@@ -39,9 +39,7 @@ def _message(raw: object) -> str:
         pytest.param(
             {"name": "x", "count": 0}, "Expected `int` >= 1 - at `$.count`", id="constraint"
         ),
-        pytest.param(
-            {"name": "x", "kind": "c"}, "Invalid enum value 'c' - at `$.kind`", id="enum"
-        ),
+        pytest.param({"name": "x", "kind": "c"}, "Invalid enum value 'c' - at `$.kind`", id="enum"),
         pytest.param(
             {"name": "x", "inner": {"code": "be"}},
             "Expected `str` matching regex '^[A-Z]{2}$' - at `$.inner.code`",
