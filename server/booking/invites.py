@@ -35,8 +35,8 @@ from server.errors import (
 from server.runtime import Runtime
 from server.schemas import AgentRef, CustomerPrefill, InviteResponse
 from server.snapshot import Snapshot
-from server.vocabulary import MeetingType
 from server.tokens import TokenExpired, TokenInvalid, Tokens, expiry
+from server.vocabulary import MeetingType
 
 
 @dataclass(frozen=True, slots=True)
