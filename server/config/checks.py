@@ -17,7 +17,7 @@ import itertools
 import re
 import string
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -37,6 +37,7 @@ from server.config.types import (
     OrganisationSettings,
     Question,
     Subject,
+    Webhook,
 )
 
 
@@ -51,6 +52,7 @@ class Decoded:
     agents: list[tuple[int, Agent]]
     #: Ids of items that failed to decode, so references to them are not reported too.
     undecoded_ids: dict[str, set[str]]
+    webhooks: list[tuple[int, Webhook]] = field(default_factory=list)
 
 
 def check(decoded: Decoded) -> list[Issue]:
