@@ -39,7 +39,7 @@ def delivery_issues(
 
 
 def _notification_issues(org: OrganisationSettings) -> list[Issue]:
-    issues = []
+    issues: list[Issue] = []
     notifications = org.notifications
     if notifications is None:
         return issues

@@ -24,7 +24,7 @@ def parse_mailbox(value: str) -> Address | None:
         header = policy.default.header_factory("from", value)
     except (ValueError, IndexError, TypeError):
         return None
-    found = getattr(header, "addresses", ())
+    found: tuple[Address, ...] = getattr(header, "addresses", ())
     if header.defects or len(found) != 1:
         return None
     address: Address = found[0]

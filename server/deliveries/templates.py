@@ -228,7 +228,7 @@ def _read_language(path: Path) -> Language:
     missing = [word for word in WORDS if word not in words]
     if missing:
         raise ValueError(f"{path}: [words] lacks {', '.join(missing)}")
-    texts = {}
+    texts: dict[tuple[str, str], BoundedTemplate] = {}
     for kind in EMAIL_KINDS:
         for part in PARTS:
             source = data["kinds"][kind][part]
