@@ -12,12 +12,13 @@ wall-clock times, even when two offices of one agent lie in different time zones
 Translatable text may only use the organisation's languages and must have the first.
 """
 
+import dataclasses
 import datetime
 import itertools
 import re
 import string
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -52,7 +53,7 @@ class Decoded:
     agents: list[tuple[int, Agent]]
     #: Ids of items that failed to decode, so references to them are not reported too.
     undecoded_ids: dict[str, set[str]]
-    webhooks: list[tuple[int, Webhook]] = field(default_factory=list)
+    webhooks: list[tuple[int, Webhook]] = dataclasses.field(default_factory=list)
 
 
 def check(decoded: Decoded) -> list[Issue]:

@@ -129,7 +129,7 @@ _PATTERN_WORDS: Final = {
     TIME_PATTERN: 'a time "HH:MM"',
     COUNTRY_PATTERN: 'an ISO 3166 alpha-2 country code such as "BE"',
     EMAIL_PATTERN: "an email address",
-    ENV_NAME_PATTERN: "the name of an environment variable (letters, digits and _, not first a digit)",
+    ENV_NAME_PATTERN: "the name of an environment variable (letters, digits, _; no digit first)",
 }
 
 
