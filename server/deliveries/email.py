@@ -75,9 +75,18 @@ class NotSendable(Exception):
     """The organisation no longer sends e-mail (no `[organisation.notifications]`)."""
 
 
-def build(snapshot: Snapshot, tokens: Tokens, row: DeliveryRow, change: Change) -> Outgoing:
-    """The message of one e-mail delivery."""
-    notifications = snapshot.settings.notifications
+def build(
+    snapshot: Snapshot,
+    tokens: Tokens,
+    row: DeliveryRow,
+    change: Change,
+    *,
+    notifications: config.Notifications | None = None,
+    language: str | None = None,
+) -> Outgoing:
+    """The message of one e-mail delivery. `notifications` and `language` replace the
+    organisation's and the recipient's (`rendezvous mail preview`)."""
+    notifications = notifications or snapshot.settings.notifications
     if notifications is None:
         raise NotSendable("the organisation file has no [organisation.notifications] any more")
     sender = parse_mailbox(notifications.from_)
@@ -86,7 +95,7 @@ def build(snapshot: Snapshot, tokens: Tokens, row: DeliveryRow, change: Change) 
     appointment = change.appointment
     agent_id = change.previous_agent if row.kind == "agent_reassigned_away" else appointment.agent
     recipient_agent = snapshot.agents.get(agent_id or "") if info.role == "agent" else None
-    lang = _language_of(snapshot, appointment, recipient_agent)
+    lang = language or _language_of(snapshot, appointment, recipient_agent)
     words = snapshot.email_templates.language(lang)
     zone = _zone_of(snapshot, appointment, info.role)
     values = _values(snapshot, tokens, change, lang, words, zone, recipient_agent)
