@@ -78,7 +78,7 @@ def authenticator(
         USER.encode(),
         PASSWORD.encode(),
     )
-    return AuthResult(success=ok)
+    return AuthResult(success=ok, handled=False)
 
 
 class MailServer:
@@ -103,9 +103,7 @@ class MailServer:
             kwargs.update(authenticator=authenticator, auth_required=True)
             # aiosmtpd only knows STARTTLS as TLS; an implicit TLS connection is TLS too.
             kwargs.update(auth_require_tls=implicit_tls is None)
-        self.controller = Controller(
-            self.collector, hostname="127.0.0.1", port=self.port, **kwargs
-        )
+        self.controller = Controller(self.collector, hostname="127.0.0.1", port=self.port, **kwargs)
 
     def __enter__(self) -> MailServer:
         self.controller.start()

@@ -159,9 +159,12 @@ def test_cancelling_sends_an_itip_cancel_with_the_next_sequence(
     cancellations = by_recipient(smtp.wait_for(4)[2:])
     assert set(cancellations) == {CUSTOMER_ADDRESS, FARID}
     for address, message in cancellations.items():
-        assert next(
-            p for p in message.walk() if p.get_content_type() == "text/calendar"
-        ).get_param("method") == "CANCEL"
+        assert (
+            next(p for p in message.walk() if p.get_content_type() == "text/calendar").get_param(
+                "method"
+            )
+            == "CANCEL"
+        )
         for calendar in calendar_parts(message):
             assert str(calendar["METHOD"]) == "CANCEL"
             (event,) = calendar.walk("VEVENT")
