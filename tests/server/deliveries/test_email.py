@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-import pytest
 from starlette.testclient import TestClient
 
 from tests.server._booking import appointment_body, book, offered
@@ -21,8 +20,14 @@ CUSTOMER_ADDRESS = "ann@example.com"
 FARID = "farid@demobank.example"
 
 
-def booked(client: TestClient, subject: str = "car-insurance", meeting_type: str = "OFFICE",
-           office: str | None = "brussels", day: date = TOMORROW, **extra: Any) -> dict[str, Any]:  # fmt: skip
+def booked(
+    client: TestClient,
+    subject: str = "car-insurance",
+    meeting_type: str = "OFFICE",
+    office: str | None = "brussels",
+    day: date = TOMORROW,
+    **extra: Any,
+) -> dict[str, Any]:
     start = offered(client, subject, meeting_type, office, first_day=day, days=3)[0]
     response = book(client, appointment_body(subject, meeting_type, start, office, **extra))
     assert response.status_code == 201, response.text
@@ -224,10 +229,10 @@ def test_html_and_line_breaks_in_every_customer_field_stay_text(
         "city": "Brussels</td></tr>",
         "country": "BE",
     }
-    start = offered(client, "home-insurance", "ON_LOCATION", "brussels", first_day=TOMORROW,
-                    days=4)[0]  # fmt: skip
-    body = appointment_body("home-insurance", "ON_LOCATION", start, "brussels",
-                            location=location)  # fmt: skip
+    start = offered(
+        client, "home-insurance", "ON_LOCATION", "brussels", first_day=TOMORROW, days=4
+    )[0]
+    body = appointment_body("home-insurance", "ON_LOCATION", start, "brussels", location=location)
     body["customer"] = customer
     assert book(client, body).status_code == 201
     investments = appointment_body(
@@ -249,9 +254,18 @@ def test_html_and_line_breaks_in_every_customer_field_stay_text(
         for name in ("Bcc", "X-Injected", "Cc"):
             assert message[name] is None
         assert set(message.keys()) <= {
-            "From", "To", "Reply-To", "Subject", "Date", "Message-ID", "Auto-Submitted",
-            "X-Auto-Response-Suppress", "Content-Language", "MIME-Version", "Content-Type",
-        }  # fmt: skip
+            "From",
+            "To",
+            "Reply-To",
+            "Subject",
+            "Date",
+            "Message-ID",
+            "Auto-Submitted",
+            "X-Auto-Response-Suppress",
+            "Content-Language",
+            "MIME-Version",
+            "Content-Type",
+        }
         for header in ("Subject", "To"):
             assert "\r" not in str(message[header]) and "\n" not in str(message[header])
         html = text_of(message, "html")

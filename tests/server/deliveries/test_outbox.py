@@ -68,8 +68,9 @@ def test_a_booking_that_fails_writes_nothing(client: TestClient) -> None:
     booked(client, start)
     before = deliveries(client)
 
-    again = book(client, appointment_body("car-insurance", "OFFICE", start, "brussels",
-                                          agent="farid"))  # fmt: skip
+    again = book(
+        client, appointment_body("car-insurance", "OFFICE", start, "brussels", agent="farid")
+    )
 
     assert again.status_code == 409
     assert deliveries(client) == before

@@ -39,8 +39,9 @@ BOOKABLE = [
 class Server:
     """`rendezvous serve` in its own process group."""
 
-    def __init__(self, directory: Path, smtp_port: int, *, workers: int = 1,
-                 interval: str = "0.5") -> None:  # fmt: skip
+    def __init__(
+        self, directory: Path, smtp_port: int, *, workers: int = 1, interval: str = "0.5"
+    ) -> None:
         self.database = directory / "rendezvous.sqlite3"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -56,13 +57,21 @@ class Server:
         }
         executable = Path(sys.executable).with_name("rendezvous")
         self.process = subprocess.Popen(
-            [str(executable), "serve", "--workers", str(workers), "--port", str(self.port),
-             "--log-level", "warning"],
+            [
+                str(executable),
+                "serve",
+                "--workers",
+                str(workers),
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             start_new_session=True,
-        )  # fmt: skip
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -108,19 +117,24 @@ async def book_many(url: str, wanted: int) -> list[dict[str, Any]]:
         starts: list[dict[str, Any]] = []
         for subject, meeting_type, office in BOOKABLE:
             query = {
-                "subject": subject, "meeting_type": meeting_type, "office": office,
-                "from": first.isoformat(), "to": (first + timedelta(days=27)).isoformat(),
-            }  # fmt: skip
+                "subject": subject,
+                "meeting_type": meeting_type,
+                "office": office,
+                "from": first.isoformat(),
+                "to": (first + timedelta(days=27)).isoformat(),
+            }
             slots = (await client.get("/api/v1/slots", params=query)).json()["slots"]
             starts += [{**query, "start": slot["start"]} for slot in slots]
         booked: list[dict[str, Any]] = []
 
         async def attempt(slot: dict[str, Any], n: int) -> None:
             body = {
-                "subject": slot["subject"], "meeting_type": slot["meeting_type"],
-                "office": slot["office"], "start": slot["start"],
+                "subject": slot["subject"],
+                "meeting_type": slot["meeting_type"],
+                "office": slot["office"],
+                "start": slot["start"],
                 "customer": {**CUSTOMER, "email": f"customer{n}@example.com"},
-            }  # fmt: skip
+            }
             response = await client.post("/api/v1/appointments", json=body)
             assert response.status_code in (201, 409), response.text
             if response.status_code == 201:

@@ -263,7 +263,10 @@ def test_a_retried_message_keeps_its_message_id_and_date(
     two = again.message
     assert one["Message-ID"] == two["Message-ID"]
     assert one["Date"] == two["Date"]
-    delivery = next(r for r in deliveries(client) if r["recipient"] == first.recipients[0]
-                    and r["status"] == "sent")  # fmt: skip
+    delivery = next(
+        r
+        for r in deliveries(client)
+        if r["recipient"] == first.recipients[0] and r["status"] == "sent"
+    )
     assert one["Message-ID"] == f"<{delivery['id']}@127.0.0.1>"
     assert delivery["attempts"] == 2

@@ -114,9 +114,14 @@ async def test_a_dead_workers_claim_expires_and_the_row_is_claimed_again(tmp_pat
                 "other", NOW + timedelta(minutes=5), NOW + timedelta(minutes=10), 10
             )
             late = await tx.finish_delivery(
-                delivery.id, "dead", now=NOW, status="sent", attempts=1,
-                next_attempt_at=NOW, last_error=None,
-            )  # fmt: skip
+                delivery.id,
+                "dead",
+                now=NOW,
+                status="sent",
+                attempts=1,
+                next_attempt_at=NOW,
+                last_error=None,
+            )
 
         assert during == []
         assert [found.id for found in after] == [delivery.id]
