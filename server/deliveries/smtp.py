@@ -53,7 +53,9 @@ class SMTPSettings:
             parts = urlsplit(url)
             port = parts.port
         except ValueError:
-            raise ValueError("RENDEZVOUS_SMTP_URL: the port is not a number") from None
+            raise ValueError(
+                "RENDEZVOUS_SMTP_URL: the port is not a number from 1 to 65535"
+            ) from None
         if parts.scheme not in _SCHEMES:
             raise ValueError(
                 "RENDEZVOUS_SMTP_URL: expected smtp://host:port, smtp+starttls://user:password"
