@@ -402,6 +402,14 @@ class SQLiteTransaction(OutboxWrites):
     async def _outbox_execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         return await self._execute(sql, params)
 
+    async def _outbox_execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not self._open:
+            raise RuntimeError("the transaction is over")
+        try:
+            await self._conn.executemany(sql, rows)
+        except sqlite3.IntegrityError as exc:
+            raise (Conflict if "UNIQUE" in str(exc) else StoreError)(str(exc)) from exc
+
     async def _outbox_fetch(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
         if not self._open:
             raise RuntimeError("the transaction is over")

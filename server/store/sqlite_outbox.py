@@ -136,15 +136,19 @@ class OutboxWrites(OutboxReads):
     async def _outbox_execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         raise NotImplementedError
 
+    async def _outbox_execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for many rows in the transaction (one call to the thread)."""
+        raise NotImplementedError
+
     async def _outbox_fetch(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
         """Run a statement that returns rows (`RETURNING`) in the transaction."""
         raise NotImplementedError
 
     async def insert_deliveries(self, rows: Sequence[DeliveryRow]) -> None:
-        marks = ", ".join("?" * 18)
-        for row in rows:
-            await self._outbox_execute(
-                f"INSERT INTO deliveries ({_COLUMNS}) VALUES ({marks})", _values(row)
+        if rows:
+            marks = ", ".join("?" * 18)
+            await self._outbox_execute_many(
+                f"INSERT INTO deliveries ({_COLUMNS}) VALUES ({marks})", [_values(r) for r in rows]
             )
 
     async def delete_pending_deliveries(self, appointment_id: str, kinds: Collection[str]) -> int:
