@@ -216,14 +216,18 @@ def booking_cost(seconds: int, rounds: int) -> dict[str, Any]:
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     scratch = Path(tempfile.mkdtemp(prefix="rendezvous-bench-outbox-"))
-    runs: dict[str, list[dict[str, Any]]] = {"off": [], "on": []}
+    runs: dict[str, list[dict[str, Any]]] = {"off": [], "written": [], "on": []}
     try:
-        configs = {"off": without_notifications(scratch), "on": DEMO}
+        configs = {"off": without_notifications(scratch), "written": DEMO, "on": DEMO}
+        # "written": the outbox is written, but this process's worker sends nothing.
+        intervals = {"off": "2.0", "written": "0", "on": "2.0"}
         for n in range(rounds):
-            for name in ("off", "on"):
+            for name in ("off", "written", "on"):
                 workdir = scratch / f"{name}-{n}"
                 workdir.mkdir()
-                server = Server(workdir, configs[name], controller.port, workers=1, interval="2.0")
+                server = Server(
+                    workdir, configs[name], controller.port, workers=1, interval=intervals[name]
+                )
                 try:
                     runs[name].append(asyncio.run(_book(server.base, seconds)))
                 finally:
