@@ -8,8 +8,13 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from server import config
 from server.app import create_app
+from server.deliveries.outbox import Change, plan
 from server.settings import Settings
+from server.snapshot import Snapshot
+from server.store import AppointmentRow
+from tests.conftest import DEMO_CONFIG
 from tests.server._booking import NOW, appointment_body, book, freeze, offered
 from tests.server.deliveries.conftest import deliveries, send_due
 
@@ -179,3 +184,95 @@ def test_without_notifications_no_email_is_written(settings: Settings, config_pa
         booked(client, farids_starts(client)[0])
 
         assert deliveries(client) == []
+
+
+# -- the events the desk (SPEC 11) will cause: the outbox's plan for each ---------------
+
+
+def demo_row(**changes: Any) -> AppointmentRow:
+    start = NOW + timedelta(days=3)
+    fields: dict[str, Any] = {
+        "id": "a1",
+        "status": "confirmed",
+        "sequence": 1,
+        "subject": "car-insurance",
+        "meeting_type": "OFFICE",
+        "office": "brussels",
+        "agent": "farid",
+        "start": start,
+        "end": start + timedelta(minutes=30),
+        "trailing_buffer": 0,
+        "timezone": "Europe/Brussels",
+        "language": "en",
+        "customer": {"first_name": "Ann", "last_name": "Smith", "email": "ann@example.com"},
+        "location": None,
+        "answers": {},
+        "metadata": {},
+        "video_url": None,
+        "invite_id": None,
+        "created_at": NOW,
+        "updated_at": NOW,
+        **changes,
+    }
+    return AppointmentRow(**fields)
+
+
+def planned(change: Change) -> list[tuple[str, str]]:
+    snapshot = Snapshot.build(config.load(DEMO_CONFIG))
+    return sorted((row.kind, row.recipient) for row in plan(snapshot, change))
+
+
+def test_an_accepted_request_confirms_and_schedules_reminders() -> None:
+    change = Change(event="accepted", at=NOW, appointment=demo_row(), previous_status="requested")
+
+    assert planned(change) == [
+        ("agent_accepted", "farid@demobank.example"),
+        ("agent_reminder", "farid@demobank.example"),
+        ("customer_accepted", "ann@example.com"),
+        ("customer_reminder", "ann@example.com"),
+        ("customer_reminder", "ann@example.com"),
+    ]
+
+
+def test_a_declined_request_tells_only_the_customer() -> None:
+    row = demo_row(status="declined")
+    change = Change(event="declined", at=NOW, appointment=row, reason="On leave")
+
+    assert planned(change) == [("customer_declined", "ann@example.com")]
+
+
+def test_a_reassignment_tells_both_agents_and_moves_the_agents_reminder() -> None:
+    change = Change(
+        event="reassigned",
+        at=NOW,
+        appointment=demo_row(agent="emma"),
+        previous_status="confirmed",
+        previous_agent="farid",
+    )
+
+    assert planned(change) == [
+        ("agent_reassigned_away", "farid@demobank.example"),
+        ("agent_reassigned_to", "emma@demobank.example"),
+        ("agent_reminder", "emma@demobank.example"),
+        ("customer_reassigned", "ann@example.com"),
+        ("customer_reminder", "ann@example.com"),
+        ("customer_reminder", "ann@example.com"),
+    ]
+
+
+def test_a_cancellation_by_the_agent_keeps_its_reason() -> None:
+    row = demo_row(status="cancelled")
+    change = Change(
+        event="cancelled",
+        at=NOW,
+        appointment=row,
+        previous_status="confirmed",
+        by="agent",
+        reason="Office closed",
+    )
+
+    rows = list(plan(Snapshot.build(config.load(DEMO_CONFIG)), change))
+
+    assert sorted(r.kind for r in rows) == ["agent_cancelled", "customer_cancelled"]
+    assert {r.payload["reason"] for r in rows} == {"Office closed"}
+    assert {r.payload["by"] for r in rows} == {"agent"}
