@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-PARTS = ("bench_engine", "bench_http", "bench_plugin")
+PARTS = ("bench_engine", "bench_http", "bench_plugin", "bench_deliveries")
 
 
 def run_part(name: str, extra: list[str]) -> object:

@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 
+from server.deliveries.worker import start_deliveries
 from server.errors import exception_handlers
 from server.middleware import (
     AccessLogMiddleware,
@@ -37,9 +38,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             runtime.snapshot.version,
             settings.config_path,
         )
+        deliveries = start_deliveries(runtime)
+        app.state.deliveries = deliveries
         try:
             yield
         finally:
+            await deliveries.stop()
             await runtime.stop()
 
     return Starlette(

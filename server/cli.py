@@ -1,4 +1,4 @@
-"""The `rendezvous` command: serve, check, doctor, invite."""
+"""The `rendezvous` command: serve, check, doctor, invite, outbox, mail preview."""
 
 from __future__ import annotations
 
@@ -30,9 +30,23 @@ def _load_or_exit(path: Path) -> config.LoadedOrganisation:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    loaded = _load_or_exit(Path(args.file))
+    path = Path(args.file)
+    loaded = _load_or_exit(path)
+    _secrets_or_exit(path, loaded)
     print(config.summary(loaded))
     return EXIT_OK
+
+
+def _secrets_or_exit(path: Path, loaded: config.LoadedOrganisation) -> None:
+    """Webhook secrets missing from the environment are reported like the file's own
+    problems (SPEC 10: at start and by `check`, not at the first delivery)."""
+    from server.deliveries.webhooks import secret_problems
+
+    problems = secret_problems(loaded.organisation.webhooks, os.environ)
+    if problems:
+        print(f"{path}: {len(problems)} problem(s):", file=sys.stderr)
+        print("\n".join(str(problem) for problem in problems), file=sys.stderr)
+        raise SystemExit(EXIT_INVALID)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -43,6 +57,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = args.port or settings.port
     # Refuse to start on an invalid file, with the same messages as `check`.
     loaded = _load_or_exit(settings.config_path)
+    _secrets_or_exit(settings.config_path, loaded)
+    mail = _mail_or_exit(settings, loaded)
     os.environ["RENDEZVOUS_CONFIG"] = str(settings.config_path)
     base = f"http://{host}:{port}"
     section = loaded.organisation.organisation
@@ -53,7 +69,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"  example host page: http://{host}:8001/  (another origin; `make run` serves it)\n"
         f"  booking page:      {base}/book\n"
         f"  health:            {base}/healthz\n"
-        f"  API description:   {base}/api/v1/openapi.json\n",
+        f"  API description:   {base}/api/v1/openapi.json\n"
+        f"  e-mails:           {mail}\n",
         flush=True,
     )
     uvicorn.run(
@@ -65,6 +82,70 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         access_log=False,  # our own access log leaves customer data out
         proxy_headers=True,
+    )
+    return EXIT_OK
+
+
+def _mail_or_exit(settings: Settings, loaded: config.LoadedOrganisation) -> str:
+    """Where e-mails go, for the banner; exit 2 on a bad RENDEZVOUS_SMTP_URL."""
+    from server.deliveries.worker import mail_transport
+
+    try:
+        transport = mail_transport(settings)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        raise SystemExit(EXIT_INVALID) from None
+    if loaded.organisation.organisation.notifications is None:
+        return "off (the organisation file has no [organisation.notifications])"
+    return transport.describe()
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    """Pending and failed deliveries; with --retry ID, send one again now."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from server.deliveries import operator
+
+    settings = Settings.from_environ()
+    now = datetime.now(UTC)
+    if args.retry is None:
+        print(asyncio.run(operator.listing(settings, now)))
+        return EXIT_OK
+    _load_or_exit(settings.config_path)
+    code, text = asyncio.run(operator.retry(settings, args.retry, now))
+    print(text, file=sys.stdout if code == 0 else sys.stderr)
+    return code
+
+
+def cmd_mail_preview(args: argparse.Namespace) -> int:
+    """Render one e-mail on sample values into files a person can open."""
+    from datetime import UTC, datetime
+
+    from server.deliveries import preview
+    from server.deliveries.kinds import EMAIL_KINDS
+    from server.snapshot import Snapshot
+    from server.tokens import Tokens
+
+    settings = Settings.from_environ()
+    loaded = _load_or_exit(settings.config_path)
+    if args.kind not in EMAIL_KINDS:
+        print(f"KIND: expected one of {', '.join(EMAIL_KINDS)}", file=sys.stderr)
+        return EXIT_INVALID
+    snapshot = Snapshot.build(loaded)
+    lang = args.language or snapshot.default_language
+    known = sorted({*snapshot.languages, *snapshot.email_templates.languages})
+    if lang not in known:
+        print(f"--language: expected one of {', '.join(known)}", file=sys.stderr)
+        return EXIT_INVALID
+    directory = Path(args.output) if args.output else settings.database_path.parent / "mail-preview"
+    # A throwaway key: the preview's manage link must not be a working one.
+    tokens = Tokens("preview-only-" + "x" * 32)
+    found = preview.render(snapshot, tokens, args.kind, lang, directory, datetime.now(UTC))
+    print(
+        f"{args.kind} in {lang}: {found.subject}\n"
+        f"  the message (open it in a mail client): {found.eml.resolve()}\n"
+        f"  its HTML part (open it in a browser):   {found.html.resolve()}"
     )
     return EXIT_OK
 
@@ -166,6 +247,22 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--office", help="only this office")
     doctor.add_argument("--days", type=int, default=14, help="days ahead to look (default 14)")
     doctor.set_defaults(handler=cmd_doctor)
+
+    outbox = commands.add_parser("outbox", help="pending and failed deliveries (SPEC 10)")
+    outbox.add_argument("--retry", metavar="ID", help="send this delivery again now")
+    outbox.set_defaults(handler=cmd_outbox)
+
+    mail = commands.add_parser("mail", help="e-mail tools")
+    mail_commands = mail.add_subparsers(dest="mail_command", required=True)
+    mail_preview = mail_commands.add_parser(
+        "preview", help="render one e-mail on sample values into files you can open"
+    )
+    mail_preview.add_argument("kind", metavar="KIND", help="e.g. customer_confirmation")
+    mail_preview.add_argument("--language", help="default: the organisation's first")
+    mail_preview.add_argument(
+        "--output", help="directory for the files (default: mail-preview/ beside the database)"
+    )
+    mail_preview.set_defaults(handler=cmd_mail_preview)
     return parser
 
 

@@ -90,6 +90,9 @@ class Runtime:
     #: The clock; tests replace it. Everything in the server asks `runtime.now()`.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _watcher: asyncio.Task[None] | None = field(default=None, repr=False)
+    #: Rung after a transaction wrote deliveries: this process's delivery worker
+    #: (`server.deliveries.worker`) wakes up at once instead of at its next poll.
+    outbox_bell: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     def now(self) -> datetime:
         return self.clock()

@@ -28,6 +28,18 @@ class Settings:
     rate_limit_per_minute: int = 60
     plugin_dir: Path = _ROOT / "plugin"
     embed_path: Path = _ROOT / "embed.js"
+    # -- deliveries (SPEC 10; docs/deliveries.md) --
+    #: How mail leaves: smtp://, smtp+starttls:// or smtps:// (None: the Maildir).
+    smtp_url: str | None = None
+    #: The Maildir when there is no SMTP URL (None: `mail/` beside the database).
+    maildir: Path | None = None
+    #: Seconds between the delivery worker's looks at the outbox (0: this process sends
+    #: nothing; its own writes still wake it when it runs).
+    delivery_interval: float = 2.0
+
+    @property
+    def maildir_path(self) -> Path:
+        return self.maildir or self.database_path.parent / "mail"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -45,4 +57,8 @@ class Settings:
             # Where the widget's files are read from: tests point it at a copy they edit.
             plugin_dir=config("RENDEZVOUS_PLUGIN_DIR", cast=Path, default=_ROOT / "plugin"),
             embed_path=config("RENDEZVOUS_EMBED_JS", cast=Path, default=_ROOT / "embed.js"),
+            # Deliveries (SPEC 10).
+            smtp_url=config("RENDEZVOUS_SMTP_URL", cast=str, default=None) or None,
+            maildir=config("RENDEZVOUS_MAILDIR", cast=Path, default=None),
+            delivery_interval=config("RENDEZVOUS_DELIVERY_INTERVAL", cast=float, default=2.0),
         )

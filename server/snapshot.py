@@ -10,6 +10,7 @@ from start to end and never builds anything itself:
 - who can serve what (`servers`, from the engine's own rule `availability.servers`),
   what customers can book (`combinations`), and per agent what they serve (`served_by`);
 - the compiled calendar templates and the origins allowed to call the API;
+- the compiled e-mail templates (`server.deliveries.templates`);
 - the slot search's reuse memo, which lives and dies with its version.
 """
 
@@ -26,6 +27,7 @@ import availability
 from availability import model
 from server import config, vocabulary
 from server.calendar.text import CalendarTemplates
+from server.deliveries.templates import EmailTemplates
 from server.origins import origin_of
 
 #: (subject, meeting type, office)
@@ -55,6 +57,8 @@ class Snapshot:
     opened_engines: Mapping[str, model.Organisation]
     calendar_templates: CalendarTemplates
     allowed_origins: frozenset[str]
+    #: The e-mail texts, overrides compiled (SPEC 10; `server.deliveries.templates`).
+    email_templates: EmailTemplates
     #: Engine answers of the slot search for this version (`booking.slots.find`): an
     #: answer lives as long as the version it was computed from.
     slot_memo: OrderedDict[tuple[object, ...], list[model.Slot]] = field(
@@ -119,6 +123,15 @@ class Snapshot:
                 origin
                 for origin in map(origin_of, (settings.public_url, *settings.allowed_origins))
                 if origin is not None
+            ),
+            email_templates=EmailTemplates(
+                {
+                    lang: {
+                        kind: {"subject": t.subject, "text": t.text, "html": t.html}
+                        for kind, t in kinds.items()
+                    }
+                    for lang, kinds in settings.email_templates.items()
+                }
             ),
         )
 

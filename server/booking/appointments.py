@@ -37,6 +37,7 @@ from server.booking.requests import (
     stored_answers,
     target_of,
 )
+from server.deliveries import outbox
 from server.errors import ValidationFailed
 from server.runtime import Runtime
 from server.schemas import AppointmentRequest
@@ -124,6 +125,8 @@ async def book(
             await tx.use_invite(invite.id, id, now)
         if idempotency_key is not None:
             await tx.save_idempotency_key(idempotency_key, digest, id, now)
+        await outbox.appointment_created(tx, snapshot, row)
+    runtime.outbox_bell.set()
     return row
 
 

@@ -19,6 +19,7 @@ from server.booking import claims
 from server.booking.holds import held
 from server.booking.offer import offer, pool, status_of
 from server.booking.requests import Target, parse_start
+from server.deliveries import outbox
 from server.errors import ExpiredToken, NoAvailability, NotFound, ValidationFailed
 from server.runtime import Runtime
 from server.schemas import RescheduleRequest
@@ -69,7 +70,9 @@ async def cancel(runtime: Runtime, token: str) -> AppointmentRow:
             id, updated_at=now, status="cancelled", sequence=row.sequence + 1
         )
         changed = await tx.appointment(id)
-    assert changed is not None
+        assert changed is not None
+        await outbox.appointment_cancelled(tx, snapshot, row, changed, by="customer")
+    runtime.outbox_bell.set()
     return changed
 
 
@@ -109,7 +112,9 @@ async def reschedule(runtime: Runtime, token: str, request: RescheduleRequest) -
         if hold is not None:
             await tx.use_hold(hold.id, id)
         changed = await tx.appointment(id)
-    assert changed is not None
+        assert changed is not None
+        await outbox.appointment_rescheduled(tx, snapshot, row, changed)
+    runtime.outbox_bell.set()
     return changed
 
 

@@ -15,6 +15,9 @@ from typing import Literal, TypeAlias
 from urllib.parse import quote, urlsplit
 
 CalendarStatus: TypeAlias = Literal["CONFIRMED", "TENTATIVE", "CANCELLED"]
+#: PUBLISH: an add-to-calendar file; REQUEST / CANCEL: an iTIP invitation or its
+#: cancellation, sent by e-mail (RFC 5546, RFC 6047), which needs ORGANIZER and ATTENDEE.
+Method: TypeAlias = Literal["PUBLISH", "REQUEST", "CANCEL"]
 
 PRODID = "-//Rendezvous//Rendezvous 0.1//EN"
 #: Octets per content line, CRLF excluded (RFC 5545 3.1).
@@ -39,6 +42,8 @@ class CalendarEvent:
     status: CalendarStatus = "CONFIRMED"
     organizer_name: str | None = None
     organizer_email: str | None = None
+    attendee_name: str | None = None
+    attendee_email: str | None = None
 
 
 def event_uid(appointment_id: str, public_url: str) -> str:
@@ -56,14 +61,17 @@ def event_status(appointment_status: str) -> CalendarStatus:
     return "CANCELLED"  # cancelled, declined
 
 
-def render_ics(event: CalendarEvent) -> bytes:
-    """The `calendar.ics` file of one event, as the bytes to send (`text/calendar`)."""
+def render_ics(event: CalendarEvent, method: Method = "PUBLISH") -> bytes:
+    """The `calendar.ics` file of one event, as the bytes to send (`text/calendar`);
+    with `method` REQUEST or CANCEL, the iTIP object of an invitation e-mail."""
+    if method != "PUBLISH" and not (event.organizer_email and event.attendee_email):
+        raise ValueError(f"METHOD:{method} needs an ORGANIZER and an ATTENDEE (RFC 5546)")
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         f"PRODID:{PRODID}",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+        f"METHOD:{method}",
         "BEGIN:VEVENT",
         f"UID:{_text(event.uid)}",
         f"SEQUENCE:{int(event.sequence)}",
@@ -80,11 +88,22 @@ def render_ics(event: CalendarEvent) -> bytes:
         lines.append(f"URL:{_uri(event.url)}")
     lines.append(f"STATUS:{event.status}")
     if event.organizer_email:
-        name = _CONTROL.sub("", (event.organizer_name or "").replace('"', "")).replace("\n", " ")
-        cn = f';CN="{name}"' if name else ""
+        cn = _cn(event.organizer_name)
         lines.append(f"ORGANIZER{cn}:mailto:{_uri(quote(event.organizer_email, safe='@+'))}")
+    if event.attendee_email:
+        # The recipient chose the time (a customer) or it is their work (an agent), and
+        # nobody reads replies to the organiser's address: accepted, no reply wanted.
+        params = f"{_cn(event.attendee_name)};ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE"
+        lines.append(f"ATTENDEE{params}:mailto:{_uri(quote(event.attendee_email, safe='@+'))}")
     lines += ["END:VEVENT", "END:VCALENDAR"]
     return b"".join(_fold(line) for line in lines)
+
+
+def _cn(name: str | None) -> str:
+    """A `;CN="..."` parameter: a quoted string holds no DQUOTE and no control
+    character (RFC 5545 3.1), so those are dropped and line breaks become spaces."""
+    plain = _CONTROL.sub("", (name or "").replace('"', "").replace("\r", " ").replace("\n", " "))
+    return f';CN="{plain}"' if plain.strip() else ""
 
 
 def google_link(event: CalendarEvent) -> str:
@@ -175,6 +194,7 @@ __all__ = [
     "PRODID",
     "CalendarEvent",
     "CalendarStatus",
+    "Method",
     "event_status",
     "event_uid",
     "google_link",

@@ -12,7 +12,7 @@
 from server.config.loading import ConfigError, LoadedOrganisation, load, loads
 from server.config.messages import Issue
 from server.config.summary import bookable_combinations, summary
-from server.config.types import (
+from server.config.types import (  # deliveries (SPEC 10)
     CHOICE_TYPES,
     TEXT_TYPES,
     WEEKDAYS,
@@ -24,12 +24,14 @@ from server.config.types import (
     Category,
     ClockTime,
     DayTemplate,
+    EmailTemplate,
     ExternalId,
     Geo,
     Id,
     Language,
     LongStr,
     LongText,
+    Notifications,
     Office,
     OfficeSubject,
     Option,
@@ -45,6 +47,7 @@ from server.config.types import (
     Text,
     TimeZoneName,
     Url,
+    Webhook,
     Week,
 )
 
@@ -61,6 +64,7 @@ __all__ = [
     "ClockTime",
     "ConfigError",
     "DayTemplate",
+    "EmailTemplate",
     "ExternalId",
     "Geo",
     "Id",
@@ -69,6 +73,7 @@ __all__ = [
     "LoadedOrganisation",
     "LongStr",
     "LongText",
+    "Notifications",
     "Office",
     "OfficeSubject",
     "Option",
@@ -84,6 +89,7 @@ __all__ = [
     "Text",
     "TimeZoneName",
     "Url",
+    "Webhook",
     "Week",
     "bookable_combinations",
     "load",

@@ -12,6 +12,7 @@ wall-clock times, even when two offices of one agent lie in different time zones
 Translatable text may only use the organisation's languages and must have the first.
 """
 
+import dataclasses
 import datetime
 import itertools
 import re
@@ -37,6 +38,7 @@ from server.config.types import (
     OrganisationSettings,
     Question,
     Subject,
+    Webhook,
 )
 
 
@@ -51,6 +53,7 @@ class Decoded:
     agents: list[tuple[int, Agent]]
     #: Ids of items that failed to decode, so references to them are not reported too.
     undecoded_ids: dict[str, set[str]]
+    webhooks: list[tuple[int, Webhook]] = dataclasses.field(default_factory=list)
 
 
 def check(decoded: Decoded) -> list[Issue]:

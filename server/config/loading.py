@@ -25,8 +25,10 @@ from availability import model
 from server.config import checks as config_checks
 from server.config import engine as planning
 from server.config.checks import Decoded
+from server.config.delivery_checks import delivery_issues
 from server.config.messages import Issue, issue_from, key_path, kind
 from server.config.types import (
+    ENV_NAME_PATTERN,
     SECTIONS,
     WEEKDAYS,
     Agent,
@@ -35,6 +37,7 @@ from server.config.types import (
     OrganisationFile,
     OrganisationSettings,
     QuestionType,
+    Webhook,
     Week,
 )
 from server.vocabulary import (
@@ -126,6 +129,7 @@ _PATTERN_WORDS: Final = {
     TIME_PATTERN: 'a time "HH:MM"',
     COUNTRY_PATTERN: 'an ISO 3166 alpha-2 country code such as "BE"',
     EMAIL_PATTERN: "an email address",
+    ENV_NAME_PATTERN: "the name of an environment variable (letters, digits, _; no digit first)",
 }
 
 
@@ -133,6 +137,7 @@ def _decode_and_check(raw: dict[str, Any]) -> OrganisationFile:
     issues: list[Issue] = []
     decoded = _decode(raw, issues)
     issues.extend(config_checks.check(decoded))
+    issues.extend(delivery_issues(decoded.organisation, decoded.webhooks))
     if issues or decoded.organisation is None:
         raise ConfigError(issues)
     return OrganisationFile(
@@ -141,11 +146,12 @@ def _decode_and_check(raw: dict[str, Any]) -> OrganisationFile:
         subjects=tuple(item for _, item in decoded.subjects),
         offices=tuple(item for _, item in decoded.offices),
         agents=tuple(item for _, item in decoded.agents),
+        webhooks=tuple(item for _, item in decoded.webhooks),
     )
 
 
 def _decode(raw: dict[str, Any], issues: list[Issue]) -> Decoded:
-    known = ("organisation", *SECTIONS)
+    known = ("organisation", *SECTIONS, "webhooks")
     for key in raw:
         if key not in known:
             issues.append(Issue(key, f"unknown key; expected one of {', '.join(known)}"))
@@ -171,7 +177,20 @@ def _decode(raw: dict[str, Any], issues: list[Issue]) -> Decoded:
                 target.append((i, value))
             elif isinstance(item, dict) and isinstance(item.get("id"), str):
                 decoded.undecoded_ids[name].add(item["id"])
+    _decode_webhooks(raw, decoded, issues)
     return decoded
+
+
+def _decode_webhooks(raw: dict[str, Any], decoded: Decoded, issues: list[Issue]) -> None:
+    """`[[webhooks]]` (SPEC 10), each decoded on its own."""
+    items = raw.get("webhooks", [])
+    if not isinstance(items, list):
+        issues.append(Issue("webhooks", "expected an array of tables [[webhooks]]"))
+        return
+    for i, item in enumerate(items):
+        webhook = _convert(item, Webhook, f"webhooks[{i}]", issues)
+        if webhook is not None:
+            decoded.webhooks.append((i, webhook))
 
 
 def _decode_agent(raw: Any, path: str, issues: list[Issue]) -> Agent | None:

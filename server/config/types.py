@@ -33,6 +33,7 @@ from typing import Annotated, Final, Literal
 
 import msgspec
 
+from server.deliveries.kinds import EmailKind, WebhookEvent
 from server.vocabulary import (
     COUNTRY_PATTERN,
     EMAIL_MAX_LENGTH,
@@ -109,6 +110,9 @@ class OrganisationSettings(_Base, frozen=True):
     hold_minutes: Annotated[int, msgspec.Meta(ge=1, le=60)] = 7
     manage_days_after: Annotated[int, msgspec.Meta(ge=0, le=3650)] = 30
     calendar_templates: dict[Language, dict[CalendarTemplateKey, CalendarTemplate]] = {}
+    # Deliveries (SPEC 10): see the block "Deliveries" at the end of this module.
+    notifications: "Notifications | None" = None
+    email_templates: "dict[Language, dict[EmailKind, EmailTemplate]]" = {}
 
 
 class Category(_Base, frozen=True):
@@ -230,6 +234,7 @@ class OrganisationFile(_Base, frozen=True):
     subjects: tuple[Subject, ...] = ()
     offices: tuple[Office, ...] = ()
     agents: tuple[Agent, ...] = ()
+    webhooks: "tuple[Webhook, ...]" = ()
 
 
 #: The arrays of tables in the file, each with the Struct of one item.
@@ -239,3 +244,45 @@ SECTIONS: Final[dict[str, type[_Base]]] = {
     "offices": Office,
     "agents": Agent,
 }
+
+
+# -- Deliveries (SPEC 10) --------------------------------------------------------------
+#
+#     [organisation.notifications]
+#     from = "Demo Bank <appointments@demobank.example>"   # required in the table
+#     reply_to = "service@demobank.example"                # optional
+#     customer_reminders = [1440, 120]                     # minutes before the start
+#     agent_reminders = []
+#     [organisation.email_templates.<lang>.<kind>]  subject, text, html
+#     [[webhooks]]  id, url, events (default all), secret_env
+#
+# Without [organisation.notifications] no e-mail is written at all (webhooks work
+# without it). Checks that need more than one value: `server.config.delivery_checks`.
+
+#: Minutes before the start; at most a handful, up to 30 days ahead.
+ReminderMinutes = Annotated[
+    tuple[Annotated[int, msgspec.Meta(ge=1, le=43200)], ...], msgspec.Meta(max_length=5)
+]
+MailboxStr = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
+ENV_NAME_PATTERN: Final = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+EnvName = Annotated[str, msgspec.Meta(pattern=ENV_NAME_PATTERN)]
+
+
+class Notifications(_Base, frozen=True):
+    from_: MailboxStr = msgspec.field(name="from")
+    reply_to: MailboxStr | None = None
+    customer_reminders: ReminderMinutes = (1440,)
+    agent_reminders: ReminderMinutes = ()
+
+
+class EmailTemplate(_Base, frozen=True):
+    subject: TemplateSource | None = None
+    text: TemplateSource | None = None
+    html: TemplateSource | None = None
+
+
+class Webhook(_Base, frozen=True):
+    id: Id
+    url: Url
+    secret_env: EnvName
+    events: tuple[WebhookEvent, ...] | None = None  # None: every event

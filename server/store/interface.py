@@ -11,12 +11,13 @@ writes: the backend serialises the transactions that could contradict each other
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, Protocol
 
+from server.deliveries.kinds import Channel, DeliveryStatus, Role
 from server.vocabulary import AppointmentStatus, MeetingType
 
 #: Statuses that occupy the agent's time (SPEC 4, condition 12).
@@ -100,7 +101,94 @@ class IdempotencyRow:
     created_at: datetime
 
 
-class Reader(Protocol):
+# -- Deliveries (SPEC 10): the transactional outbox ------------------------------------
+#
+# A delivery is written in the transaction of the change that causes it
+# (`insert_deliveries`) and sent later by a worker: it claims due rows in a short
+# transaction (`claim_deliveries`, which gives each row to one worker at a time, with a
+# lease that expires should the worker die), sends outside any transaction, and records
+# the result in another short one (`finish_delivery`). On PostgreSQL the claim is one
+# `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING ...`.
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRow:
+    id: str  # also the basis of the e-mail's Message-ID and the webhook-id
+    channel: Channel
+    kind: str  # an e-mail kind, a webhook event, ...
+    recipient_role: Role
+    recipient: str  # an e-mail address, a webhook id
+    appointment_id: str | None
+    payload: Mapping[str, Any]  # what the message says, as of the change
+    due_at: datetime
+    expires_at: datetime  # a failure at or after this is final
+    created_at: datetime
+    status: DeliveryStatus = "pending"
+    attempts: int = 0
+    next_attempt_at: datetime | None = None  # None: `due_at`
+    last_error: str | None = None
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    updated_at: datetime | None = None  # None: `created_at`
+    sent_at: datetime | None = None
+
+
+class DeliveryReader(Protocol):
+    async def delivery(self, id: str) -> DeliveryRow | None: ...
+
+    async def deliveries(
+        self, statuses: Collection[DeliveryStatus], limit: int = 100
+    ) -> list[DeliveryRow]:
+        """Deliveries in these statuses, the next to be tried first."""
+        ...
+
+    async def appointment_deliveries(self, appointment_id: str) -> list[DeliveryRow]:
+        """Every delivery of one appointment, in the order they were written."""
+        ...
+
+    async def next_delivery_due(self, now: datetime) -> datetime | None:
+        """When the next pending delivery that no live claim holds is due (it may be
+        before `now`); None when there is none."""
+        ...
+
+
+class DeliveryWriter(Protocol):
+    async def insert_deliveries(self, rows: Sequence[DeliveryRow]) -> None: ...
+
+    async def delete_pending_deliveries(self, appointment_id: str, kinds: Collection[str]) -> int:
+        """Forget the appointment's pending deliveries of these kinds (reminders that a
+        reschedule rewrites or a cancellation removes); returns how many."""
+        ...
+
+    async def claim_deliveries(
+        self, owner: str, now: datetime, until: datetime, limit: int, id: str | None = None
+    ) -> list[DeliveryRow]:
+        """Claim up to `limit` pending deliveries due at `now` that no live claim holds
+        (only `id`, when given), for `owner` until `until`; returns them, claimed."""
+        ...
+
+    async def finish_delivery(
+        self,
+        id: str,
+        owner: str,
+        *,
+        now: datetime,
+        status: DeliveryStatus,
+        attempts: int,
+        next_attempt_at: datetime,
+        last_error: str | None,
+    ) -> bool:
+        """Record an attempt and release the claim; False (nothing changed) when `owner`
+        no longer holds it."""
+        ...
+
+    async def retry_delivery(self, id: str, now: datetime, expires_at: datetime) -> bool:
+        """Make a delivery pending and due now again, whatever its status (`rendezvous
+        outbox --retry`); False when there is no such delivery."""
+        ...
+
+
+class Reader(DeliveryReader, Protocol):
     """Reads, on a `Store` (the last committed state) or in a `Transaction`."""
 
     async def busy(
@@ -128,7 +216,7 @@ class Reader(Protocol):
         ...
 
 
-class Transaction(Reader, Protocol):
+class Transaction(Reader, DeliveryWriter, Protocol):
     """One transaction: its reads see the state it will write on."""
 
     async def insert_appointment(self, row: AppointmentRow) -> None: ...

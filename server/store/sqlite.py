@@ -49,6 +49,7 @@ from server.store.interface import (
     IdempotencyRow,
     StoreError,
 )
+from server.store.sqlite_outbox import OutboxReads, OutboxWrites
 from server.vocabulary import AppointmentStatus, from_unix, to_unix
 
 _MIGRATIONS = Path(__file__).parent / "migrations" / "sqlite"
@@ -230,9 +231,10 @@ async def _hold(conn: aiosqlite.Connection, id: str) -> HoldRow | None:
     return None if row is None else _hold_from_row(row)
 
 
-class SQLiteTransaction:
+class SQLiteTransaction(OutboxWrites):
     """One `BEGIN IMMEDIATE` transaction: reads see the locked state, writes commit
-    together at the end of `async with store.write()` or not at all."""
+    together at the end of `async with store.write()` or not at all. The outbox's
+    methods are `OutboxWrites` (`server/store/sqlite_outbox.py`)."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
@@ -392,8 +394,29 @@ class SQLiteTransaction:
             [invite_id, appointment_id, to_unix(now)],
         )
 
+    # -- the outbox: its SQL is in server/store/sqlite_outbox.py -------------------------
 
-class SQLiteStore:
+    def _outbox_reader(self) -> aiosqlite.Connection:
+        return self._conn
+
+    async def _outbox_execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return await self._execute(sql, params)
+
+    async def _outbox_execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not self._open:
+            raise RuntimeError("the transaction is over")
+        try:
+            await self._conn.executemany(sql, rows)
+        except sqlite3.IntegrityError as exc:
+            raise (Conflict if "UNIQUE" in str(exc) else StoreError)(str(exc)) from exc
+
+    async def _outbox_fetch(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
+        if not self._open:
+            raise RuntimeError("the transaction is over")
+        return await _fetchall(self._conn, sql, params)
+
+
+class SQLiteStore(OutboxReads):
     """The database of one server process. Open with `await Store.open(path)`."""
 
     def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
@@ -467,6 +490,9 @@ class SQLiteStore:
     async def ping(self) -> None:
         """A trivial read, for health checks: raises if the database cannot be read."""
         await _fetchone(self._reader, "SELECT 1")
+
+    def _outbox_reader(self) -> aiosqlite.Connection:
+        return self._reader
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
