@@ -17,13 +17,14 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.support import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("RENDEZVOUS_CHROMIUM", "/usr/bin/chromium"))
@@ -46,18 +47,22 @@ def free_port() -> int:
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def status() -> int | None:
         if process.poll() is not None:
             output = process.stdout.read().decode() if process.stdout else ""
             raise RuntimeError(f"{process.args!r} exited with {process.returncode}:\n{output}")
         try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
+            return httpx.get(url, timeout=1).status_code
         except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
+            return None
+
+    eventually(
+        status,
+        lambda code: code is not None and code < 500,
+        timeout=timeout,
+        interval=0.1,
+        what=url,
+    )
 
 
 @dataclass

@@ -15,7 +15,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +29,7 @@ import availability
 from server import config
 from tests.conftest import DEMO_CONFIG, ROOT
 from tests.server._booking import CUSTOMER
+from tests.support import eventually
 
 RACERS = 50
 BRUSSELS = "Europe/Brussels"
@@ -91,18 +91,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def _wait_until_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
+    def status() -> int | None:
         if process.poll() is not None:
             stderr = process.stderr.read().decode() if process.stderr else ""
             raise AssertionError(f"the server exited ({process.returncode}):\n{stderr}")
         try:
-            if httpx.get(f"{url}/healthz", timeout=0.5, trust_env=False).status_code == 200:
-                return
+            return httpx.get(f"{url}/healthz", timeout=0.5, trust_env=False).status_code
         except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("the server did not answer /healthz within 15 s")
+            return None
+
+    eventually(status, lambda code: code == 200, timeout=15, interval=0.1, what="/healthz")
 
 
 def _starts(server: Server, subject: str, office: str, agent: str) -> set[datetime]:

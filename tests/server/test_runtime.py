@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from server import config
 from server.app import create_app
 from server.runtime import OrganisationFile
 from server.settings import Settings
+from tests.support import eventually
 
 
 def _touch_later(path: Path) -> None:
@@ -68,20 +68,21 @@ def test_the_running_server_picks_up_an_edit_without_restart(settings: Settings)
         text = settings.config_path.read_text()
         settings.config_path.write_text(text + "\n# edited while running\n")
         _touch_later(settings.config_path)
-        deadline = time.monotonic() + 5
-        after = before
-        while after == before and time.monotonic() < deadline:
-            time.sleep(0.05)
-            after = client.get("/healthz").json()["config_version"]
-        assert after != before
+        after = eventually(
+            lambda: client.get("/healthz").json()["config_version"],
+            lambda version: version != before,
+            timeout=5,
+            what="the reload of a good edit",
+        )
 
         settings.config_path.write_text("this is = not [valid toml")
         _touch_later(settings.config_path)
-        deadline = time.monotonic() + 5
-        health = client.get("/healthz").json()
-        while health["config_ok"] and time.monotonic() < deadline:
-            time.sleep(0.05)
-            health = client.get("/healthz").json()
+        health = eventually(
+            lambda: client.get("/healthz").json(),
+            lambda health: not health["config_ok"],
+            timeout=5,
+            what="the refusal of a bad edit",
+        )
         assert health["config_version"] == after
         assert health["config_ok"] is False
 
