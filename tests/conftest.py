@@ -1,4 +1,5 @@
-"""Fixtures shared by every test: a copy of the demo organisation, settings, an app client."""
+"""Fixtures shared by every test: a copy of the demo organisation, settings, the clock,
+an app client."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.settings import Settings
+from tests.support import NOW, Clock
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = ROOT / "examples" / "demo-bank" / "organisation.toml"
@@ -50,6 +52,14 @@ def settings(tmp_path: Path, config_path: Path) -> Settings:
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
+def clock() -> Clock:
+    """The clock of the `client`'s app, frozen at `NOW` (a Tuesday, 09:00 in Brussels)
+    until the test moves it: `clock.set(moment)`, `clock.advance(minutes=7)`."""
+    return Clock(NOW)
+
+
+@pytest.fixture
+def client(settings: Settings, clock: Clock) -> Iterator[TestClient]:
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
+        client.app.state.runtime.clock = clock  # type: ignore[attr-defined]
         yield client

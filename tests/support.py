@@ -1,12 +1,40 @@
-"""What tests of every part share: waiting for something to happen."""
+"""What tests of every part share: a clock that moves only when told, and waiting for
+something to happen."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 T = TypeVar("T")
+
+#: A Tuesday morning, 09:00 in Brussels: where the tests' clock starts.
+NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+class Clock:
+    """The server's clock in tests: it reads `now` until a test sets or advances it.
+
+    The `clock` fixture (tests/conftest.py) installs one on the app's runtime, which
+    asks it for the time (`runtime.now()`).
+    """
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError(f"the clock needs an aware datetime, got {moment!r}")
+        self.now = moment
+
+    def advance(self, delta: timedelta | None = None, **parts: float) -> None:
+        """Move on by `delta`, or by `timedelta(**parts)`: `clock.advance(minutes=7)`."""
+        self.now += delta if delta is not None else timedelta(**parts)
 
 
 def eventually(

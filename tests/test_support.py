@@ -1,10 +1,37 @@
-"""The tests' own support (tests/support.py): waiting for something to happen."""
+"""The tests' own support (tests/support.py): the clock, and waiting for something to
+happen."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import UTC, datetime, timedelta
 
-from tests.support import eventually
+import pytest
+from starlette.testclient import TestClient
+
+from tests.support import NOW, Clock, eventually
+
+
+def test_the_clock_stands_still_until_it_is_set_or_advanced() -> None:
+    clock = Clock()
+    assert clock() == clock() == NOW
+
+    clock.advance(minutes=7)
+    assert clock() == NOW + timedelta(minutes=7)
+    clock.advance(timedelta(days=1))
+    assert clock() == NOW + timedelta(days=1, minutes=7)
+    clock.set(datetime(2027, 3, 28, 1, 0, tzinfo=UTC))
+    assert clock() == datetime(2027, 3, 28, 1, 0, tzinfo=UTC)
+    with pytest.raises(ValueError, match="aware"):
+        clock.set(datetime(2027, 3, 28, 1, 0))
+
+
+def test_the_clock_fixture_is_the_apps_clock(client: TestClient, clock: Clock) -> None:
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    assert runtime.now() == NOW
+
+    clock.advance(hours=1)
+
+    assert runtime.now() == NOW + timedelta(hours=1)
 
 
 def test_eventually_returns_the_first_value_that_holds() -> None:

@@ -14,25 +14,18 @@ from starlette.testclient import TestClient
 from server.errors import ValidationFailed
 from server.schemas import decode_body
 from tests.server._booking import (
-    NOW,
     appointment_body,
     book,
     count_rows,
     error,
-    freeze,
     iso,
     manage_token,
     offered,
     runtime,
 )
+from tests.support import Clock
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
-
-
-@pytest.fixture
-def client(client: TestClient) -> TestClient:
-    freeze(client)
-    return client
 
 
 def first(
@@ -460,13 +453,13 @@ def test_the_same_request_formatted_differently_is_the_same_request(client: Test
     assert count_rows(client) == 1
 
 
-def test_an_idempotency_key_older_than_a_day_is_forgotten(client: TestClient) -> None:
+def test_an_idempotency_key_older_than_a_day_is_forgotten(client: TestClient, clock: Clock) -> None:
     start = datetime(2026, 12, 2, 9, 0, tzinfo=BRUSSELS)  # a Wednesday, a week ahead
     body = appointment_body("new-account", "OFFICE", start, "brussels")
     headers = {"Idempotency-Key": "order-7f3a"}
     assert book(client, body, headers=headers).status_code == 201
 
-    freeze(client, NOW + timedelta(hours=24, minutes=1))
+    clock.advance(hours=24, minutes=1)
     body["customer"]["first_name"] = "Bea"  # another request under the same key
     response = book(client, body, headers=headers)
 

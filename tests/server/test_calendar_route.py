@@ -7,25 +7,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
-import pytest
 from starlette.testclient import TestClient
 
 from tests.server._booking import (
-    NOW,
     appointment_body,
     book,
-    freeze,
     manage_token,
     offered,
 )
+from tests.support import NOW
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
-
-
-@pytest.fixture
-def client(client: TestClient) -> TestClient:
-    freeze(client)
-    return client
 
 
 def event_of(response: Any) -> icalendar.Event:

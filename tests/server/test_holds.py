@@ -14,25 +14,18 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.settings import Settings
 from tests.server._booking import (
-    NOW,
     appointment_body,
     book,
     count_rows,
     error,
-    freeze,
     iso,
     manage_token,
     offered,
     runtime,
 )
+from tests.support import NOW, Clock
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
-
-
-@pytest.fixture
-def client(client: TestClient) -> TestClient:
-    freeze(client)
-    return client
 
 
 def hold(client: TestClient, **fields: Any) -> Any:
@@ -101,13 +94,13 @@ def test_the_holder_books_with_the_hold(client: TestClient) -> None:
     assert count_rows(client) == 1
 
 
-def test_an_expired_hold_cannot_book_and_frees_the_time(client: TestClient) -> None:
+def test_an_expired_hold_cannot_book_and_frees_the_time(client: TestClient, clock: Clock) -> None:
     start = farids_first_start(client)
     token = hold(
         client, subject="car-insurance", meeting_type="OFFICE", office="brussels", start=iso(start)
     ).json()["hold"]
 
-    freeze(client, NOW + timedelta(minutes=7))
+    clock.advance(minutes=7)
     response = book(
         client, appointment_body("car-insurance", "OFFICE", start, "brussels", hold=token)
     )
@@ -197,7 +190,9 @@ def test_a_deeply_nested_hold_body_is_refused_not_a_crash(client: TestClient) ->
     assert error(response)[:2] == (422, "VALIDATION_FAILED")
 
 
-def test_a_retried_booking_with_a_hold_returns_the_first_answer(client: TestClient) -> None:
+def test_a_retried_booking_with_a_hold_returns_the_first_answer(
+    client: TestClient, clock: Clock
+) -> None:
     start = farids_first_start(client)
     token = hold(
         client, subject="car-insurance", meeting_type="OFFICE", office="brussels", start=iso(start)
@@ -206,7 +201,7 @@ def test_a_retried_booking_with_a_hold_returns_the_first_answer(client: TestClie
     headers = {"Idempotency-Key": "checkout-1"}
     first = book(client, body, headers=headers)
 
-    freeze(client, NOW + timedelta(minutes=30))  # the hold and its token are long gone
+    clock.advance(minutes=30)  # the hold and its token are long gone
     retry = book(client, body, headers=headers)
 
     assert (retry.status_code, retry.content) == (201, first.content)
@@ -277,12 +272,14 @@ def test_releasing_is_idempotent(client: TestClient) -> None:
     assert start in offered(client, "car-insurance", "OFFICE", "brussels")
 
 
-def test_an_expired_or_unknown_hold_has_nothing_to_release(client: TestClient) -> None:
+def test_an_expired_or_unknown_hold_has_nothing_to_release(
+    client: TestClient, clock: Clock
+) -> None:
     start, token = farids_hold(client)
     later = NOW + timedelta(minutes=8)
     unknown = runtime(client).tokens.dumps("hold", {"h": "no-such-hold"}, later + timedelta(1))
 
-    freeze(client, later)  # the hold and its token (same expiry) ran out
+    clock.set(later)  # the hold and its token (same expiry) ran out
 
     assert release(client, token).status_code == 204
     assert release(client, unknown).status_code == 204

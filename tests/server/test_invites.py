@@ -14,24 +14,17 @@ from server import cli
 from server.booking import invites
 from server.settings import Settings
 from tests.server._booking import (
-    NOW,
     appointment_body,
     book,
     error,
-    freeze,
     iso,
     runtime,
 )
+from tests.support import NOW, Clock
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 #: Emma and Alice both open accounts in Brussels on Wednesday morning.
 WEDNESDAY_NINE = datetime(2026, 11, 25, 9, 0, tzinfo=BRUSSELS)
-
-
-@pytest.fixture
-def client(client: TestClient) -> TestClient:
-    freeze(client)
-    return client
 
 
 def mint(client: TestClient, **fields: Any) -> str:
@@ -72,12 +65,12 @@ def test_an_invite_of_only_an_agent_leaves_the_rest_open(client: TestClient) -> 
     assert body["single_use"] is False
 
 
-def test_a_tampered_or_expired_invite_is_refused(client: TestClient) -> None:
+def test_a_tampered_or_expired_invite_is_refused(client: TestClient, clock: Clock) -> None:
     token = mint(client, agent="emma")
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     assert error(client.get(f"/api/v1/invites/{tampered}"))[:2] == (401, "TOKEN_INVALID")
 
-    freeze(client, NOW + timedelta(days=7))
+    clock.advance(days=7)
     assert error(client.get(f"/api/v1/invites/{token}"))[:2] == (410, "TOKEN_EXPIRED")
 
 
@@ -202,9 +195,9 @@ def environ(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
 
 
 def test_the_cli_prints_an_invite_link_the_server_accepts(
-    environ: None, client: TestClient, capsys: pytest.CaptureFixture[str]
+    environ: None, client: TestClient, capsys: pytest.CaptureFixture[str], clock: Clock
 ) -> None:
-    freeze(client, datetime.now(BRUSSELS))
+    clock.set(datetime.now(BRUSSELS))
     code = cli.main(
         [
             "invite",
