@@ -1,9 +1,12 @@
-"""The tests' own support (tests/support.py): the clock, and waiting for something to
-happen."""
+"""The tests' own support (tests/support.py): the clock, waiting for something to happen;
+and the fast suite, which runs without the browser packages."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -56,3 +59,45 @@ def test_an_exception_while_waiting_ends_the_wait() -> None:
 
     with pytest.raises(RuntimeError, match="the server exited"):
         eventually(read, timeout=60)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Runs pytest as if the browser packages (the `browser` extra) were not installed.
+WITHOUT_BROWSER_PACKAGES = """
+import sys
+from importlib.abc import MetaPathFinder
+
+
+class Blocked(MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in {"playwright", "axe_playwright_python"}:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+sys.meta_path.insert(0, Blocked())
+import pytest
+
+sys.exit(pytest.main(sys.argv[1:]))
+"""
+
+
+def test_every_test_module_but_the_browser_ones_imports_without_the_browser_packages() -> None:
+    """`make test-fast` installs no browser packages: a test module outside tests/browser
+    that imports Playwright (or axe) when it is collected breaks it."""
+    pytest_arguments = ["--collect-only", "-q", "-p", "no:cacheprovider", str(ROOT / "tests")]
+    collected = subprocess.run(
+        [sys.executable, "-c", WITHOUT_BROWSER_PACKAGES, *pytest_arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert collected.returncode == 0, collected.stdout[-3000:] + collected.stderr[-3000:]
+    ids = collected.stdout.splitlines()
+    assert any(id.startswith("tests/server/") for id in ids)
+    browser = {id for id in ids if id.startswith("tests/browser/")}
+    modules = {path.name for path in (ROOT / "tests" / "browser").glob("test_*.py")}
+    # Each browser module stands in as one test that says what is missing.
+    assert browser == {f"tests/browser/{name}::browser packages" for name in modules}

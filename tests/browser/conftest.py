@@ -8,10 +8,16 @@ of the widget's files, which a test may edit.
 Chromium is Debian's (`/usr/bin/chromium`), driven by Playwright; never a downloaded
 browser. Without it the browser tests are skipped, except in CI (`CI=true`), where a
 missing browser is a failure.
+
+The browser packages (Playwright, axe; the `browser` extra) are imported by the test
+modules here, and only by them: without the packages those modules are not imported,
+and each stands in the run as one test that says what is missing (skipped, or failed
+in CI), so `make test-fast` (`-m "not browser"`) runs without them.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -37,6 +43,53 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
+
+
+#: What the browser test modules import: the `browser` extra.
+BROWSER_PACKAGES = ("playwright", "axe_playwright_python")
+
+
+def _missing_packages() -> list[str]:
+    missing = []
+    for name in BROWSER_PACKAGES:
+        try:
+            found = importlib.util.find_spec(name)
+        except ImportError:
+            found = None
+        if found is None:
+            missing.append(name)
+    return missing
+
+
+MISSING_PACKAGES = _missing_packages()
+
+
+class _BrowserPackagesMissing(pytest.Item):
+    def runtest(self) -> None:
+        message = (
+            f"the browser tests need {', '.join(MISSING_PACKAGES)}:"
+            " pip install -e '.[browser]' (make test installs it)"
+        )
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message + "; in CI a missing package is a failure", pytrace=False)
+        pytest.skip(message)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"{self.path.name}: browser packages missing"
+
+
+class _UnimportedModule(pytest.File):
+    """A browser test module, not imported: the packages it imports are missing."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        yield _BrowserPackagesMissing.from_parent(self, name="browser packages")
+
+
+if MISSING_PACKAGES:
+
+    def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.File:
+        file: pytest.File = _UnimportedModule.from_parent(parent, path=module_path)
+        return file
 
 
 def free_port() -> int:
