@@ -1,8 +1,10 @@
-"""The tests' own support (tests/support.py): the clock, waiting for something to happen;
-and the fast suite, which runs without the browser packages."""
+"""The tests' own support (tests/support.py): the organisations made for the tests, the
+clock, waiting for something to happen; and the fast suite, which runs without the
+browser packages."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -11,7 +13,16 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from tests.support import NOW, Clock, eventually
+from server import config
+from tests.support import NOW, ORGANISATIONS, ROOT, Clock, eventually
+
+
+@pytest.mark.parametrize("path", sorted(ORGANISATIONS.glob("*.toml")), ids=lambda path: path.stem)
+def test_every_organisation_made_for_the_tests_is_valid_and_used(path: Path) -> None:
+    config.load(path)
+    named = re.compile(rf'organisation(_text|_path)?\("{re.escape(path.stem)}"\)')
+    users = [test for test in (ROOT / "tests").rglob("test_*.py") if named.search(test.read_text())]
+    assert users, f"no test runs on {path.name}"
 
 
 def test_the_clock_stands_still_until_it_is_set_or_advanced() -> None:
@@ -28,6 +39,7 @@ def test_the_clock_stands_still_until_it_is_set_or_advanced() -> None:
         clock.set(datetime(2027, 3, 28, 1, 0))
 
 
+@pytest.mark.organisation("minimal")
 def test_the_clock_fixture_is_the_apps_clock(client: TestClient, clock: Clock) -> None:
     runtime = client.app.state.runtime  # type: ignore[attr-defined]
     assert runtime.now() == NOW
@@ -61,7 +73,6 @@ def test_an_exception_while_waiting_ends_the_wait() -> None:
         eventually(read, timeout=60)
 
 
-ROOT = Path(__file__).resolve().parent.parent
 #: Runs pytest as if the browser packages (the `browser` extra) were not installed.
 WITHOUT_BROWSER_PACKAGES = """
 import sys

@@ -56,10 +56,6 @@ CUSTOMER = {
     "timezone": "Europe/Brussels",
 }
 
-ANSWERS: Mapping[str, Mapping[str, Any]] = {
-    "mortgage": {"amount": 250000, "property": "buy"},
-}
-
 
 def appointment_body(
     subject: str,
@@ -68,12 +64,13 @@ def appointment_body(
     office: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
+    """A booking's body for CUSTOMER, without answers unless `answers=` is given."""
     body: dict[str, Any] = {
         "subject": subject,
         "meeting_type": meeting_type,
         "start": iso(start),
         "customer": dict(CUSTOMER),
-        "answers": dict(ANSWERS.get(subject, {})),
+        "answers": {},
     }
     if office is not None:
         body["office"] = office

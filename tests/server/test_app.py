@@ -13,6 +13,9 @@ from starlette.testclient import TestClient
 
 from server.errors import RedactTokens, exception_handlers, handle_unexpected, redact_path
 
+#: The whole app on the demo organisation: a smoke test of what every request goes through.
+pytestmark = pytest.mark.organisation("demo")
+
 #: Shaped like a manage token (itsdangerous: payload, dot, 27-character signature).
 TOKEN = "eyJhIjoiTWIxMnFtOHhlX0sxTzBxWnlsdnNqdyJ9.dxDg8ORZ_BF7uJUT2SkLrhDQJHc"
 

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
+import pytest
 from starlette.testclient import TestClient
 
 from tests.server._booking import (
@@ -16,6 +17,8 @@ from tests.server._booking import (
     offered,
 )
 from tests.support import NOW
+
+pytestmark = pytest.mark.organisation("calendar")
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -28,8 +31,8 @@ def event_of(response: Any) -> icalendar.Event:
 
 
 def test_the_calendar_file_describes_the_appointment(client: TestClient) -> None:
-    start = offered(client, "car-insurance", "VIDEO", "brussels")[0]
-    booking = book(client, appointment_body("car-insurance", "VIDEO", start, "brussels"))
+    start = offered(client, "insurance", "VIDEO", "brussels")[0]
+    booking = book(client, appointment_body("insurance", "VIDEO", start, "brussels"))
     appointment = booking.json()["appointment"]
     token = manage_token(booking)
 
@@ -46,7 +49,8 @@ def test_the_calendar_file_describes_the_appointment(client: TestClient) -> None
     assert event.decoded("DTSTART") == start.astimezone(UTC)
     assert event.decoded("DTEND") == datetime.fromisoformat(appointment["end"]).astimezone(UTC)
     assert event.decoded("DTSTAMP") == NOW
-    assert str(event["SUMMARY"]) == "Video call with Farid El Amrani (Demo Bank): Car insurance"
+    # The organisation's own title for a video call in English.
+    assert str(event["SUMMARY"]) == "Video call with Farid El Amrani (Test Bank): Insurance"
     assert str(event["STATUS"]) == "CONFIRMED"
     assert str(event["LOCATION"]) == appointment["video_url"]
     assert appointment["video_url"] in str(event["DESCRIPTION"])
@@ -54,8 +58,8 @@ def test_the_calendar_file_describes_the_appointment(client: TestClient) -> None
 
 
 def test_a_cancelled_appointment_is_cancelled_in_the_calendar(client: TestClient) -> None:
-    start = offered(client, "new-account", "OFFICE", "brussels")[0]
-    booking = book(client, appointment_body("new-account", "OFFICE", start, "brussels"))
+    start = offered(client, "insurance", "OFFICE", "brussels")[0]
+    booking = book(client, appointment_body("insurance", "OFFICE", start, "brussels"))
     token = manage_token(booking)
     before = event_of(client.get(f"/api/v1/appointments/{token}/calendar.ics"))
 
@@ -78,9 +82,9 @@ def test_a_requested_appointment_is_tentative(client: TestClient) -> None:
 
 
 def test_a_rescheduled_appointment_keeps_its_uid_and_counts_up(client: TestClient) -> None:
-    starts = offered(client, "new-account", "OFFICE", "brussels")
+    starts = offered(client, "insurance", "OFFICE", "brussels")
     token = manage_token(
-        book(client, appointment_body("new-account", "OFFICE", starts[0], "brussels"))
+        book(client, appointment_body("insurance", "OFFICE", starts[0], "brussels"))
     )
     before = event_of(client.get(f"/api/v1/appointments/{token}/calendar.ics"))
 
@@ -93,9 +97,9 @@ def test_a_rescheduled_appointment_keeps_its_uid_and_counts_up(client: TestClien
 
 
 def test_html_in_a_customers_name_is_text_in_the_calendar(client: TestClient) -> None:
-    start = offered(client, "home-insurance", "ON_LOCATION", "brussels")[0]
+    start = offered(client, "insurance", "ON_LOCATION", "brussels")[0]
     body = appointment_body(
-        "home-insurance",
+        "insurance",
         "ON_LOCATION",
         start,
         "brussels",
@@ -116,21 +120,21 @@ def test_html_in_a_customers_name_is_text_in_the_calendar(client: TestClient) ->
 
 
 def test_the_calendar_text_is_in_the_customers_language(client: TestClient) -> None:
-    start = offered(client, "car-insurance", "VIDEO", "brussels")[0]
-    body = appointment_body("car-insurance", "VIDEO", start, "brussels")
+    start = offered(client, "insurance", "VIDEO", "brussels")[0]
+    body = appointment_body("insurance", "VIDEO", start, "brussels")
     body["customer"]["language"] = "nl"
     token = manage_token(book(client, body))
 
     event = event_of(client.get(f"/api/v1/appointments/{token}/calendar.ics"))
 
-    assert str(event["SUMMARY"]) == "Videogesprek met Farid El Amrani (Demo Bank): Autoverzekering"
+    assert str(event["SUMMARY"]) == "Videogesprek met Farid El Amrani (Testbank): Verzekering"
 
 
 def test_a_language_the_organisation_does_not_speak_falls_back_to_its_first(
     client: TestClient,
 ) -> None:
-    start = offered(client, "car-insurance", "VIDEO", "brussels")[0]
-    body = appointment_body("car-insurance", "VIDEO", start, "brussels")
+    start = offered(client, "insurance", "VIDEO", "brussels")[0]
+    body = appointment_body("insurance", "VIDEO", start, "brussels")
     body["customer"]["language"] = "de"
     booking = book(client, body)
 

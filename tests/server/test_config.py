@@ -9,99 +9,10 @@ import pytest
 
 from server import cli, config, vocabulary
 from server.config import ConfigError, Issue
+from tests.support import DEMO, organisation_text
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-DEMO = ROOT / "examples" / "demo-bank" / "organisation.toml"
-
-# A small valid organisation; each case below breaks it in one place.
-BASE = """
-[organisation]
-name = "Test Bank"
-timezone = "Europe/Brussels"
-languages = ["en", "nl"]
-public_url = "https://book.example.com"
-allowed_origins = ["https://www.example.com"]
-video_url_template = "https://meet.example.com/{appointment_id}"
-hold_minutes = 7
-
-[[categories]]
-id = "loans"
-name = { en = "Loans", nl = "Leningen" }
-image = "https://www.example.com/loans.svg"
-
-[[subjects]]
-id = "mortgage"
-external_id = "SUB-1"
-category = "loans"
-name = { en = "Mortgage", nl = "Hypotheek" }
-  [subjects.meeting_types.OFFICE]
-  duration = 60
-  [subjects.meeting_types.VIDEO]
-  [[subjects.questions]]
-  id = "amount"
-  type = "number"
-  label = "Amount"
-  [[subjects.questions]]
-  id = "purpose"
-  type = "select"
-  label = "Purpose"
-  options = [{ id = "buy", label = "Buy" }, { id = "build", label = "Build" }]
-  [[subjects.questions]]
-  id = "notes"
-  type = "long_text"
-  label = "Notes"
-
-[[subjects]]
-id = "savings"
-category = "loans"
-name = "Savings"
-  [subjects.meeting_types.PHONE]
-
-[[offices]]
-id = "brussels"
-external_id = "OFF-1"
-name = "Brussels"
-timezone = "Europe/Brussels"
-address = { street = "Rue Neuve 1", postal_code = "1000", city = "Brussels", country = "BE" }
-geo = { lat = 50.85, lon = 4.35 }
-  [offices.subjects.mortgage]
-  meeting_types = ["OFFICE", "VIDEO"]
-  agents = ["alice"]
-  [offices.subjects.mortgage.rules.VIDEO]
-  duration = 20
-
-[[offices]]
-id = "london"
-external_id = "OFF-2"
-name = "London"
-timezone = "Europe/London"
-address = { street = "1 Bank St", postal_code = "E14", city = "London", country = "GB" }
-
-[[agents]]
-id = "alice"
-external_id = "EMP-1"
-name = "Alice"
-email = "alice@example.com"
-offices = ["brussels"]
-expertise = ["mortgage"]
-  [agents.week]
-  monday = [
-    { start = "09:00", end = "12:00", office = "brussels" },
-    { start = "13:00", end = "17:00", office = "brussels" },
-  ]
-  [[agents.days]]
-  date = 2026-12-24
-  template = "unavailable"
-
-[[agents]]
-id = "bob"
-external_id = "EMP-2"
-name = "Bob"
-offices = ["london"]
-expertise = ["savings"]
-  [agents.week]
-  tuesday = [{ start = "10:00", end = "16:00", office = "london" }]
-"""
+#: A small valid organisation; each case below breaks it in one place.
+BASE = organisation_text("config")
 
 
 def edit(old: str, new: str, source: str = BASE) -> str:
@@ -853,9 +764,10 @@ def test_the_error_lists_every_issue_one_per_line() -> None:
 
 def test_a_toml_syntax_error_is_one_issue_with_line_and_column() -> None:
     issues = issues_of(edit('name = "Test Bank"', 'name = "Test Bank'))
+    line = BASE.splitlines().index('name = "Test Bank"') + 1
     assert len(issues) == 1
     assert issues[0].path == "test.toml"
-    assert issues[0].message.startswith("TOML syntax error at line 3, column ")
+    assert issues[0].message.startswith(f"TOML syntax error at line {line}, column ")
 
 
 @pytest.mark.parametrize(

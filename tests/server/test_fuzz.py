@@ -19,6 +19,9 @@ from server import errors
 from tests.server import _booking
 from tests.support import NOW
 
+#: The whole app on the demo organisation, which has something of everything: a hidden
+#: subject, a closed office, an agent who is not active, offices in two time zones.
+pytestmark = pytest.mark.organisation("demo")
 CODES = {cls.code for cls in errors.RendezvousError.__subclasses__()} | {"INTERNAL_ERROR"}
 FUZZ = settings(
     max_examples=120,

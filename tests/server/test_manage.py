@@ -21,16 +21,18 @@ from tests.server._booking import (
 )
 from tests.support import NOW, Clock
 
+pytestmark = pytest.mark.organisation("manage")
+
 TOMORROW = date(2026, 11, 25)
 
 
 def farids_starts(client: TestClient) -> list[datetime]:
-    """Car insurance at the Brussels office: Farid alone, one customer at a time."""
-    return offered(client, "car-insurance", "OFFICE", "brussels", first_day=TOMORROW, days=1)
+    """Insurance at the Brussels office tomorrow: Farid alone, one customer at a time."""
+    return offered(client, "insurance", "OFFICE", "brussels", first_day=TOMORROW, days=1)
 
 
 def booked(client: TestClient, start: datetime) -> tuple[str, dict[str, Any]]:
-    response = book(client, appointment_body("car-insurance", "OFFICE", start, "brussels"))
+    response = book(client, appointment_body("insurance", "OFFICE", start, "brussels"))
     assert response.status_code == 201, response.text
     return manage_token(response), response.json()["appointment"]
 
@@ -135,7 +137,7 @@ def test_rescheduling_with_a_hold_on_the_new_time(client: TestClient) -> None:
     hold = client.post(
         "/api/v1/holds",
         json={
-            "subject": "car-insurance",
+            "subject": "insurance",
             "meeting_type": "OFFICE",
             "office": "brussels",
             "start": iso(starts[4]),
@@ -221,7 +223,7 @@ def _moved_far_later(client: TestClient) -> tuple[str, dict[str, Any], dict[str,
     """Booked tomorrow, then moved seven weeks on: (the first link's token, the
     appointment as booked, as moved)."""
     token, appointment = booked(client, farids_starts(client)[0])
-    later = offered(client, "car-insurance", "OFFICE", "brussels", first_day=date(2027, 1, 13))
+    later = offered(client, "insurance", "OFFICE", "brussels", first_day=date(2027, 1, 13))
     response = client.post(
         f"/api/v1/appointments/{token}/reschedule", json={"start": iso(later[0])}
     )
@@ -264,7 +266,7 @@ def test_the_first_manage_link_can_move_the_appointment_again(
 
 
 def test_a_link_expires_with_an_appointment_moved_earlier(client: TestClient, clock: Clock) -> None:
-    later = offered(client, "car-insurance", "OFFICE", "brussels", first_day=date(2027, 1, 13))
+    later = offered(client, "insurance", "OFFICE", "brussels", first_day=date(2027, 1, 13))
     token, _ = booked(client, later[0])
     response = client.post(
         f"/api/v1/appointments/{token}/reschedule", json={"start": iso(farids_starts(client)[0])}

@@ -13,6 +13,8 @@ from server.booking import invites
 from server.store import HoldRow, new_id
 from tests.support import NOW, Clock
 
+pytestmark = pytest.mark.organisation("slots")
+
 MORTGAGE_AT_BRUSSELS = "subject=mortgage&meeting_type=OFFICE&office=brussels"
 
 
@@ -123,16 +125,16 @@ def test_dates_far_in_the_past_or_future_have_no_slots(client: TestClient) -> No
 
 
 def test_a_live_hold_removes_the_slot_it_covers(client: TestClient) -> None:
-    query = "subject=car-loan&meeting_type=OFFICE&office=antwerp&from=2026-11-25&to=2026-11-25"
+    query = "subject=savings&meeting_type=OFFICE&office=brussels&from=2026-11-25&to=2026-11-25"
     before = {s["start"] for s in slots(client, query)}
     assert "2026-11-25T09:00:00+01:00" in before
-    start = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # 09:00 in Antwerp, Chloé only
+    start = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # 09:00 in Brussels, Emma only
     row = HoldRow(
         id=new_id(),
-        agent="chloe",
-        subject="car-loan",
+        agent="emma",
+        subject="savings",
         meeting_type="OFFICE",
-        office="antwerp",
+        office="brussels",
         start=start,
         end=start + timedelta(minutes=30),
         trailing_buffer=0,
@@ -237,7 +239,7 @@ DATES = "from=2026-11-25&to=2026-11-26"
                      "VALIDATION_FAILED", "$.query.meeting_type", id="meeting-type-unknown"),
         pytest.param(f"subject=mortgage&meeting_type=OFFICE&{DATES}", 422, "VALIDATION_FAILED",
                      "$.query.office", id="office-missing-for-office"),
-        pytest.param(f"subject=home-insurance&meeting_type=ON_LOCATION&{DATES}", 422,
+        pytest.param(f"subject=mortgage&meeting_type=ON_LOCATION&{DATES}", 422,
                      "VALIDATION_FAILED", "$.query.office", id="office-missing-for-on-location"),
         pytest.param(f"subject=cooking&meeting_type=VIDEO&{DATES}", 404, "NOT_FOUND",
                      "$.query.subject", id="unknown-subject"),
