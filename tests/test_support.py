@@ -21,7 +21,7 @@ from tests.support import NOW, ORGANISATIONS, ROOT, Clock, eventually
 def test_every_organisation_made_for_the_tests_is_valid_and_used(path: Path) -> None:
     config.load(path)
     named = re.compile(rf'organisation(_text|_path)?\("{re.escape(path.stem)}"\)')
-    users = [test for test in (ROOT / "tests").rglob("test_*.py") if named.search(test.read_text())]
+    users = [test for test in (ROOT / "tests").rglob("*.py") if named.search(test.read_text())]
     assert users, f"no test runs on {path.name}"
 
 
