@@ -39,6 +39,21 @@ def test_choose_language(requested: str | None, header: str | None, chosen: str 
     assert choose_language(KNOWN, requested, header) == chosen
 
 
+@pytest.mark.parametrize(
+    ("requested", "header"),
+    [
+        pytest.param("pt-BR", None, id="requested-as-listed"),
+        pytest.param("pt-br", None, id="requested-in-another-case"),
+        pytest.param(None, "pt-BR,pt;q=0.9", id="from-the-header"),
+    ],
+)
+def test_a_regional_language_is_chosen_as_the_organisation_spells_it(
+    requested: str | None, header: str | None
+) -> None:
+    # Was None: the request was lowered ("pt-br") and compared with "pt-BR".
+    assert choose_language(("en", "pt-BR"), requested, header) == "pt-BR"
+
+
 def test_only_the_first_32_languages_of_a_header_are_read() -> None:
     header = ", ".join(["de"] * 32 + ["nl"])
 
