@@ -66,7 +66,8 @@ def test_every_problem_is_reported_at_its_own_path() -> None:
         pytest.param("amount", 10000, None, id="the-minimum"),
         pytest.param("amount", 5000000, None, id="the-maximum"),
         pytest.param("amount", 9999.5, "expected a number >= 10000", id="just-below"),
-        pytest.param("amount", 5000000.5, "expected a number <= 5e+06", id="just-above"),
+        # Was "expected a number <= 5e+06": the bound is written as people write it.
+        pytest.param("amount", 5000000.5, "expected a number <= 5000000", id="just-above"),
         pytest.param("amount", None, "an answer is required", id="null-is-no-answer"),
         pytest.param("property", "  ", "an answer is required", id="blank-is-no-answer"),
         pytest.param("property", ["buy"], "expected one of buy, renovate", id="select-a-list"),
@@ -83,6 +84,24 @@ def test_an_answer_is_checked_against_its_question(
 
     assert found.get(f"$.answers.{question}") == message
     assert set(found) <= {f"$.answers.{question}"}
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "answer", "message"),
+    [
+        pytest.param(0.5, 2.5, 0.25, "expected a number >= 0.5", id="a-fraction"),
+        pytest.param(1, 2.0, 3, "expected a number <= 2", id="a-whole-float"),
+        pytest.param(-1e6, 0, -2e6, "expected a number >= -1000000", id="negative"),
+    ],
+)
+def test_a_numbers_bounds_are_written_as_people_write_them(
+    low: float, high: float, answer: float, message: str
+) -> None:
+    question = config.Question(id="q", type="number", label="Q", min=low, max=high)
+
+    [problem] = answer_problems([question], {"q": answer})
+
+    assert problem.message == message
 
 
 @pytest.mark.parametrize(
