@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BROWSER_STAMP := $(VENV)/.installed-browser
 HOST_PORT ?= 8001
 
 .PHONY: run host test test-fast bench lint format check doctor clean
@@ -12,6 +13,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
+
+# The browser tests' packages (the `browser` extra): only `make test` needs them.
+$(BROWSER_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,browser,dev]'
+	touch $(BROWSER_STAMP)
 
 ## Serve the demo organisation on SQLite (API + widget + /book on :8000, example host page on :8001).
 run: $(STAMP)
@@ -24,15 +30,15 @@ host: $(STAMP)
 	$(BIN)/python examples/serve_host.py --port $(HOST_PORT)
 
 ## Every test, browser tests included (Debian's chromium at /usr/bin/chromium).
-test: $(STAMP)
+test: $(BROWSER_STAMP)
 	$(BIN)/python -m pytest -q
 
-## Everything but the browser tests.
+## Everything but the browser tests; runs without the browser packages.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not browser"
 
 ## Benchmarks; prints one JSON document.
-bench: $(STAMP)
+bench: $(BROWSER_STAMP)
 	@$(BIN)/python -m bench
 
 lint: $(STAMP)

@@ -76,15 +76,17 @@ def choose_language(
     known: Collection[str], requested: str | None = None, accept_language: str | None = None
 ) -> str | None:
     """`requested` if it (or its primary subtag) is in `known`, else the best of an
-    `Accept-Language` header; None when neither names a known language."""
+    `Accept-Language` header; None when neither names a known language. Tags compare
+    without regard to case (RFC 5646); the answer is spelled as in `known`."""
+    by_folded = {lang.lower(): lang for lang in known}
     for candidate in (requested, *_accepted(accept_language or "")):
         if candidate:
             lang = candidate.strip().lower()
-            if lang in known:
-                return lang
+            if lang in by_folded:
+                return by_folded[lang]
             primary = lang.split("-", 1)[0]
-            if primary in known:
-                return primary
+            if primary in by_folded:
+                return by_folded[primary]
     return None
 
 

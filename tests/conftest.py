@@ -1,4 +1,5 @@
-"""Fixtures shared by every test: a copy of the demo organisation, settings, an app client."""
+"""Fixtures shared by every test: a copy of the test's organisation file, settings, the
+clock, an app client."""
 
 from __future__ import annotations
 
@@ -11,9 +12,7 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.settings import Settings
-
-ROOT = Path(__file__).resolve().parent.parent
-DEMO_CONFIG = ROOT / "examples" / "demo-bank" / "organisation.toml"
+from tests.support import NOW, ROOT, Clock, organisation_path
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -31,10 +30,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def config_path(tmp_path: Path) -> Path:
-    """A private copy of the demo organisation file that a test may edit."""
+def config_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """A private copy, which the test may edit, of the organisation file it is marked
+    with: `@pytest.mark.organisation("holds")` is tests/server/organisations/holds.toml,
+    "demo" the demo organisation."""
+    marker = request.node.get_closest_marker("organisation")
+    if marker is None:
+        pytest.fail(
+            f"{request.node.nodeid} runs on an organisation file: name it with"
+            ' @pytest.mark.organisation("name") (tests/server/organisations/name.toml)',
+            pytrace=False,
+        )
     path = tmp_path / "organisation.toml"
-    shutil.copyfile(DEMO_CONFIG, path)
+    shutil.copyfile(organisation_path(*marker.args), path)
     return path
 
 
@@ -50,6 +58,14 @@ def settings(tmp_path: Path, config_path: Path) -> Settings:
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
+def clock() -> Clock:
+    """The clock of the `client`'s app, frozen at `NOW` (a Tuesday, 09:00 in Brussels)
+    until the test moves it: `clock.set(moment)`, `clock.advance(minutes=7)`."""
+    return Clock(NOW)
+
+
+@pytest.fixture
+def client(settings: Settings, clock: Clock) -> Iterator[TestClient]:
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
+        client.app.state.runtime.clock = clock  # type: ignore[attr-defined]
         yield client

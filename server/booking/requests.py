@@ -200,6 +200,13 @@ def _is_empty(value: object) -> bool:
     return value is None or value == [] or (isinstance(value, str) and not value.strip())
 
 
+def _plain(bound: int | float) -> str:
+    """A question's bound as people write it: 5000000, not 5e+06; 0.5 stays 0.5."""
+    if isinstance(bound, int) or (bound.is_integer() and abs(bound) < 1e15):
+        return str(int(bound))
+    return repr(bound)
+
+
 def _answer_problem(question: config.Question, value: object) -> str | None:
     if question.type == "number":
         if (
@@ -209,9 +216,9 @@ def _answer_problem(question: config.Question, value: object) -> str | None:
         ):
             return "expected a number"
         if question.min is not None and value < question.min:
-            return f"expected a number >= {question.min:g}"
+            return f"expected a number >= {_plain(question.min)}"
         if question.max is not None and value > question.max:
-            return f"expected a number <= {question.max:g}"
+            return f"expected a number <= {_plain(question.max)}"
         return None
     options = [option.id for option in question.options or ()]
     if question.type == "select":

@@ -8,22 +8,29 @@ of the widget's files, which a test may edit.
 Chromium is Debian's (`/usr/bin/chromium`), driven by Playwright; never a downloaded
 browser. Without it the browser tests are skipped, except in CI (`CI=true`), where a
 missing browser is a failure.
+
+The browser packages (Playwright, axe; the `browser` extra) are imported by the test
+modules here, and only by them: without the packages those modules are not imported,
+and each stands in the run as one test that says what is missing (skipped, or failed
+in CI), so `make test-fast` (`-m "not browser"`) runs without them.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.support import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("RENDEZVOUS_CHROMIUM", "/usr/bin/chromium"))
@@ -38,6 +45,53 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: What the browser test modules import: the `browser` extra.
+BROWSER_PACKAGES = ("playwright", "axe_playwright_python")
+
+
+def _missing_packages() -> list[str]:
+    missing = []
+    for name in BROWSER_PACKAGES:
+        try:
+            found = importlib.util.find_spec(name)
+        except ImportError:
+            found = None
+        if found is None:
+            missing.append(name)
+    return missing
+
+
+MISSING_PACKAGES = _missing_packages()
+
+
+class _BrowserPackagesMissing(pytest.Item):
+    def runtest(self) -> None:
+        message = (
+            f"the browser tests need {', '.join(MISSING_PACKAGES)}:"
+            " pip install -e '.[browser]' (make test installs it)"
+        )
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message + "; in CI a missing package is a failure", pytrace=False)
+        pytest.skip(message)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"{self.path.name}: browser packages missing"
+
+
+class _UnimportedModule(pytest.File):
+    """A browser test module, not imported: the packages it imports are missing."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        yield _BrowserPackagesMissing.from_parent(self, name="browser packages")
+
+
+if MISSING_PACKAGES:
+
+    def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.File:
+        file: pytest.File = _UnimportedModule.from_parent(parent, path=module_path)
+        return file
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -46,18 +100,22 @@ def free_port() -> int:
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def status() -> int | None:
         if process.poll() is not None:
             output = process.stdout.read().decode() if process.stdout else ""
             raise RuntimeError(f"{process.args!r} exited with {process.returncode}:\n{output}")
         try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
+            return httpx.get(url, timeout=1).status_code
         except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
+            return None
+
+    eventually(
+        status,
+        lambda code: code is not None and code < 500,
+        timeout=timeout,
+        interval=0.1,
+        what=url,
+    )
 
 
 @dataclass

@@ -5,7 +5,6 @@ book says why instead of showing an empty list (SPEC 7 and 9, docs/embedding.md)
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +22,7 @@ from tests.browser._widget import (
     summary,
 )
 from tests.browser.conftest import Servers
+from tests.support import eventually
 
 XSS = "<img src=x onerror=alert(1)>"
 #: A customer's name with markup in it: script, an event handler and an entity.
@@ -36,14 +36,17 @@ def edit_organisation(servers: Servers, edit: Callable[[str], str]) -> None:
     edited = edit(text)
     assert edited != text, "the edit changed nothing"
     servers.config_path.write_text(edited)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        health = httpx.get(f"{servers.api}/healthz", timeout=5).json()
-        assert health["config_ok"], health
-        if health["config_version"] != before:
-            return
-        time.sleep(0.05)
-    raise AssertionError("the server did not reload the organisation file within 10 s")
+
+    def health() -> dict[str, Any]:
+        found: dict[str, Any] = httpx.get(f"{servers.api}/healthz", timeout=5).json()
+        assert found["config_ok"], found
+        return found
+
+    eventually(
+        health,
+        lambda found: found["config_version"] != before,
+        what="the reload of the organisation file",
+    )
 
 
 def dialogs(page: Page) -> list[str]:

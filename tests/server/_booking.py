@@ -1,29 +1,19 @@
-"""Helpers shared by the booking tests: a frozen clock, offered starts, request bodies."""
+"""Helpers shared by the booking tests: offered starts, request bodies, answers."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from starlette.routing import Route
 from starlette.testclient import TestClient
 
-import availability
-from server.booking.occupancy import load_busy
 from server.runtime import Runtime
-
-#: A Tuesday morning: 09:00 in Brussels.
-NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
 
 def runtime(client: TestClient) -> Runtime:
     found: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
     return found
-
-
-def freeze(client: TestClient, moment: datetime = NOW) -> None:
-    runtime(client).clock = lambda: moment
 
 
 def offered(
@@ -36,38 +26,21 @@ def offered(
     first_day: date = date(2026, 11, 24),
     days: int = 14,
 ) -> list[datetime]:
-    """The starts offered now (UTC), through GET /api/v1/slots once that route exists."""
-    routes = {route.path for route in client.app.routes if isinstance(route, Route)}  # type: ignore[attr-defined]
-    last_day = first_day + timedelta(days=days - 1)
-    if "/api/v1/slots" in routes:
-        params = {
-            "subject": subject,
-            "meeting_type": meeting_type,
-            "from": first_day.isoformat(),
-            "to": last_day.isoformat(),
-            "tz": "Europe/Brussels",
-        }
-        if office:
-            params["office"] = office
-        if agent:
-            params["agent"] = agent
-        response = client.get("/api/v1/slots", params=params)
-        assert response.status_code == 200, response.text
-        return [datetime.fromisoformat(slot["start"]) for slot in response.json()["slots"]]
-    rt = runtime(client)
-    engine = rt.organisation.engine
-    agents = list(engine.agents)
-
-    async def read() -> list[datetime]:
-        start = datetime.combine(first_day, datetime.min.time(), UTC) - timedelta(days=1)
-        end = start + timedelta(days=days + 2)
-        busy = await load_busy(rt.store, agents, start, end, rt.now())
-        query = availability.SlotQuery(
-            subject, meeting_type, office, agent, first_day, last_day, "Europe/Brussels"
-        )
-        return [slot.start for slot in availability.find_slots(engine, busy, query, rt.now())]
-
-    return client.portal.call(read)  # type: ignore[union-attr]
+    """The starts offered now, from GET /api/v1/slots for days in Brussels."""
+    params = {
+        "subject": subject,
+        "meeting_type": meeting_type,
+        "from": first_day.isoformat(),
+        "to": (first_day + timedelta(days=days - 1)).isoformat(),
+        "tz": "Europe/Brussels",
+    }
+    if office:
+        params["office"] = office
+    if agent:
+        params["agent"] = agent
+    response = client.get("/api/v1/slots", params=params)
+    assert response.status_code == 200, response.text
+    return [datetime.fromisoformat(slot["start"]) for slot in response.json()["slots"]]
 
 
 def iso(moment: datetime) -> str:
@@ -83,10 +56,6 @@ CUSTOMER = {
     "timezone": "Europe/Brussels",
 }
 
-ANSWERS: Mapping[str, Mapping[str, Any]] = {
-    "mortgage": {"amount": 250000, "property": "buy"},
-}
-
 
 def appointment_body(
     subject: str,
@@ -95,12 +64,13 @@ def appointment_body(
     office: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
+    """A booking's body for CUSTOMER, without answers unless `answers=` is given."""
     body: dict[str, Any] = {
         "subject": subject,
         "meeting_type": meeting_type,
         "start": iso(start),
         "customer": dict(CUSTOMER),
-        "answers": dict(ANSWERS.get(subject, {})),
+        "answers": {},
     }
     if office is not None:
         body["office"] = office

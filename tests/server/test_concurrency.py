@@ -2,7 +2,8 @@
 
 SPEC 5: "two customers racing for the last slot get one 201 and one 409, with any number
 of server processes". Fifty requests are released together at one start; the database
-must end up with exactly as many appointments as there were free agents.
+must end up with exactly as many appointments as there were free agents. The
+organisation is tests/server/organisations/race.toml.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,8 +28,8 @@ import pytest
 
 import availability
 from server import config
-from tests.conftest import DEMO_CONFIG, ROOT
 from tests.server._booking import CUSTOMER
+from tests.support import ROOT, eventually, organisation_path
 
 RACERS = 50
 BRUSSELS = "Europe/Brussels"
@@ -53,7 +53,7 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     directory = tmp_path_factory.mktemp("race")
     config_path = directory / "organisation.toml"
-    shutil.copyfile(DEMO_CONFIG, config_path)
+    shutil.copyfile(organisation_path("race"), config_path)
     database = directory / "rendezvous.sqlite3"
     port = _free_port()
     env = {
@@ -91,18 +91,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def _wait_until_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
+    def status() -> int | None:
         if process.poll() is not None:
             stderr = process.stderr.read().decode() if process.stderr else ""
             raise AssertionError(f"the server exited ({process.returncode}):\n{stderr}")
         try:
-            if httpx.get(f"{url}/healthz", timeout=0.5, trust_env=False).status_code == 200:
-                return
+            return httpx.get(f"{url}/healthz", timeout=0.5, trust_env=False).status_code
         except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("the server did not answer /healthz within 15 s")
+            return None
+
+    eventually(status, lambda code: code == 200, timeout=15, interval=0.1, what="/healthz")
 
 
 def _starts(server: Server, subject: str, office: str, agent: str) -> set[datetime]:
@@ -170,10 +168,10 @@ def _body(subject: str, start: datetime, **extra: Any) -> dict[str, Any]:
 
 
 def test_fifty_customers_racing_for_one_agents_slot_get_one_booking(server: Server) -> None:
-    assert _rule(server, "car-insurance", "brussels").max_concurrent == 1
-    start = min(_starts(server, "car-insurance", "brussels", "farid"))
+    assert _rule(server, "insurance", "brussels").max_concurrent == 1
+    start = min(_starts(server, "insurance", "brussels", "farid"))
 
-    responses = asyncio.run(_race(server.url, _body("car-insurance", start, agent="farid")))
+    responses = asyncio.run(_race(server.url, _body("insurance", start, agent="farid")))
 
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [201] + [409] * (RACERS - 1)
@@ -181,19 +179,19 @@ def test_fifty_customers_racing_for_one_agents_slot_get_one_booking(server: Serv
         response.json()["error"]["code"] for response in responses if response.status_code == 409
     ]
     assert set(refused) == {"APPOINTMENT_NO_AVAILABILITY"}
-    assert _rows(server, "car-insurance", start) == [("farid", "confirmed")]
+    assert _rows(server, "insurance", start) == [("farid", "confirmed")]
 
 
 def test_racing_for_a_slot_with_k_free_agents_gives_k_bookings(server: Server) -> None:
     # Alice and Emma both open accounts in Brussels; each sees one customer at a time.
-    assert _rule(server, "new-account", "brussels").max_concurrent == 1
-    shared = _starts(server, "new-account", "brussels", "alice") & _starts(
-        server, "new-account", "brussels", "emma"
+    assert _rule(server, "account", "brussels").max_concurrent == 1
+    shared = _starts(server, "account", "brussels", "alice") & _starts(
+        server, "account", "brussels", "emma"
     )
     start = min(shared)
 
-    responses = asyncio.run(_race(server.url, _body("new-account", start)))
+    responses = asyncio.run(_race(server.url, _body("account", start)))
 
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [201] * 2 + [409] * (RACERS - 2)
-    assert sorted(agent for agent, _ in _rows(server, "new-account", start)) == ["alice", "emma"]
+    assert sorted(agent for agent, _ in _rows(server, "account", start)) == ["alice", "emma"]

@@ -9,53 +9,11 @@ import pytest
 
 from availability import model
 from server import cli, config, doctor
-from tests.conftest import DEMO_CONFIG
-
-NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # a Tuesday
+from tests.support import DEMO, NOW, organisation_text
 
 #: A tiny organisation that offers tax advice at the office and by video, Monday to
-#: Friday; each case below breaks it in one way.
-SMALL = """
-[organisation]
-name = "Small Bank"
-timezone = "Europe/Brussels"
-languages = ["en"]
-public_url = "https://book.small.example"
-
-[[categories]]
-id = "advice"
-name = "Advice"
-
-[[subjects]]
-id = "tax"
-category = "advice"
-name = "Tax return"
-available_for_customers = true
-  [subjects.meeting_types.OFFICE]
-  [subjects.meeting_types.VIDEO]
-
-[[offices]]
-id = "main"
-name = "Main Street"
-active = true
-timezone = "Europe/Brussels"
-address = { street = "Main Street 1", postal_code = "1000", city = "Brussels", country = "BE" }
-  [offices.subjects.tax]
-  meeting_types = ["OFFICE", "VIDEO"]
-  agents = ["ann"]
-
-[[agents]]
-id = "ann"
-name = "Ann Smith"
-active = true
-online_planning = true
-offices = ["main"]
-expertise = ["tax"]
-  [agents.week]
-  monday = [{ start = "09:00", end = "17:00", office = "main" }]
-  tuesday = [{ start = "09:00", end = "17:00", office = "main" }]
-  wednesday = [{ start = "09:00", end = "17:00", office = "main" }]
-"""
+#: Wednesday; each case below breaks it in one way.
+SMALL = organisation_text("doctor")
 
 
 def small(*edits: tuple[str, str]) -> config.LoadedOrganisation:
@@ -180,7 +138,7 @@ def test_organisation_level_problems_come_first() -> None:
 
 
 def test_the_demo_explains_its_closed_office_and_its_hidden_subject() -> None:
-    report = diagnose(config.load(DEMO_CONFIG))
+    report = diagnose(config.load(DEMO))
     assert report.exit_code == 0
     ghent = [f for f in report.findings if f.office == "ghent"]
     assert ghent and all({r.code for r in f.reasons} == {"OFFICE_INACTIVE"} for f in ghent)
@@ -198,7 +156,7 @@ def test_the_demo_explains_its_closed_office_and_its_hidden_subject() -> None:
 def test_the_demo_on_christmas_eve_shows_who_is_away(tmp_path: Path) -> None:
     christmas_eve = datetime(2026, 12, 24, 6, 0, tzinfo=UTC)
     report = doctor.diagnose(
-        config.load(DEMO_CONFIG), model.Busy(), christmas_eve, days=1, subject="new-account"
+        config.load(DEMO), model.Busy(), christmas_eve, days=1, subject="new-account"
     )
     # Emma and Alice are unavailable on 24 December: nothing for a new account in Brussels.
     brussels = next(
@@ -211,7 +169,7 @@ def test_the_demo_on_christmas_eve_shows_who_is_away(tmp_path: Path) -> None:
 
 
 def test_filters_narrow_the_report() -> None:
-    report = diagnose(config.load(DEMO_CONFIG), subject="savings", office="ghent")
+    report = diagnose(config.load(DEMO), subject="savings", office="ghent")
     assert {f.subject for f in report.findings} == {"savings"}
     assert {f.office for f in report.findings} == {"ghent"}
 
@@ -228,7 +186,7 @@ def test_every_reason_code_has_words() -> None:
 @pytest.mark.parametrize(
     ("text", "exit_code"),
     [
-        pytest.param(DEMO_CONFIG.read_text(), 0, id="demo-offers-something"),
+        pytest.param(DEMO.read_text(), 0, id="demo-offers-something"),
         pytest.param(
             SMALL.replace("online_planning = true", "online_planning = false"),
             1,
@@ -263,6 +221,6 @@ def test_the_command_exit_code(
 def test_the_command_refuses_unknown_ids(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("RENDEZVOUS_CONFIG", str(DEMO_CONFIG))
+    monkeypatch.setenv("RENDEZVOUS_CONFIG", str(DEMO))
     assert cli.main(["doctor", "--office", "paris"]) == 2
     assert '--office: no such id "paris"' in capsys.readouterr().err

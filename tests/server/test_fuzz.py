@@ -6,7 +6,7 @@ Hypothesis writes query strings, headers and JSON bodies against the real app.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -17,8 +17,11 @@ from starlette.testclient import TestClient
 
 from server import errors
 from tests.server import _booking
+from tests.support import NOW
 
-NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+#: The whole app on the demo organisation, which has something of everything: a hidden
+#: subject, a closed office, an agent who is not active, offices in two time zones.
+pytestmark = pytest.mark.organisation("demo")
 CODES = {cls.code for cls in errors.RendezvousError.__subclasses__()} | {"INTERNAL_ERROR"}
 FUZZ = settings(
     max_examples=120,
@@ -134,7 +137,6 @@ def assert_no_crash(response: httpx.Response) -> None:
 def test_query_strings_never_crash_the_catalog_or_slots(
     client: TestClient, path: str, query: dict[str, str], extra: dict[str, str]
 ) -> None:
-    client.app.state.runtime.clock = lambda: NOW  # type: ignore[attr-defined]
     sent = {name: value for name, value in extra.items() if sendable(value)}
     assert_no_crash(client.get(path, params=query, headers=sent))
 
@@ -157,7 +159,6 @@ def test_any_slots_query_answers_slots_or_one_error(
     days: int,
     tz: str,
 ) -> None:
-    client.app.state.runtime.clock = lambda: NOW  # type: ignore[attr-defined]
     last = first.fromordinal(min(max(first.toordinal() + days, 1), 3652059))
     query = {
         "subject": subject,
@@ -179,7 +180,6 @@ def test_any_slots_query_answers_slots_or_one_error(
 def test_json_bodies_never_crash_the_booking_routes(
     client: TestClient, path: str, body: Any
 ) -> None:
-    client.app.state.runtime.clock = lambda: NOW  # type: ignore[attr-defined]
     assert_no_crash(client.post(path, json=body))
 
 
@@ -211,7 +211,6 @@ offset_times = st.one_of(
 @pytest.fixture
 def manage(client: TestClient) -> str:
     """The manage token of one booked appointment (new account in Brussels, tomorrow)."""
-    _booking.freeze(client)
     start = _booking.offered(client, "new-account", "OFFICE", "brussels")[0]
     response = _booking.book(
         client, _booking.appointment_body("new-account", "OFFICE", start, "brussels")
@@ -225,7 +224,6 @@ def manage(client: TestClient) -> str:
 def test_any_start_with_an_offset_is_a_booking_or_one_error(
     client: TestClient, manage: str, start: str, route: str
 ) -> None:
-    client.app.state.runtime.clock = lambda: NOW  # type: ignore[attr-defined]
     body = {**_booking.appointment_body("car-insurance", "VIDEO", NOW), "start": start}
     if route == "holds":
         body = {key: body[key] for key in ("subject", "meeting_type", "start")}
@@ -256,7 +254,6 @@ def nested(depth: int, opener: str) -> str:
 def test_deeply_nested_bodies_never_crash_the_booking_routes(
     client: TestClient, manage: str, route: str, place: str, depth: int, opener: str
 ) -> None:
-    client.app.state.runtime.clock = lambda: NOW  # type: ignore[attr-defined]
     deep = nested(depth, opener)
     if place == "root":
         raw = deep

@@ -11,6 +11,8 @@ from starlette.testclient import TestClient
 
 from server import errors, openapi
 
+pytestmark = pytest.mark.organisation("minimal")
+
 #: SPEC section 5: every one of these must be documented, mounted or not yet.
 SPEC_OPERATIONS = {
     ("GET", "/api/v1/subjects"),

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
-import time
 from pathlib import Path
 
 import pytest
@@ -15,12 +13,9 @@ from server import config
 from server.app import create_app
 from server.runtime import OrganisationFile
 from server.settings import Settings
+from tests.support import edit_file, eventually
 
-
-def _touch_later(path: Path) -> None:
-    """Make sure the next stat differs even on file systems with coarse mtimes."""
-    stat = path.stat()
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+pytestmark = pytest.mark.organisation("minimal")
 
 
 def test_an_unchanged_file_is_not_reloaded(config_path: Path) -> None:
@@ -31,8 +26,7 @@ def test_an_unchanged_file_is_not_reloaded(config_path: Path) -> None:
 def test_a_good_edit_replaces_the_organisation(config_path: Path) -> None:
     organisation_file = OrganisationFile.load(config_path)
     before = organisation_file.current.version
-    config_path.write_text(config_path.read_text() + "\n# an edit\n")
-    _touch_later(config_path)
+    edit_file(config_path, "# The least", "# An edit. The least")
     assert organisation_file.refresh() is True
     assert organisation_file.current.version != before
     assert organisation_file.last_error is None
@@ -43,8 +37,7 @@ def test_a_bad_edit_keeps_the_last_good_version_and_says_why(
 ) -> None:
     organisation_file = OrganisationFile.load(config_path)
     good = organisation_file.current
-    config_path.write_text(config_path.read_text() + "\n[unknown_section]\nx = 1\n")
-    _touch_later(config_path)
+    edit_file(config_path, "[[categories]]", "[unknown_section]\nx = 1\n\n[[categories]]")
     with caplog.at_level(logging.ERROR, logger="rendezvous.runtime"):
         assert organisation_file.refresh() is False
     assert organisation_file.current is good
@@ -65,23 +58,21 @@ def test_the_running_server_picks_up_an_edit_without_restart(settings: Settings)
     settings = dataclasses.replace(settings, reload_interval=0.05)
     with TestClient(create_app(settings)) as client:
         before = client.get("/healthz").json()["config_version"]
-        text = settings.config_path.read_text()
-        settings.config_path.write_text(text + "\n# edited while running\n")
-        _touch_later(settings.config_path)
-        deadline = time.monotonic() + 5
-        after = before
-        while after == before and time.monotonic() < deadline:
-            time.sleep(0.05)
-            after = client.get("/healthz").json()["config_version"]
-        assert after != before
+        edit_file(settings.config_path, "# The least", "# Edited while running. The least")
+        after = eventually(
+            lambda: client.get("/healthz").json()["config_version"],
+            lambda version: version != before,
+            timeout=5,
+            what="the reload of a good edit",
+        )
 
-        settings.config_path.write_text("this is = not [valid toml")
-        _touch_later(settings.config_path)
-        deadline = time.monotonic() + 5
-        health = client.get("/healthz").json()
-        while health["config_ok"] and time.monotonic() < deadline:
-            time.sleep(0.05)
-            health = client.get("/healthz").json()
+        edit_file(settings.config_path, "[organisation]", "this is = not [valid toml")
+        health = eventually(
+            lambda: client.get("/healthz").json(),
+            lambda health: not health["config_ok"],
+            timeout=5,
+            what="the refusal of a bad edit",
+        )
         assert health["config_version"] == after
         assert health["config_ok"] is False
 
@@ -89,11 +80,8 @@ def test_the_running_server_picks_up_an_edit_without_restart(settings: Settings)
 def test_healthz_says_the_file_is_invalid_but_not_what_it_contains(settings: Settings) -> None:
     with TestClient(create_app(settings)) as client:
         runtime = client.app.state.runtime  # type: ignore[attr-defined]
-        text = settings.config_path.read_text()
-        settings.config_path.write_text(
-            text.replace("@demobank.example", "@demobank", 1) + "\n[secret_section]\n"
-        )
-        _touch_later(settings.config_path)
+        edit_file(settings.config_path, "@minimal-bank.example", "@minimal-bank")
+        edit_file(settings.config_path, "[[categories]]", "[secret_section]\n\n[[categories]]")
         runtime.organisation_file.refresh()
         assert runtime.organisation_file.last_error is not None
         response = client.get("/healthz")
@@ -102,13 +90,16 @@ def test_healthz_says_the_file_is_invalid_but_not_what_it_contains(settings: Set
         "config_version": runtime.snapshot.version,
         "config_ok": False,
     }
-    assert "demobank" not in response.text
+    assert "minimal-bank" not in response.text
     assert "secret_section" not in response.text
 
 
 def test_the_server_refuses_to_start_on_an_invalid_file(settings: Settings) -> None:
-    text = settings.config_path.read_text()
-    settings.config_path.write_text(text.replace('"Europe/Brussels"', '"Mars/Olympus"', 1))
+    edit_file(
+        settings.config_path,
+        'timezone = "Europe/Brussels"\nlanguages',
+        'timezone = "Mars/Olympus"\nlanguages',
+    )
     with pytest.raises(config.ConfigError) as excinfo, TestClient(create_app(settings)):
         pass
     assert "organisation.timezone" in str(excinfo.value)

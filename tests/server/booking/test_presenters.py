@@ -1,8 +1,12 @@
-"""GET /api/v1/appointments/{token}/calendar.ics, read back with the icalendar package."""
+"""Stored appointments as the API shows them (server/booking/presenters.py): the
+appointment object in its language, slots with the asked zone's offsets, and the calendar
+file (GET /api/v1/appointments/{token}/calendar.ics, read back with icalendar)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import dataclasses
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,22 +14,22 @@ import icalendar
 import pytest
 from starlette.testclient import TestClient
 
+from availability import model
+from server import config
+from server.booking import presenters
+from server.snapshot import Snapshot
+from server.store import AppointmentRow
 from tests.server._booking import (
-    NOW,
     appointment_body,
     book,
-    freeze,
     manage_token,
     offered,
 )
+from tests.support import NOW, organisation_path
+
+pytestmark = pytest.mark.organisation("calendar")
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
-
-
-@pytest.fixture
-def client(client: TestClient) -> TestClient:
-    freeze(client)
-    return client
 
 
 def event_of(response: Any) -> icalendar.Event:
@@ -36,8 +40,8 @@ def event_of(response: Any) -> icalendar.Event:
 
 
 def test_the_calendar_file_describes_the_appointment(client: TestClient) -> None:
-    start = offered(client, "car-insurance", "VIDEO", "brussels")[0]
-    booking = book(client, appointment_body("car-insurance", "VIDEO", start, "brussels"))
+    start = offered(client, "insurance", "VIDEO", "brussels")[0]
+    booking = book(client, appointment_body("insurance", "VIDEO", start, "brussels"))
     appointment = booking.json()["appointment"]
     token = manage_token(booking)
 
@@ -54,7 +58,8 @@ def test_the_calendar_file_describes_the_appointment(client: TestClient) -> None
     assert event.decoded("DTSTART") == start.astimezone(UTC)
     assert event.decoded("DTEND") == datetime.fromisoformat(appointment["end"]).astimezone(UTC)
     assert event.decoded("DTSTAMP") == NOW
-    assert str(event["SUMMARY"]) == "Video call with Farid El Amrani (Demo Bank): Car insurance"
+    # The organisation's own title for a video call in English.
+    assert str(event["SUMMARY"]) == "Video call with Farid El Amrani (Test Bank): Insurance"
     assert str(event["STATUS"]) == "CONFIRMED"
     assert str(event["LOCATION"]) == appointment["video_url"]
     assert appointment["video_url"] in str(event["DESCRIPTION"])
@@ -62,8 +67,8 @@ def test_the_calendar_file_describes_the_appointment(client: TestClient) -> None
 
 
 def test_a_cancelled_appointment_is_cancelled_in_the_calendar(client: TestClient) -> None:
-    start = offered(client, "new-account", "OFFICE", "brussels")[0]
-    booking = book(client, appointment_body("new-account", "OFFICE", start, "brussels"))
+    start = offered(client, "insurance", "OFFICE", "brussels")[0]
+    booking = book(client, appointment_body("insurance", "OFFICE", start, "brussels"))
     token = manage_token(booking)
     before = event_of(client.get(f"/api/v1/appointments/{token}/calendar.ics"))
 
@@ -86,9 +91,9 @@ def test_a_requested_appointment_is_tentative(client: TestClient) -> None:
 
 
 def test_a_rescheduled_appointment_keeps_its_uid_and_counts_up(client: TestClient) -> None:
-    starts = offered(client, "new-account", "OFFICE", "brussels")
+    starts = offered(client, "insurance", "OFFICE", "brussels")
     token = manage_token(
-        book(client, appointment_body("new-account", "OFFICE", starts[0], "brussels"))
+        book(client, appointment_body("insurance", "OFFICE", starts[0], "brussels"))
     )
     before = event_of(client.get(f"/api/v1/appointments/{token}/calendar.ics"))
 
@@ -101,9 +106,9 @@ def test_a_rescheduled_appointment_keeps_its_uid_and_counts_up(client: TestClien
 
 
 def test_html_in_a_customers_name_is_text_in_the_calendar(client: TestClient) -> None:
-    start = offered(client, "home-insurance", "ON_LOCATION", "brussels")[0]
+    start = offered(client, "insurance", "ON_LOCATION", "brussels")[0]
     body = appointment_body(
-        "home-insurance",
+        "insurance",
         "ON_LOCATION",
         start,
         "brussels",
@@ -124,21 +129,21 @@ def test_html_in_a_customers_name_is_text_in_the_calendar(client: TestClient) ->
 
 
 def test_the_calendar_text_is_in_the_customers_language(client: TestClient) -> None:
-    start = offered(client, "car-insurance", "VIDEO", "brussels")[0]
-    body = appointment_body("car-insurance", "VIDEO", start, "brussels")
+    start = offered(client, "insurance", "VIDEO", "brussels")[0]
+    body = appointment_body("insurance", "VIDEO", start, "brussels")
     body["customer"]["language"] = "nl"
     token = manage_token(book(client, body))
 
     event = event_of(client.get(f"/api/v1/appointments/{token}/calendar.ics"))
 
-    assert str(event["SUMMARY"]) == "Videogesprek met Farid El Amrani (Demo Bank): Autoverzekering"
+    assert str(event["SUMMARY"]) == "Videogesprek met Farid El Amrani (Testbank): Verzekering"
 
 
 def test_a_language_the_organisation_does_not_speak_falls_back_to_its_first(
     client: TestClient,
 ) -> None:
-    start = offered(client, "car-insurance", "VIDEO", "brussels")[0]
-    body = appointment_body("car-insurance", "VIDEO", start, "brussels")
+    start = offered(client, "insurance", "VIDEO", "brussels")[0]
+    body = appointment_body("insurance", "VIDEO", start, "brussels")
     body["customer"]["language"] = "de"
     booking = book(client, body)
 
@@ -146,3 +151,77 @@ def test_a_language_the_organisation_does_not_speak_falls_back_to_its_first(
 
     assert booking.json()["appointment"]["customer"]["language"] == "de"  # as given
     assert str(event["SUMMARY"]).startswith("Video call with Farid")
+
+
+# -- without the app: a row and a snapshot in, what the API shows out -----------------------
+
+#: Farid does insurance (in Dutch: "Verzekering") in Brussels; tests/.../calendar.toml.
+SNAPSHOT = Snapshot.build(config.load(organisation_path("calendar")))
+NINE = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # 09:00 in Brussels
+ROW = AppointmentRow(
+    id="a1",
+    status="confirmed",
+    sequence=0,
+    subject="insurance",
+    meeting_type="OFFICE",
+    office="brussels",
+    agent="farid",
+    start=NINE,
+    end=NINE + timedelta(minutes=30),
+    trailing_buffer=0,
+    timezone="Europe/Brussels",
+    language="nl",
+    customer={"first_name": "Ann", "last_name": "Smith", "email": "ann@example.com"},
+    location=None,
+    answers={},
+    metadata={},
+    video_url=None,
+    invite_id=None,
+    created_at=NOW,
+    updated_at=NOW,
+)
+
+
+def test_an_appointment_is_shown_in_its_language_and_zone() -> None:
+    shown = presenters.appointment_out(SNAPSHOT, ROW)
+
+    assert shown.subject.name == "Verzekering"
+    assert (shown.start, shown.end) == ("2026-11-25T09:00:00+01:00", "2026-11-25T09:30:00+01:00")
+    assert shown.office is not None and shown.office.address.street == "Rue Neuve 1"
+    assert shown.agent.name == "Farid El Amrani"
+    assert shown.customer.email == "ann@example.com"
+
+
+def test_what_the_file_no_longer_has_is_shown_by_its_id() -> None:
+    gone = dataclasses.replace(ROW, subject="retired", office="closed", agent="left")
+
+    shown = presenters.appointment_out(SNAPSHOT, gone)
+
+    assert shown.subject.name == "retired"
+    assert shown.office is not None and (shown.office.id, shown.office.name) == ("closed", "closed")
+    assert shown.office.address.street == ""
+    assert (shown.agent.name, shown.agent.function) == ("left", None)
+
+
+@pytest.mark.parametrize(
+    ("zone", "start"),
+    [
+        pytest.param("UTC", "2026-11-25T08:00:00+00:00", id="utc-is-not-z"),
+        pytest.param("Europe/Brussels", "2026-11-25T09:00:00+01:00", id="brussels"),
+        pytest.param("America/New_York", "2026-11-25T03:00:00-05:00", id="new-york"),
+    ],
+)
+def test_slots_are_written_with_the_offsets_of_the_asked_zone(zone: str, start: str) -> None:
+    slot = model.Slot(NINE, NINE + timedelta(minutes=30))
+
+    body = json.loads(presenters.slots_body(zone, ZoneInfo(zone), [slot]))
+
+    assert body["timezone"] == zone
+    assert [s["start"] for s in body["slots"]] == [start]
+    assert datetime.fromisoformat(body["slots"][0]["end"]) == NINE + timedelta(minutes=30)
+
+
+def test_no_slots_is_an_empty_list() -> None:
+    body = json.loads(presenters.slots_body("UTC", ZoneInfo("UTC"), []))
+
+    assert body == {"timezone": "UTC", "slots": []}

@@ -11,33 +11,28 @@ from starlette.testclient import TestClient
 from server.booking import invites
 from tests.server._booking import (
     CUSTOMER,
-    NOW,
     appointment_body,
     book,
     error,
-    freeze,
     iso,
     manage_token,
     offered,
     runtime,
 )
+from tests.support import NOW, Clock
+
+pytestmark = pytest.mark.organisation("manage")
 
 TOMORROW = date(2026, 11, 25)
 
 
-@pytest.fixture
-def client(client: TestClient) -> TestClient:
-    freeze(client)
-    return client
-
-
 def farids_starts(client: TestClient) -> list[datetime]:
-    """Car insurance at the Brussels office: Farid alone, one customer at a time."""
-    return offered(client, "car-insurance", "OFFICE", "brussels", first_day=TOMORROW, days=1)
+    """Insurance at the Brussels office tomorrow: Farid alone, one customer at a time."""
+    return offered(client, "insurance", "OFFICE", "brussels", first_day=TOMORROW, days=1)
 
 
 def booked(client: TestClient, start: datetime) -> tuple[str, dict[str, Any]]:
-    response = book(client, appointment_body("car-insurance", "OFFICE", start, "brussels"))
+    response = book(client, appointment_body("insurance", "OFFICE", start, "brussels"))
     assert response.status_code == 201, response.text
     return manage_token(response), response.json()["appointment"]
 
@@ -142,7 +137,7 @@ def test_rescheduling_with_a_hold_on_the_new_time(client: TestClient) -> None:
     hold = client.post(
         "/api/v1/holds",
         json={
-            "subject": "car-insurance",
+            "subject": "insurance",
             "meeting_type": "OFFICE",
             "office": "brussels",
             "start": iso(starts[4]),
@@ -194,7 +189,7 @@ def _tampered(token: str) -> str:
     ],
 )
 def test_a_tampered_or_expired_manage_token_is_refused(
-    client: TestClient, method: str, suffix: str
+    client: TestClient, method: str, suffix: str, clock: Clock
 ) -> None:
     start = farids_starts(client)[0]
     token, _ = booked(client, start)
@@ -203,7 +198,7 @@ def test_a_tampered_or_expired_manage_token_is_refused(
     tampered = client.request(method, f"/api/v1/appointments/{_tampered(token)}{suffix}", json=body)
     assert error(tampered)[:2] == (401, "TOKEN_INVALID")
 
-    freeze(client, start + timedelta(days=31))  # 30 days after the end, and then some
+    clock.set(start + timedelta(days=31))  # 30 days after the end, and then some
     expired = client.request(method, f"/api/v1/appointments/{token}{suffix}", json=body)
     assert error(expired)[:2] == (410, "TOKEN_EXPIRED")
 
@@ -228,7 +223,7 @@ def _moved_far_later(client: TestClient) -> tuple[str, dict[str, Any], dict[str,
     """Booked tomorrow, then moved seven weeks on: (the first link's token, the
     appointment as booked, as moved)."""
     token, appointment = booked(client, farids_starts(client)[0])
-    later = offered(client, "car-insurance", "OFFICE", "brussels", first_day=date(2027, 1, 13))
+    later = offered(client, "insurance", "OFFICE", "brussels", first_day=date(2027, 1, 13))
     response = client.post(
         f"/api/v1/appointments/{token}/reschedule", json={"start": iso(later[0])}
     )
@@ -236,12 +231,14 @@ def _moved_far_later(client: TestClient) -> tuple[str, dict[str, Any], dict[str,
     return token, appointment, response.json()["appointment"]
 
 
-def test_the_first_manage_link_works_as_long_as_the_moved_appointment(client: TestClient) -> None:
+def test_the_first_manage_link_works_as_long_as_the_moved_appointment(
+    client: TestClient, clock: Clock
+) -> None:
     token, booked_first, moved = _moved_far_later(client)
     first_expiry = datetime.fromisoformat(booked_first["end"]) + timedelta(days=30)
     new_expiry = datetime.fromisoformat(moved["end"]) + timedelta(days=30)
 
-    freeze(client, first_expiry + timedelta(days=1))  # the link's own `exp` has passed
+    clock.set(first_expiry + timedelta(days=1))  # the link's own `exp` has passed
     shown = client.get(f"/api/v1/appointments/{token}")
     assert shown.status_code == 200, shown.text
     assert shown.json()["appointment"]["start"] == moved["start"]
@@ -250,15 +247,17 @@ def test_the_first_manage_link_works_as_long_as_the_moved_appointment(client: Te
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["appointment"]["status"] == "cancelled"
 
-    freeze(client, new_expiry)
+    clock.set(new_expiry)
     assert error(client.get(f"/api/v1/appointments/{token}"))[:2] == (410, "TOKEN_EXPIRED")
     response = client.post(f"/api/v1/appointments/{token}/cancel")
     assert error(response)[:2] == (410, "TOKEN_EXPIRED")
 
 
-def test_the_first_manage_link_can_move_the_appointment_again(client: TestClient) -> None:
+def test_the_first_manage_link_can_move_the_appointment_again(
+    client: TestClient, clock: Clock
+) -> None:
     token, booked_first, moved = _moved_far_later(client)
-    freeze(client, datetime.fromisoformat(booked_first["end"]) + timedelta(days=31))
+    clock.set(datetime.fromisoformat(booked_first["end"]) + timedelta(days=31))
     again = datetime.fromisoformat(moved["start"]) + timedelta(days=7)
 
     response = client.post(f"/api/v1/appointments/{token}/reschedule", json={"start": iso(again)})
@@ -266,15 +265,15 @@ def test_the_first_manage_link_can_move_the_appointment_again(client: TestClient
     assert response.status_code == 200, response.text
 
 
-def test_a_link_expires_with_an_appointment_moved_earlier(client: TestClient) -> None:
-    later = offered(client, "car-insurance", "OFFICE", "brussels", first_day=date(2027, 1, 13))
+def test_a_link_expires_with_an_appointment_moved_earlier(client: TestClient, clock: Clock) -> None:
+    later = offered(client, "insurance", "OFFICE", "brussels", first_day=date(2027, 1, 13))
     token, _ = booked(client, later[0])
     response = client.post(
         f"/api/v1/appointments/{token}/reschedule", json={"start": iso(farids_starts(client)[0])}
     )
     moved = response.json()["appointment"]
 
-    freeze(client, datetime.fromisoformat(moved["end"]) + timedelta(days=30))
+    clock.set(datetime.fromisoformat(moved["end"]) + timedelta(days=30))
 
     assert error(client.get(f"/api/v1/appointments/{token}"))[:2] == (410, "TOKEN_EXPIRED")
 
@@ -375,7 +374,7 @@ def test_a_cancelled_appointment_has_no_times_to_move_to(client: TestClient) -> 
     assert error(response) == (422, "VALIDATION_FAILED", ["$"])
 
 
-def test_the_times_to_move_to_need_a_good_manage_token(client: TestClient) -> None:
+def test_the_times_to_move_to_need_a_good_manage_token(client: TestClient, clock: Clock) -> None:
     start = farids_starts(client)[0]
     token, _ = booked(client, start)
     query = {"from": "2026-11-25", "to": "2026-11-25"}
@@ -387,7 +386,7 @@ def test_the_times_to_move_to_need_a_good_manage_token(client: TestClient) -> No
         401,
         "TOKEN_INVALID",
     )
-    freeze(client, start + timedelta(days=31))
+    clock.set(start + timedelta(days=31))
     expired = client.get(f"/api/v1/appointments/{token}/slots", params=query)
     assert error(expired)[:2] == (410, "TOKEN_EXPIRED")
 

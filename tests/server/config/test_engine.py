@@ -10,84 +10,9 @@ import pytest
 from availability import model
 from server import config
 from server.config import engine as planning
+from tests.support import organisation_text
 
-SOURCE = """
-[organisation]
-name = "Test Bank"
-timezone = "Europe/Brussels"
-languages = ["en"]
-public_url = "https://book.example.com"
-
-[[categories]]
-id = "loans"
-name = "Loans"
-
-[[subjects]]
-id = "mortgage"
-category = "loans"
-name = "Mortgage"
-available_for_customers = false
-  [subjects.meeting_types.OFFICE]
-  duration = 60
-  granularity = 30
-  trailing_buffer = 15
-  earliest = 240
-  latest = 45
-  auto_accept = false
-  max_concurrent = 2
-  [subjects.meeting_types.VIDEO]
-
-[[offices]]
-id = "brussels"
-name = "Brussels"
-timezone = "Europe/Brussels"
-active = false
-address = { street = "Rue Neuve 1", postal_code = "1000", city = "Brussels", country = "BE" }
-  [offices.subjects.mortgage]
-  meeting_types = ["OFFICE", "VIDEO"]
-  agents = ["alice"]
-  [offices.subjects.mortgage.rules.OFFICE]
-  duration = 45
-  auto_accept = true
-  [offices.subjects.mortgage.rules.VIDEO]
-  earliest = 30
-
-[[offices]]
-id = "london"
-name = "London"
-timezone = "Europe/London"
-address = { street = "1 Bank St", postal_code = "E14", city = "London", country = "GB" }
-  [offices.subjects.mortgage]
-  meeting_types = ["VIDEO"]
-  agents = []
-
-[[agents]]
-id = "alice"
-name = "Alice"
-online_planning = false
-offices = ["brussels", "london"]
-expertise = ["mortgage"]
-  [agents.week]
-  sunday = [{ start = "10:00", end = "11:00", office = "london" }]
-  wednesday = [{ start = "08:00", end = "09:00", office = "london" }]
-  [[agents.week.monday]]
-  start = "13:30"
-  end = "17:00"
-  office = "brussels"
-  subjects = ["mortgage"]
-  meeting_types = ["VIDEO"]
-  confirm_manually = true
-  [[agents.week.monday]]
-  start = "09:00"
-  end = "12:30"
-  office = "brussels"
-  [[agents.days]]
-  date = "2026-12-28"
-  blocks = [{ start = "10:00", end = "14:00", office = "brussels" }]
-  [[agents.days]]
-  date = 2026-12-24
-  template = "unavailable"
-"""
+SOURCE = organisation_text("engine")
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,8 @@ from server.app import create_app
 from server.middleware.ratelimit import TokenBuckets
 from server.settings import Settings
 
+pytestmark = pytest.mark.organisation("minimal")
+
 
 @pytest.fixture
 def limited_client(settings: Settings) -> Iterator[TestClient]:

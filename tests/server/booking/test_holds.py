@@ -14,25 +14,20 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.settings import Settings
 from tests.server._booking import (
-    NOW,
     appointment_body,
     book,
     count_rows,
     error,
-    freeze,
     iso,
     manage_token,
     offered,
     runtime,
 )
+from tests.support import NOW, Clock
+
+pytestmark = pytest.mark.organisation("holds")
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
-
-
-@pytest.fixture
-def client(client: TestClient) -> TestClient:
-    freeze(client)
-    return client
 
 
 def hold(client: TestClient, **fields: Any) -> Any:
@@ -40,15 +35,15 @@ def hold(client: TestClient, **fields: Any) -> Any:
 
 
 def farids_first_start(client: TestClient) -> datetime:
-    """Car insurance at the Brussels office, tomorrow: Farid alone, one customer at a time."""
-    return offered(client, "car-insurance", "OFFICE", "brussels", first_day=date(2026, 11, 25))[0]
+    """Insurance at the Brussels office, tomorrow: Farid alone, one customer at a time."""
+    return offered(client, "insurance", "OFFICE", "brussels", first_day=date(2026, 11, 25))[0]
 
 
 def test_a_hold_answers_a_token_and_when_it_expires(client: TestClient) -> None:
     start = farids_first_start(client)
 
     response = hold(
-        client, subject="car-insurance", meeting_type="OFFICE", office="brussels", start=iso(start)
+        client, subject="insurance", meeting_type="OFFICE", office="brussels", start=iso(start)
     )
 
     assert response.status_code == 201, response.text
@@ -61,15 +56,15 @@ def test_a_hold_answers_a_token_and_when_it_expires(client: TestClient) -> None:
 
 def test_a_hold_blocks_the_time_for_everyone_else(client: TestClient) -> None:
     start = farids_first_start(client)
-    fields = dict(subject="car-insurance", meeting_type="OFFICE", office="brussels")
+    fields = dict(subject="insurance", meeting_type="OFFICE", office="brussels")
     assert hold(client, **fields, start=iso(start)).status_code == 201
 
     assert error(hold(client, **fields, start=iso(start)))[:2] == (
         409,
         "APPOINTMENT_NO_AVAILABILITY",
     )
-    assert start not in offered(client, "car-insurance", "OFFICE", "brussels")
-    body = appointment_body("car-insurance", "OFFICE", start, "brussels")
+    assert start not in offered(client, "insurance", "OFFICE", "brussels")
+    body = appointment_body("insurance", "OFFICE", start, "brussels")
     assert error(book(client, body))[:2] == (409, "APPOINTMENT_NO_AVAILABILITY")
 
 
@@ -86,48 +81,44 @@ def test_a_second_hold_for_the_last_capacity_is_refused(client: TestClient) -> N
 def test_the_holder_books_with_the_hold(client: TestClient) -> None:
     start = farids_first_start(client)
     token = hold(
-        client, subject="car-insurance", meeting_type="OFFICE", office="brussels", start=iso(start)
+        client, subject="insurance", meeting_type="OFFICE", office="brussels", start=iso(start)
     ).json()["hold"]
 
-    response = book(
-        client, appointment_body("car-insurance", "OFFICE", start, "brussels", hold=token)
-    )
+    response = book(client, appointment_body("insurance", "OFFICE", start, "brussels", hold=token))
 
     assert response.status_code == 201, response.text
     assert response.json()["appointment"]["agent"]["id"] == "farid"
     # The hold is used: it neither books twice nor blocks anything any more.
-    again = book(client, appointment_body("car-insurance", "OFFICE", start, "brussels", hold=token))
+    again = book(client, appointment_body("insurance", "OFFICE", start, "brussels", hold=token))
     assert error(again)[:2] == (409, "HOLD_EXPIRED")
     assert count_rows(client) == 1
 
 
-def test_an_expired_hold_cannot_book_and_frees_the_time(client: TestClient) -> None:
+def test_an_expired_hold_cannot_book_and_frees_the_time(client: TestClient, clock: Clock) -> None:
     start = farids_first_start(client)
     token = hold(
-        client, subject="car-insurance", meeting_type="OFFICE", office="brussels", start=iso(start)
+        client, subject="insurance", meeting_type="OFFICE", office="brussels", start=iso(start)
     ).json()["hold"]
 
-    freeze(client, NOW + timedelta(minutes=7))
-    response = book(
-        client, appointment_body("car-insurance", "OFFICE", start, "brussels", hold=token)
-    )
+    clock.advance(minutes=7)
+    response = book(client, appointment_body("insurance", "OFFICE", start, "brussels", hold=token))
 
     assert error(response)[:2] == (409, "HOLD_EXPIRED")
     assert count_rows(client) == 0
-    assert start in offered(client, "car-insurance", "OFFICE", "brussels")
+    assert start in offered(client, "insurance", "OFFICE", "brussels")
 
 
 def test_a_hold_books_only_what_it_holds(client: TestClient) -> None:
-    starts = offered(client, "car-insurance", "OFFICE", "brussels")
+    starts = offered(client, "insurance", "OFFICE", "brussels")
     token = hold(
         client,
-        subject="car-insurance",
+        subject="insurance",
         meeting_type="OFFICE",
         office="brussels",
         start=iso(starts[0]),
     ).json()["hold"]
 
-    body = appointment_body("car-insurance", "OFFICE", starts[1], "brussels", hold=token)
+    body = appointment_body("insurance", "OFFICE", starts[1], "brussels", hold=token)
 
     assert error(book(client, body)) == (422, "VALIDATION_FAILED", ["$.hold"])
 
@@ -135,11 +126,11 @@ def test_a_hold_books_only_what_it_holds(client: TestClient) -> None:
 def test_a_tampered_hold_token_is_invalid(client: TestClient) -> None:
     start = farids_first_start(client)
     token = hold(
-        client, subject="car-insurance", meeting_type="OFFICE", office="brussels", start=iso(start)
+        client, subject="insurance", meeting_type="OFFICE", office="brussels", start=iso(start)
     ).json()["hold"]
 
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
-    body = appointment_body("car-insurance", "OFFICE", start, "brussels", hold=tampered)
+    body = appointment_body("insurance", "OFFICE", start, "brussels", hold=tampered)
 
     assert error(book(client, body))[:2] == (401, "TOKEN_INVALID")
 
@@ -171,7 +162,7 @@ def test_bad_holds_are_refused_with_their_path(
     client: TestClient, fields: dict[str, Any], status: int, code: str, path: str | None
 ) -> None:
     body: dict[str, Any] = {
-        "subject": "mortgage",
+        "subject": "insurance",
         "meeting_type": "OFFICE",
         "office": "brussels",
         "start": "2026-11-25T10:00:00+01:00",
@@ -188,7 +179,7 @@ def test_bad_holds_are_refused_with_their_path(
 
 
 def test_a_deeply_nested_hold_body_is_refused_not_a_crash(client: TestClient) -> None:
-    deep = '{"subject": "mortgage", "office": ' + "[" * 1000 + "]" * 1000 + "}"
+    deep = '{"subject": "insurance", "office": ' + "[" * 1000 + "]" * 1000 + "}"
 
     response = client.post(
         "/api/v1/holds", content=deep, headers={"Content-Type": "application/json"}
@@ -197,16 +188,18 @@ def test_a_deeply_nested_hold_body_is_refused_not_a_crash(client: TestClient) ->
     assert error(response)[:2] == (422, "VALIDATION_FAILED")
 
 
-def test_a_retried_booking_with_a_hold_returns_the_first_answer(client: TestClient) -> None:
+def test_a_retried_booking_with_a_hold_returns_the_first_answer(
+    client: TestClient, clock: Clock
+) -> None:
     start = farids_first_start(client)
     token = hold(
-        client, subject="car-insurance", meeting_type="OFFICE", office="brussels", start=iso(start)
+        client, subject="insurance", meeting_type="OFFICE", office="brussels", start=iso(start)
     ).json()["hold"]
-    body = appointment_body("car-insurance", "OFFICE", start, "brussels", hold=token)
+    body = appointment_body("insurance", "OFFICE", start, "brussels", hold=token)
     headers = {"Idempotency-Key": "checkout-1"}
     first = book(client, body, headers=headers)
 
-    freeze(client, NOW + timedelta(minutes=30))  # the hold and its token are long gone
+    clock.advance(minutes=30)  # the hold and its token are long gone
     retry = book(client, body, headers=headers)
 
     assert (retry.status_code, retry.content) == (201, first.content)
@@ -215,9 +208,9 @@ def test_a_retried_booking_with_a_hold_returns_the_first_answer(client: TestClie
 
 # -- DELETE /api/v1/holds/{token}: give the time back (an extension of SPEC 5) -------------
 
-ALLOWED_ORIGIN = "http://127.0.0.1:8001"  # in the demo's allowed_origins
+ALLOWED_ORIGIN = "http://127.0.0.1:8001"  # in the organisation's allowed_origins
 STRANGER = "https://evil.example"
-FARID = dict(subject="car-insurance", meeting_type="OFFICE", office="brussels")
+FARID = dict(subject="insurance", meeting_type="OFFICE", office="brussels")
 
 
 def farids_hold(client: TestClient) -> tuple[datetime, str]:
@@ -246,14 +239,14 @@ def test_a_released_hold_frees_the_time_for_another_customer_at_once(
     assert "content-type" not in response.headers
     assert response.headers["cache-control"] == "no-store"
     assert count_rows(client, "holds") == 0
-    assert start in offered(client, "car-insurance", "OFFICE", "brussels")
+    assert start in offered(client, "insurance", "OFFICE", "brussels")
     # Another customer holds the time and books it, with no wait for an expiry.
     other = hold(client, **FARID, start=iso(start))
     assert other.status_code == 201, other.text
-    body = appointment_body("car-insurance", "OFFICE", start, "brussels", hold=other.json()["hold"])
+    body = appointment_body("insurance", "OFFICE", start, "brussels", hold=other.json()["hold"])
     assert book(client, body).status_code == 201
     # The released token can no longer book: its hold is gone.
-    mine = appointment_body("car-insurance", "OFFICE", start, "brussels", hold=token)
+    mine = appointment_body("insurance", "OFFICE", start, "brussels", hold=token)
     assert error(book(client, mine))[:2] == (409, "HOLD_EXPIRED")
 
 
@@ -261,7 +254,7 @@ def test_a_released_hold_frees_the_time_for_a_booking_without_a_hold(client: Tes
     start, token = farids_hold(client)
     assert release(client, token).status_code == 204
 
-    response = book(client, appointment_body("car-insurance", "OFFICE", start, "brussels"))
+    response = book(client, appointment_body("insurance", "OFFICE", start, "brussels"))
 
     assert response.status_code == 201, response.text
     assert response.json()["appointment"]["agent"]["id"] == "farid"
@@ -274,19 +267,21 @@ def test_releasing_is_idempotent(client: TestClient) -> None:
 
     assert [(r.status_code, r.content) for r in answers] == [(204, b"")] * 3
     assert count_rows(client, "holds") == 0
-    assert start in offered(client, "car-insurance", "OFFICE", "brussels")
+    assert start in offered(client, "insurance", "OFFICE", "brussels")
 
 
-def test_an_expired_or_unknown_hold_has_nothing_to_release(client: TestClient) -> None:
+def test_an_expired_or_unknown_hold_has_nothing_to_release(
+    client: TestClient, clock: Clock
+) -> None:
     start, token = farids_hold(client)
     later = NOW + timedelta(minutes=8)
     unknown = runtime(client).tokens.dumps("hold", {"h": "no-such-hold"}, later + timedelta(1))
 
-    freeze(client, later)  # the hold and its token (same expiry) ran out
+    clock.set(later)  # the hold and its token (same expiry) ran out
 
     assert release(client, token).status_code == 204
     assert release(client, unknown).status_code == 204
-    assert start in offered(client, "car-insurance", "OFFICE", "brussels")
+    assert start in offered(client, "insurance", "OFFICE", "brussels")
 
 
 @pytest.mark.parametrize(
@@ -307,14 +302,12 @@ def test_a_tampered_token_is_refused_and_releases_nothing(client: TestClient, fo
     assert error(response) == (401, "TOKEN_INVALID", [])
     assert response.json()["error"]["message"]
     assert count_rows(client, "holds") == 1
-    assert start not in offered(client, "car-insurance", "OFFICE", "brussels")
+    assert start not in offered(client, "insurance", "OFFICE", "brussels")
 
 
 def test_another_kind_of_token_is_not_a_hold(client: TestClient) -> None:
     start, token = farids_hold(client)
-    booked = book(
-        client, appointment_body("car-insurance", "OFFICE", start, "brussels", hold=token)
-    )
+    booked = book(client, appointment_body("insurance", "OFFICE", start, "brussels", hold=token))
     manage = manage_token(booked)
 
     assert error(release(client, manage))[:2] == (401, "TOKEN_INVALID")
@@ -323,9 +316,7 @@ def test_another_kind_of_token_is_not_a_hold(client: TestClient) -> None:
 
 def test_a_hold_used_by_a_booking_is_not_released(client: TestClient) -> None:
     start, token = farids_hold(client)
-    booked = book(
-        client, appointment_body("car-insurance", "OFFICE", start, "brussels", hold=token)
-    )
+    booked = book(client, appointment_body("insurance", "OFFICE", start, "brussels", hold=token))
     assert booked.status_code == 201, booked.text
 
     response = release(client, token)
@@ -337,9 +328,9 @@ def test_a_hold_used_by_a_booking_is_not_released(client: TestClient) -> None:
     assert shown.json()["appointment"]["status"] == "confirmed"
     assert datetime.fromisoformat(shown.json()["appointment"]["start"]) == start
     # The time is still taken.
-    assert start not in offered(client, "car-insurance", "OFFICE", "brussels")
+    assert start not in offered(client, "insurance", "OFFICE", "brussels")
     assert error(hold(client, **FARID, start=iso(start)))[:2] == TAKEN
-    other = book(client, appointment_body("car-insurance", "OFFICE", start, "brussels"))
+    other = book(client, appointment_body("insurance", "OFFICE", start, "brussels"))
     assert error(other)[:2] == TAKEN
     assert count_rows(client) == 1
 
@@ -371,7 +362,7 @@ def test_a_stranger_cannot_release_a_hold(client: TestClient) -> None:
     assert error(response)[:2] == (403, "ORIGIN_NOT_ALLOWED")
     assert "access-control-allow-origin" not in response.headers
     assert count_rows(client, "holds") == 1
-    assert start not in offered(client, "car-insurance", "OFFICE", "brussels")
+    assert start not in offered(client, "insurance", "OFFICE", "brussels")
 
 
 def test_releases_count_against_the_rate_limit(settings: Settings) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
+
+from tests.support import edit_file
+
+#: allowed_origins: http://127.0.0.1:8001 and https://www.bank.example.
+pytestmark = pytest.mark.organisation("minimal")
 
 ALLOWED = "http://127.0.0.1:8001"
 PUBLIC = "http://127.0.0.1:8000"  # the public_url's origin
@@ -24,7 +28,7 @@ def test_requests_without_origin_pass_untouched(client: TestClient) -> None:
     assert client.post("/api/v1/holds", content=b"{}").status_code == 422  # reached the handler
 
 
-@pytest.mark.parametrize("origin", [ALLOWED, PUBLIC, "https://www.demobank.example"])
+@pytest.mark.parametrize("origin", [ALLOWED, PUBLIC, "https://www.bank.example"])
 def test_an_allowed_origin_gets_cors_headers(client: TestClient, origin: str) -> None:
     response = client.get("/api/v1/subjects", headers={"Origin": origin})
     assert response.status_code == 200
@@ -96,26 +100,21 @@ def test_an_edited_allowed_origins_list_applies_without_restart(
     newcomer = "https://partner.example"
     before = client.options("/api/v1/holds", headers={"Origin": newcomer, **PREFLIGHT})
     assert before.status_code == 403
-    text = config_path.read_text()
-    config_path.write_text(
-        text.replace('  "https://www.demobank.example",\n', f'  "{newcomer}",\n', 1)
-    )
-    stat = config_path.stat()
-    os.utime(config_path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    edit_file(config_path, '  "https://www.bank.example",\n', f'  "{newcomer}",\n')
     assert client.app.state.runtime.organisation_file.refresh()  # type: ignore[attr-defined]
     after = client.options("/api/v1/holds", headers={"Origin": newcomer, **PREFLIGHT})
     assert after.status_code == 204
-    gone = client.post("/api/v1/holds", headers={"Origin": "https://www.demobank.example"})
+    gone = client.post("/api/v1/holds", headers={"Origin": "https://www.bank.example"})
     assert gone.status_code == 403
 
 
 @pytest.mark.parametrize(
     "origin",
     [
-        pytest.param("https://www.demobank.example:443.evil.example", id="port-then-host"),
-        pytest.param("https://www.demobank.example.evil.example", id="suffix"),
-        pytest.param("https://www.demobank.example/", id="trailing-slash"),
-        pytest.param("https://user@www.demobank.example", id="userinfo"),
+        pytest.param("https://www.bank.example:443.evil.example", id="port-then-host"),
+        pytest.param("https://www.bank.example.evil.example", id="suffix"),
+        pytest.param("https://www.bank.example/", id="trailing-slash"),
+        pytest.param("https://user@www.bank.example", id="userinfo"),
         pytest.param("null", id="null"),
     ],
 )

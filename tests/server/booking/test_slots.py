@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,15 +11,11 @@ from starlette.testclient import TestClient
 
 from server.booking import invites
 from server.store import HoldRow, new_id
+from tests.support import NOW, Clock
 
-NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # a Tuesday
+pytestmark = pytest.mark.organisation("slots")
+
 MORTGAGE_AT_BRUSSELS = "subject=mortgage&meeting_type=OFFICE&office=brussels"
-
-
-@pytest.fixture
-def api(client: TestClient) -> Iterator[TestClient]:
-    client.app.state.runtime.clock = lambda: NOW  # type: ignore[attr-defined]
-    yield client
 
 
 def slots(client: TestClient, query: str) -> list[dict[str, str]]:
@@ -35,8 +30,8 @@ def invite(client: TestClient, expires_at: datetime | None = None, **fields: Any
     return invites.mint(tokens, expires_at=expires_at or NOW + timedelta(days=7), **fields)
 
 
-def test_slots_are_sorted_unique_and_on_the_asked_dates(api: TestClient) -> None:
-    response = api.get(f"/api/v1/slots?{MORTGAGE_AT_BRUSSELS}&from=2026-11-25&to=2026-12-08")
+def test_slots_are_sorted_unique_and_on_the_asked_dates(client: TestClient) -> None:
+    response = client.get(f"/api/v1/slots?{MORTGAGE_AT_BRUSSELS}&from=2026-11-25&to=2026-12-08")
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     body = response.json()
@@ -55,8 +50,8 @@ def test_slots_are_sorted_unique_and_on_the_asked_dates(api: TestClient) -> None
     )
 
 
-def test_the_first_mortgage_slots_follow_bobs_wednesday_in_brussels(api: TestClient) -> None:
-    found = slots(api, f"{MORTGAGE_AT_BRUSSELS}&from=2026-11-25&to=2026-11-25")
+def test_the_first_mortgage_slots_follow_bobs_wednesday_in_brussels(client: TestClient) -> None:
+    found = slots(client, f"{MORTGAGE_AT_BRUSSELS}&from=2026-11-25&to=2026-11-25")
     assert found[:3] == [
         {"start": "2026-11-25T08:30:00+01:00", "end": "2026-11-25T09:30:00+01:00"},
         {"start": "2026-11-25T09:00:00+01:00", "end": "2026-11-25T10:00:00+01:00"},
@@ -64,10 +59,10 @@ def test_the_first_mortgage_slots_follow_bobs_wednesday_in_brussels(api: TestCli
     ]
 
 
-def test_slots_are_rendered_in_the_asked_time_zone(api: TestClient) -> None:
+def test_slots_are_rendered_in_the_asked_time_zone(client: TestClient) -> None:
     query = f"{MORTGAGE_AT_BRUSSELS}&from=2026-11-25&to=2026-11-27"
-    brussels = slots(api, query)
-    response = api.get(f"/api/v1/slots?{query}&tz=America/New_York")
+    brussels = slots(client, query)
+    response = client.get(f"/api/v1/slots?{query}&tz=America/New_York")
     assert response.json()["timezone"] == "America/New_York"
     new_york = response.json()["slots"]
     assert all(s["start"].endswith("-05:00") for s in new_york)
@@ -84,11 +79,11 @@ def test_slots_are_rendered_in_the_asked_time_zone(api: TestClient) -> None:
     ],
 )
 def test_offsets_follow_the_daylight_saving_change(
-    api: TestClient, zone: str, office: str, subject: str, before: str, after: str
+    client: TestClient, clock: Clock, zone: str, office: str, subject: str, before: str, after: str
 ) -> None:
-    api.app.state.runtime.clock = lambda: datetime(2027, 3, 22, 8, 0, tzinfo=UTC)  # type: ignore[attr-defined]
+    clock.set(datetime(2027, 3, 22, 8, 0, tzinfo=UTC))
     found = slots(
-        api,
+        client,
         f"subject={subject}&meeting_type=OFFICE&office={office}"
         f"&from=2027-03-26&to=2027-03-29&tz={zone}",
     )
@@ -102,44 +97,44 @@ def test_offsets_follow_the_daylight_saving_change(
         assert start.utcoffset() == start.astimezone(ZoneInfo(zone)).utcoffset()
 
 
-def test_video_without_an_office_counts_every_office(api: TestClient) -> None:
+def test_video_without_an_office_counts_every_office(client: TestClient) -> None:
     query = "subject=mortgage&meeting_type=VIDEO&from=2026-11-25&to=2026-11-25"
-    anywhere = {s["start"] for s in slots(api, query)}
-    brussels = {s["start"] for s in slots(api, query + "&office=brussels")}
-    london = {s["start"] for s in slots(api, query + "&office=london&tz=Europe/Brussels")}
+    anywhere = {s["start"] for s in slots(client, query)}
+    brussels = {s["start"] for s in slots(client, query + "&office=brussels")}
+    london = {s["start"] for s in slots(client, query + "&office=london&tz=Europe/Brussels")}
     assert anywhere == brussels | london
     assert london - brussels  # London's afternoon runs past Brussels' hours
 
 
-def test_an_agent_narrows_the_slots(api: TestClient) -> None:
+def test_an_agent_narrows_the_slots(client: TestClient) -> None:
     query = f"{MORTGAGE_AT_BRUSSELS}&from=2026-11-23&to=2026-11-29"
-    everyone = {s["start"] for s in slots(api, query)}
-    bob = {s["start"] for s in slots(api, query + "&agent=bob")}
-    assert bob == {s["start"] for s in slots(api, query + "&agent=ext:EMP-0043")}
+    everyone = {s["start"] for s in slots(client, query)}
+    bob = {s["start"] for s in slots(client, query + "&agent=bob")}
+    assert bob == {s["start"] for s in slots(client, query + "&agent=ext:EMP-0043")}
     assert bob and bob < everyone
 
 
-def test_an_agent_who_is_not_planning_online_has_no_slots(api: TestClient) -> None:
-    assert slots(api, f"{MORTGAGE_AT_BRUSSELS}&agent=jan&from=2026-11-26&to=2026-11-26") == []
+def test_an_agent_who_is_not_planning_online_has_no_slots(client: TestClient) -> None:
+    assert slots(client, f"{MORTGAGE_AT_BRUSSELS}&agent=jan&from=2026-11-26&to=2026-11-26") == []
 
 
-def test_dates_far_in_the_past_or_future_have_no_slots(api: TestClient) -> None:
-    assert slots(api, f"{MORTGAGE_AT_BRUSSELS}&from=2020-01-01&to=2020-01-31") == []
-    assert slots(api, f"{MORTGAGE_AT_BRUSSELS}&from=9999-12-01&to=9999-12-31") == []
-    assert slots(api, f"{MORTGAGE_AT_BRUSSELS}&from=0001-01-01&to=0001-01-02") == []
+def test_dates_far_in_the_past_or_future_have_no_slots(client: TestClient) -> None:
+    assert slots(client, f"{MORTGAGE_AT_BRUSSELS}&from=2020-01-01&to=2020-01-31") == []
+    assert slots(client, f"{MORTGAGE_AT_BRUSSELS}&from=9999-12-01&to=9999-12-31") == []
+    assert slots(client, f"{MORTGAGE_AT_BRUSSELS}&from=0001-01-01&to=0001-01-02") == []
 
 
-def test_a_live_hold_removes_the_slot_it_covers(api: TestClient) -> None:
-    query = "subject=car-loan&meeting_type=OFFICE&office=antwerp&from=2026-11-25&to=2026-11-25"
-    before = {s["start"] for s in slots(api, query)}
+def test_a_live_hold_removes_the_slot_it_covers(client: TestClient) -> None:
+    query = "subject=savings&meeting_type=OFFICE&office=brussels&from=2026-11-25&to=2026-11-25"
+    before = {s["start"] for s in slots(client, query)}
     assert "2026-11-25T09:00:00+01:00" in before
-    start = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # 09:00 in Antwerp, Chloé only
+    start = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # 09:00 in Brussels, Emma only
     row = HoldRow(
         id=new_id(),
-        agent="chloe",
-        subject="car-loan",
+        agent="emma",
+        subject="savings",
         meeting_type="OFFICE",
-        office="antwerp",
+        office="brussels",
         start=start,
         end=start + timedelta(minutes=30),
         trailing_buffer=0,
@@ -147,11 +142,11 @@ def test_a_live_hold_removes_the_slot_it_covers(api: TestClient) -> None:
     )
 
     async def hold() -> None:
-        async with api.app.state.runtime.store.write() as tx:  # type: ignore[attr-defined]
+        async with client.app.state.runtime.store.write() as tx:  # type: ignore[attr-defined]
             await tx.insert_hold(row)
 
-    api.portal.call(hold)  # type: ignore[union-attr]
-    after = {s["start"] for s in slots(api, query)}
+    client.portal.call(hold)  # type: ignore[union-attr]
+    after = {s["start"] for s in slots(client, query)}
     assert "2026-11-25T09:00:00+01:00" not in after
     assert "2026-11-25T08:45:00+01:00" not in after  # it would run into the hold
     assert after == {s for s in before if not "08:45" <= s[11:16] < "09:30"}
@@ -160,27 +155,29 @@ def test_a_live_hold_removes_the_slot_it_covers(api: TestClient) -> None:
 # -- invites ----------------------------------------------------------------------------
 
 
-def test_an_invite_fixes_the_agent(api: TestClient) -> None:
-    token = invite(api, agent="bob")
+def test_an_invite_fixes_the_agent(client: TestClient) -> None:
+    token = invite(client, agent="bob")
     query = f"{MORTGAGE_AT_BRUSSELS}&from=2026-11-23&to=2026-11-29"
-    assert slots(api, f"{query}&invite={token}") == slots(api, f"{query}&agent=bob")
+    assert slots(client, f"{query}&invite={token}") == slots(client, f"{query}&agent=bob")
 
 
-def test_an_invite_may_stand_for_subject_and_meeting_type(api: TestClient) -> None:
-    token = invite(api, agent="bob", subject="mortgage", meeting_type="OFFICE", office="brussels")
-    via_invite = slots(api, f"invite={token}&from=2026-11-25&to=2026-11-25")
+def test_an_invite_may_stand_for_subject_and_meeting_type(client: TestClient) -> None:
+    token = invite(
+        client, agent="bob", subject="mortgage", meeting_type="OFFICE", office="brussels"
+    )
+    via_invite = slots(client, f"invite={token}&from=2026-11-25&to=2026-11-25")
     assert via_invite == slots(
-        api, f"{MORTGAGE_AT_BRUSSELS}&agent=bob&from=2026-11-25&to=2026-11-25"
+        client, f"{MORTGAGE_AT_BRUSSELS}&agent=bob&from=2026-11-25&to=2026-11-25"
     )
 
 
-def test_an_invite_opens_a_subject_hidden_from_customers(api: TestClient) -> None:
+def test_an_invite_opens_a_subject_hidden_from_customers(client: TestClient) -> None:
     query = (
         "subject=estate-planning&meeting_type=OFFICE&office=brussels&from=2026-11-25&to=2026-12-01"
     )
-    assert slots(api, query) == []
-    token = invite(api, agent="bob", subject="estate-planning")
-    found = slots(api, f"{query}&invite={token}")
+    assert slots(client, query) == []
+    token = invite(client, agent="bob", subject="estate-planning")
+    found = slots(client, f"{query}&invite={token}")
     assert found
     assert all(
         datetime.fromisoformat(s["end"]) - datetime.fromisoformat(s["start"])
@@ -189,23 +186,23 @@ def test_an_invite_opens_a_subject_hidden_from_customers(api: TestClient) -> Non
     )
 
 
-def test_a_query_that_contradicts_the_invite_is_refused(api: TestClient) -> None:
-    token = invite(api, agent="bob", subject="mortgage")
-    response = api.get(f"/api/v1/slots?{MORTGAGE_AT_BRUSSELS}&agent=alice&invite={token}"
+def test_a_query_that_contradicts_the_invite_is_refused(client: TestClient) -> None:
+    token = invite(client, agent="bob", subject="mortgage")
+    response = client.get(f"/api/v1/slots?{MORTGAGE_AT_BRUSSELS}&agent=alice&invite={token}"
                        "&from=2026-11-25&to=2026-11-25")  # fmt: skip
     assert response.status_code == 422
     assert response.json()["error"]["details"][0]["path"] == "$.query.agent"
 
 
-def test_a_tampered_invite_is_invalid_and_an_old_one_expired(api: TestClient) -> None:
+def test_a_tampered_invite_is_invalid_and_an_old_one_expired(client: TestClient) -> None:
     dates = "&from=2026-11-25&to=2026-11-25"
-    good = invite(api, agent="bob")
-    tampered = api.get(f"/api/v1/slots?{MORTGAGE_AT_BRUSSELS}{dates}&invite={good[:-2]}xx")
+    good = invite(client, agent="bob")
+    tampered = client.get(f"/api/v1/slots?{MORTGAGE_AT_BRUSSELS}{dates}&invite={good[:-2]}xx")
     assert tampered.status_code == 401
     assert tampered.json()["error"]["code"] == "TOKEN_INVALID"
     assert tampered.json()["error"]["details"][0]["path"] == "$.query.invite"
-    old = invite(api, agent="bob", expires_at=NOW - timedelta(minutes=1))
-    expired = api.get(f"/api/v1/slots?{MORTGAGE_AT_BRUSSELS}{dates}&invite={old}")
+    old = invite(client, agent="bob", expires_at=NOW - timedelta(minutes=1))
+    expired = client.get(f"/api/v1/slots?{MORTGAGE_AT_BRUSSELS}{dates}&invite={old}")
     assert expired.status_code == 410
     assert expired.json()["error"]["code"] == "TOKEN_EXPIRED"
 
@@ -242,7 +239,7 @@ DATES = "from=2026-11-25&to=2026-11-26"
                      "VALIDATION_FAILED", "$.query.meeting_type", id="meeting-type-unknown"),
         pytest.param(f"subject=mortgage&meeting_type=OFFICE&{DATES}", 422, "VALIDATION_FAILED",
                      "$.query.office", id="office-missing-for-office"),
-        pytest.param(f"subject=home-insurance&meeting_type=ON_LOCATION&{DATES}", 422,
+        pytest.param(f"subject=mortgage&meeting_type=ON_LOCATION&{DATES}", 422,
                      "VALIDATION_FAILED", "$.query.office", id="office-missing-for-on-location"),
         pytest.param(f"subject=cooking&meeting_type=VIDEO&{DATES}", 404, "NOT_FOUND",
                      "$.query.subject", id="unknown-subject"),
@@ -255,9 +252,9 @@ DATES = "from=2026-11-25&to=2026-11-26"
     ],
 )  # fmt: skip
 def test_bad_queries_answer_in_the_error_shape(
-    api: TestClient, query: str, status: int, code: str, path: str
+    client: TestClient, query: str, status: int, code: str, path: str
 ) -> None:
-    response = api.get(f"/api/v1/slots?{query}")
+    response = client.get(f"/api/v1/slots?{query}")
     assert response.status_code == status, response.text[:300]
     error = response.json()["error"]
     assert error["code"] == code
@@ -265,5 +262,5 @@ def test_bad_queries_answer_in_the_error_shape(
     assert response.headers["cache-control"] == "no-store"
 
 
-def test_sixty_two_days_is_the_most_one_call_asks(api: TestClient) -> None:
-    assert slots(api, f"{MORTGAGE_AT_BRUSSELS}&from=2026-11-25&to=2027-01-25")
+def test_sixty_two_days_is_the_most_one_call_asks(client: TestClient) -> None:
+    assert slots(client, f"{MORTGAGE_AT_BRUSSELS}&from=2026-11-25&to=2027-01-25")

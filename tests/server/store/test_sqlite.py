@@ -24,8 +24,8 @@ from server.store import (
     new_id,
     open_store,
 )
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 NINE = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -320,7 +320,7 @@ _KILLED = """
 import asyncio, sys
 from datetime import UTC, datetime, timedelta
 sys.path[:0] = [{root!r}, {tests!r}]
-from test_store import appointment
+from test_sqlite import appointment
 from server.store import open_store
 
 async def main():
