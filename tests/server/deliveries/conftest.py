@@ -15,8 +15,10 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.deliveries.worker import DeliveryWorker
 from server.settings import Settings
-from tests.server._booking import NOW, freeze, runtime
+from tests.server import _booking
+from tests.server._booking import runtime
 from tests.server.deliveries._mail import MailServer
+from tests.support import NOW, Clock
 
 
 @pytest.fixture
@@ -34,10 +36,22 @@ def settings(settings: Settings, smtp: MailServer) -> Settings:
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
+def client(settings: Settings, clock: Clock) -> Iterator[TestClient]:
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
-        freeze(client)
+        client.app.state.runtime.clock = clock  # type: ignore[attr-defined]
         yield client
+
+
+#: The demo's questions that need an answer (the delivery tests run on the demo).
+DEMO_ANSWERS: dict[str, dict[str, Any]] = {"mortgage": {"amount": 250000, "property": "buy"}}
+
+
+def appointment_body(
+    subject: str, meeting_type: str, start: datetime, office: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """A booking's body on the demo organisation, with the answers its questions need."""
+    extra.setdefault("answers", dict(DEMO_ANSWERS.get(subject, {})))
+    return _booking.appointment_body(subject, meeting_type, start, office, **extra)
 
 
 def worker(client: TestClient) -> DeliveryWorker:
@@ -54,8 +68,12 @@ def send_due(client: TestClient, **kwargs: Any) -> int:
 
 
 def at(client: TestClient, moment: datetime) -> None:
-    """Move the app's clock."""
-    runtime(client).clock = lambda: moment
+    """Move the app's clock (installed by the `client` fixture, or a new one)."""
+    clock = runtime(client).clock
+    if isinstance(clock, Clock):
+        clock.set(moment)
+    else:
+        runtime(client).clock = Clock(moment)
 
 
 def deliveries(client: TestClient) -> list[dict[str, Any]]:
@@ -68,7 +86,7 @@ def deliveries(client: TestClient) -> list[dict[str, Any]]:
         return [dict(row) for row in conn.execute("SELECT * FROM deliveries ORDER BY rowid")]
 
 
-__all__ = ["NOW", "at", "deliveries", "send_due", "worker"]
+__all__ = ["NOW", "appointment_body", "at", "deliveries", "send_due", "worker"]
 
 
 def organisation_with(config_path: Path, org_extra: str = "", extra: str = "") -> None:

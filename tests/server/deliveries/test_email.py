@@ -9,11 +9,14 @@ from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
-from tests.server._booking import appointment_body, book, offered
+from tests.server._booking import book, offered
 from tests.server.deliveries._mail import MailServer, Received, calendar_parts, iter_text_parts
-from tests.server.deliveries.conftest import deliveries, send_due
+from tests.server.deliveries.conftest import appointment_body, deliveries, send_due
+
+pytestmark = pytest.mark.organisation("demo")
 
 TOMORROW = date(2026, 11, 25)
 CUSTOMER_ADDRESS = "ann@example.com"

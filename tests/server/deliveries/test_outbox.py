@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
 from server import config
@@ -14,9 +15,12 @@ from server.deliveries.outbox import Change, plan
 from server.settings import Settings
 from server.snapshot import Snapshot
 from server.store import AppointmentRow
-from tests.conftest import DEMO_CONFIG
-from tests.server._booking import NOW, appointment_body, book, freeze, offered
-from tests.server.deliveries.conftest import deliveries, send_due
+from tests.server._booking import book, offered
+from tests.server.deliveries.conftest import appointment_body, at, deliveries, send_due
+from tests.support import DEMO as DEMO_CONFIG
+from tests.support import NOW
+
+pytestmark = pytest.mark.organisation("demo")
 
 TOMORROW = date(2026, 11, 25)
 
@@ -180,7 +184,7 @@ def test_without_notifications_no_email_is_written(settings: Settings, config_pa
     end = text.index("# Add-to-calendar text.")
     config_path.write_text(text[:start] + text[end:])
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
-        freeze(client)
+        at(client, NOW)
         booked(client, farids_starts(client)[0])
 
         assert deliveries(client) == []

@@ -20,9 +20,12 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import DEMO_CONFIG, ROOT
 from tests.server._booking import CUSTOMER
 from tests.server.deliveries._mail import MailServer, eventually, free_port
+from tests.support import DEMO as DEMO_CONFIG
+from tests.support import ROOT
+
+pytestmark = pytest.mark.organisation("demo")
 
 BOOKABLE = [
     ("car-insurance", "OFFICE", "brussels"),

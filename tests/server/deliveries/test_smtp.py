@@ -15,7 +15,7 @@ from server import cli
 from server.deliveries.smtp import SMTPSettings, SMTPTransport
 from server.deliveries.worker import DeliveryWorker
 from server.settings import Settings
-from tests.server._booking import NOW, appointment_body, book, offered, runtime
+from tests.server._booking import book, offered, runtime
 from tests.server.deliveries._mail import (
     PASSWORD,
     USER,
@@ -24,11 +24,15 @@ from tests.server.deliveries._mail import (
     free_port,
     self_signed,
 )
-from tests.server.deliveries.conftest import at, deliveries, send_due
+from tests.server.deliveries.conftest import appointment_body, at, deliveries, send_due
+from tests.support import NOW
 
 TOMORROW = date(2026, 11, 25)
 # aiosmtpd only counts STARTTLS as TLS; over implicit TLS its AUTH is encrypted too.
-pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS"),
+    pytest.mark.organisation("demo"),
+]
 ENCODED = f"{USER}:{PASSWORD.replace(' ', '%20').replace('@', '%40')}"
 
 
@@ -218,12 +222,11 @@ def test_mail_written_while_the_server_is_down_arrives_once_it_is_up(
     import dataclasses
 
     from server.app import create_app
-    from tests.server._booking import freeze
 
     port = free_port()  # nothing listens here yet
     settings = dataclasses.replace(settings, smtp_url=f"smtp://127.0.0.1:{port}")
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
-        freeze(client)
+        at(client, NOW)
         book_one(client)
         send_due(client)
         tried = [row for row in deliveries(client) if row["attempts"]]

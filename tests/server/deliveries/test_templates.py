@@ -21,10 +21,13 @@ from server.deliveries.kinds import EMAIL_KINDS
 from server.settings import Settings
 from server.snapshot import Snapshot
 from server.tokens import Tokens
-from tests.conftest import DEMO_CONFIG
-from tests.server._booking import appointment_body, book, freeze, offered
+from tests.server._booking import book, offered
 from tests.server.deliveries._mail import MailServer
-from tests.server.deliveries.conftest import organisation_with, send_due
+from tests.server.deliveries.conftest import appointment_body, at, organisation_with, send_due
+from tests.support import DEMO as DEMO_CONFIG
+from tests.support import NOW
+
+pytestmark = pytest.mark.organisation("demo")
 
 LANGUAGES = ("en", "nl", "fr", "de")
 
@@ -62,7 +65,7 @@ def test_an_override_in_the_organisation_file_replaces_the_shipped_text(
         ),
     )
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
-        freeze(client)
+        at(client, NOW)
         start = offered(client, "car-insurance", "OFFICE", "brussels")[0]
         body = appointment_body("car-insurance", "OFFICE", start, "brussels")
         body["customer"]["first_name"] = "<i>Ann</i>"
@@ -225,7 +228,7 @@ def test_without_an_smtp_url_messages_are_written_to_a_private_maildir(
 ) -> None:
     settings = dataclasses.replace(settings, smtp_url=None)
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
-        freeze(client)
+        at(client, NOW)
         start = offered(client, "car-insurance", "OFFICE", "brussels")[0]
         assert book(
             client, appointment_body("car-insurance", "OFFICE", start, "brussels")

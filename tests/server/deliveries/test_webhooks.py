@@ -17,9 +17,11 @@ from starlette.testclient import TestClient
 from server import cli
 from server.app import create_app
 from server.settings import Settings
-from tests.server._booking import appointment_body, book, offered
+from tests.server._booking import book, offered
 from tests.server.deliveries._mail import WebhookReceiver
-from tests.server.deliveries.conftest import at, deliveries, send_due
+from tests.server.deliveries.conftest import appointment_body, at, deliveries, send_due
+
+pytestmark = pytest.mark.organisation("demo")
 
 SECRET = "whsec_" + base64.b64encode(b"a test key of 32 bytes, not real").decode()
 OTHER = "whsec_" + base64.b64encode(b"somebody else's key, 32 bytes!!!").decode()

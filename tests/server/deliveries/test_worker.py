@@ -12,6 +12,8 @@ from server.deliveries import retries
 from server.deliveries.retries import SendFailed
 from server.store import DeliveryRow, new_id, open_store
 
+pytestmark = pytest.mark.organisation("demo")
+
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
 
