@@ -45,11 +45,13 @@ def free_port() -> int:
         return port
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def wait_until_up(
+    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 30
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
+            output = log.read_text(errors="replace")
             raise RuntimeError(f"{process.args!r} exited with {process.returncode}:\n{output}")
         try:
             if httpx.get(url, timeout=1).status_code < 500:
@@ -113,38 +115,43 @@ def start_servers(directory: Path, *, hold_minutes: int | None = None) -> Server
     }
     servers = Servers(api, host, config_path, plugin_dir, database)
     bin_dir = Path(sys.executable).parent
+    # The servers' output goes to files: a pipe nobody reads fills up (64 KiB of access
+    # log) and then blocks the server mid-request.
+    api_log, host_log = directory / "api.log", directory / "host.log"
     try:
-        api_process = subprocess.Popen(
-            [
-                str(bin_dir / "rendezvous"),
-                "serve",
-                "--port",
-                str(api_port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        with api_log.open("wb") as out:
+            api_process = subprocess.Popen(
+                [
+                    str(bin_dir / "rendezvous"),
+                    "serve",
+                    "--port",
+                    str(api_port),
+                    "--log-level",
+                    "warning",
+                ],
+                env=env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         servers.processes.append(api_process)
-        host_process = subprocess.Popen(
-            [
-                sys.executable,
-                str(ROOT / "examples" / "serve_host.py"),
-                "--port",
-                str(host_port),
-                "--api",
-                api,
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        with host_log.open("wb") as out:
+            host_process = subprocess.Popen(
+                [
+                    sys.executable,
+                    str(ROOT / "examples" / "serve_host.py"),
+                    "--port",
+                    str(host_port),
+                    "--api",
+                    api,
+                ],
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         servers.processes.append(host_process)
-        wait_until_up(f"{api}/healthz", api_process)
-        wait_until_up(f"{host}/", host_process)
+        wait_until_up(f"{api}/healthz", api_process, api_log)
+        wait_until_up(f"{host}/", host_process, host_log)
     except BaseException:
         servers.stop()
         raise
