@@ -77,3 +77,10 @@ export function client(base) {
     },
   };
 }
+
+/** A copy without null, undefined and empty strings (optional fields are left out). */
+export function clean(o) {
+  const out = {};
+  for (const k in o) if (o[k] != null && o[k] !== '') out[k] = o[k];
+  return out;
+}

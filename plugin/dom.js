@@ -1,7 +1,5 @@
-// DOM and date helpers. Data only ever reaches the page as text nodes and attribute
-// values: no innerHTML anywhere, so a subject called <img onerror=...> stays text.
-
-export const LANGUAGES = ['en', 'nl', 'fr', 'de'];
+// DOM helpers. Data only ever reaches the page as text nodes and attribute values: no
+// innerHTML anywhere, so a subject called <img onerror=...> stays text.
 
 export function h(tag, props, ...kids) {
   const el = document.createElement(tag);
@@ -60,40 +58,4 @@ export function safeUrl(url) {
   } catch {
     return null;
   }
-}
-
-/** The calendar date (YYYY-MM-DD) of an instant in a time zone. */
-export function dateKey(date, tz) {
-  const p = {};
-  const parts = new Intl.DateTimeFormat('en', {
-    timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit',
-  }).formatToParts(date);
-  for (const { type, value } of parts) p[type] = value;
-  return `${p.year}-${p.month}-${p.day}`;
-}
-
-export function addDays(key, n) {
-  const d = new Date(key + 'T00:00:00Z');
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-}
-
-/** Noon UTC of a calendar date: format it with timeZone UTC to name that date anywhere. */
-export function keyDate(key) {
-  return new Date(key + 'T12:00:00Z');
-}
-
-export function validZone(tz) {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return !!tz;
-  } catch {
-    return false;
-  }
-}
-
-export function uuid() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }

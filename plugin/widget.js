@@ -2,7 +2,9 @@
 // the steps (SPEC 7). Each step lives in steps/ and either renders or says "skip".
 
 import { client, ApiError } from './api.js';
-import { h, icon, validZone, LANGUAGES } from './dom.js';
+import { h, icon } from './dom.js';
+import { LANGUAGES, validZone } from './format.js';
+import { State } from './state.js';
 import { subject, meetingType, office, agent } from './steps/choose.js';
 
 // The later steps' code is not needed for the first step: it is imported when a step
@@ -51,8 +53,6 @@ function prefetch() {
 
 const BOOKING = ['subject', 'meeting-type', 'address', 'office', 'agent', 'timetable', 'questions', 'customer', 'confirmation'];
 const MANAGING = ['manage', 'reschedule'];
-// What a step chooses, so that going back to it chooses again.
-const CHOICES = { subject: ['subject'], 'meeting-type': ['meetingType'], office: ['office'], agent: ['agent'], timetable: ['start', 'end', 'hold', 'expires'] };
 
 const KEYS = [
   'subject', 'category', 'meetingType', 'office', 'agent', 'invite', 'language', 'timezone',
@@ -102,18 +102,40 @@ class Misconfigured extends Error {
 
 class Widget {
   constructor(host, options) {
-    this.host = host;
-    this.o = options;
-    this.lang = pickLanguage(options.language);
+    const lang = pickLanguage(options.language);
     // Formats follow the visitor's regional variant of that language (en-GB: 24-hour clock).
-    this.locale = [options.language, ...(navigator.languages || [])].find((l) => l && String(l).slice(0, 2).toLowerCase() === this.lang && /^[a-z]{2}(-[A-Za-z0-9]{2,8})*$/i.test(l)) || this.lang;
-    this.tz = validZone(options.timezone) ? options.timezone : Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+    const locale = [options.language, ...(navigator.languages || [])].find((l) => l && String(l).slice(0, 2).toLowerCase() === lang && /^[a-z]{2}(-[A-Za-z0-9]{2,8})*$/i.test(l)) || lang;
+    const tz = validZone(options.timezone) ? options.timezone : Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+    /** The booking: what was preselected, chosen and answered (state.js). */
+    this.s = new State(options, lang, locale, tz);
+    /** The host element, and what was inside it before (put back on unmount). */
+    this.host = host;
+    this.fallback = [];
     this.api = client(options.apiBase || new URL('../../', import.meta.url).href);
-    this.fixed = { subject: options.subject, meetingType: options.meetingType, office: options.office, agent: options.agent };
-    this.sel = { ...this.fixed, answers: {}, customer: {} };
-    this.invite = options.invite;
+    /** The words of the widget's language (i18n/*.js). */
+    this.t = null;
+    /** In the shadow root: the widget's root, its step area and a polite live region. */
+    this.root = null;
+    this.main = null;
+    this.live = null;
+    /** The steps of this mode (BOOKING or MANAGING), the current one, and the rendered
+     * ones in order (what Back goes back through). */
+    this.mode = options.manage ? MANAGING : BOOKING;
+    this.step = null;
     this.history = [];
-    this.formats = new Map();
+    /** A notice for the next render: a key of the words, or [key, 'info' | 'warn' | 'error']. */
+    this.notice = null;
+    /** The server's VALIDATION_FAILED details for the next form step to show on its fields. */
+    this.pending = null;
+    /** The data-focus key of the control to focus after the next render. */
+    this.focusKey = null;
+    /** The customer has seen a step: from now on a new step takes focus. */
+    this.touched = false;
+    this.isBusy = false;
+    this.dead = false;
+    /** The last hold release under way: a new hold waits for it. */
+    this.released = null;
+    Object.seal(this);
   }
 
   async start() {
@@ -123,20 +145,20 @@ class Widget {
     const css = h('link', { rel: 'stylesheet', href: new URL('widget.css', import.meta.url).href });
     this.live = h('div', { class: 'rv-sr', 'aria-live': 'polite' });
     this.main = h('div', { class: 'rv-main' });
-    this.root = h('div', { class: 'rv', lang: this.lang }, this.live, this.main);
+    this.root = h('div', { class: 'rv', lang: this.s.lang }, this.live, this.main);
     this.root.style.visibility = 'hidden'; // until the stylesheet is in: no flash of raw markup
     root.replaceChildren(css, this.root);
     host.replaceChildren();
     const styled = new Promise((done) => { css.onload = css.onerror = done; });
-    this.mode = this.o.manage ? MANAGING : BOOKING;
+    const manage = this.s.options.manage;
     // Without a subject list to show first, the first step shown is likely a later one:
     // fetch its code beside the rest (the other steps' code follows in idle time).
-    if (this.o.manage) MODULES.done().catch(() => {});
-    else if (this.fixed.subject || this.invite) MODULES.timetable().catch(() => {});
+    if (manage) MODULES.done().catch(() => {});
+    else if (this.s.fixed.subject || this.s.invite) MODULES.timetable().catch(() => {});
     try {
       [this.t] = await Promise.all([
-        import(`./i18n/${this.lang}.js`).then((m) => m.default),
-        this.o.manage ? null : this.loadInvite(),
+        import(`./i18n/${this.s.lang}.js`).then((m) => m.default),
+        manage ? null : this.loadInvite(),
         styled,
       ]);
     } catch (e) {
@@ -146,7 +168,7 @@ class Widget {
     if (this.dead) return;
     this.root.style.visibility = '';
     await this.go(this.mode[0]);
-    this.emit('ready', { language: this.lang });
+    this.emit('ready', { language: this.s.lang });
     prefetch();
   }
 
@@ -159,37 +181,24 @@ class Widget {
   }
 
   async loadInvite() {
-    if (!this.invite) return;
+    const s = this.s;
+    if (!s.invite) return;
     try {
-      const inv = await this.api.get(this.api.token('invites', this.invite), { lang: this.lang });
-      this.inviteAgent = inv.agent;
-      const f = this.fixed;
-      if (inv.agent) f.agent = inv.agent.id;
-      if (inv.subject) f.subject = inv.subject;
-      if (inv.meeting_type) f.meetingType = inv.meeting_type;
-      if (inv.office) f.office = inv.office;
-      Object.assign(this.sel, f);
-      this.inviteCustomer = inv.customer || {};
+      s.acceptInvite(await this.api.get(this.api.token('invites', s.invite), { lang: s.lang }));
     } catch (e) {
       // Unreachable or broken: keep the invite, the next calls will tell.
       if (!(e.status >= 400 && e.status < 500)) return;
-      this.invite = null;
+      s.dropInvite();
       const why = { INVITE_USED: 'inviteUsed', TOKEN_EXPIRED: 'inviteExpired' };
       this.notice = [why[e.code] || 'inviteInvalid', 'warn'];
       this.emit('error', { code: e.code, message: e.message });
     }
   }
 
-  // ---- text, formats, events -------------------------------------------------
+  // ---- text and events ---------------------------------------------------------------
 
   text(key, vars) {
     return String(this.t[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k]);
-  }
-
-  fmt(options) {
-    const key = JSON.stringify(options);
-    if (!this.formats.has(key)) this.formats.set(key, new Intl.DateTimeFormat(this.locale, options));
-    return this.formats.get(key);
   }
 
   emit(name, detail) {
@@ -201,7 +210,7 @@ class Widget {
   /** Run steps from `name` on until one renders. */
   async go(name, pending) {
     this.busy(true);
-    this.pending = pending;
+    this.pending = pending || null;
     let i = this.mode.indexOf(name);
     try {
       for (; i < this.mode.length; i++) {
@@ -227,18 +236,16 @@ class Widget {
     if (i < 0) return;
     target = this.history[i];
     this.history.length = i;
-    for (const s of this.mode.slice(this.mode.indexOf(target))) {
-      if (s === 'timetable') this.release();
-      for (const k of CHOICES[s] || []) this.sel[k] = this.fixed[k];
-    }
+    const again = this.mode.slice(this.mode.indexOf(target));
+    if (again.includes('timetable')) this.release();
+    this.s.forget(again);
     return this.go(target, pending);
   }
 
   /** Give the held time back at once, so that others may take it (a booking used it: kept).
    * Fire-and-forget; the promise (of this or an earlier release) lets a new hold wait for it. */
   release() {
-    const t = this.sel.hold;
-    this.sel.hold = null;
+    const t = this.s.takeHold();
     if (t) this.released = this.api.drop(this.api.token('holds', t));
     return this.released;
   }
@@ -302,17 +309,6 @@ class Widget {
       title: this.t.unavailable,
       body: h('button', { type: 'button', class: 'rv-primary', onclick: () => this.go(step) }, this.t.retry),
     });
-  }
-
-  // ---- what has been chosen -------------------------------------------------------
-
-  subject() {
-    return this.subjects && this.subjects.get(this.sel.subject);
-  }
-
-  query() {
-    const s = this.sel;
-    return { subject: s.subject, meeting_type: s.meetingType, office: s.office, agent: s.agent, invite: this.invite };
   }
 }
 

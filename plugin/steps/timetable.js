@@ -2,8 +2,9 @@
 // time zone. It opens on the first day with a free slot: 14 days are asked for, then
 // the next 62 (the API's limit per call) if those were all full.
 
-import { h, fill, icon, dateKey, addDays, keyDate } from '../dom.js';
-import { summary, zoneName } from './choose.js';
+import { clean } from '../api.js';
+import { h, fill, icon } from '../dom.js';
+import { fmt, dateKey, addDays, keyDate, summary, zoneName } from '../format.js';
 
 const ZONES = [
   'UTC', 'Europe/London', 'Europe/Lisbon', 'Europe/Brussels', 'Europe/Amsterdam', 'Europe/Paris',
@@ -28,10 +29,10 @@ async function load(w, tt, path, query, days) {
 
 function zoneSelect(w) {
   const here = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const zones = [...new Set([w.tz, here, ...ZONES])].filter(Boolean);
+  const zones = [...new Set([w.s.tz, here, ...ZONES])].filter(Boolean);
   const offset = (z) => {
     try {
-      return w.fmt({ timeZone: z, timeZoneName: 'shortOffset' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName').value;
+      return fmt(w, { timeZone: z, timeZoneName: 'shortOffset' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName').value;
     } catch {
       return '';
     }
@@ -40,22 +41,22 @@ function zoneSelect(w) {
     h('select', {
       'data-focus': 'zone',
       onchange: (e) => {
-        w.tz = e.target.value;
-        w.tt = null;
+        w.s.setZone(e.target.value);
         w.focusKey = 'zone';
         w.redo();
       },
-    }, zones.map((z) => h('option', { value: z, selected: z === w.tz }, z.replace(/_/g, ' ') + (offset(z) ? ` (${offset(z)})` : '')))));
+    }, zones.map((z) => h('option', { value: z, selected: z === w.s.tz }, z.replace(/_/g, ' ') + (offset(z) ? ` (${offset(z)})` : '')))));
 }
 
 /** The shared timetable; `pick(slot)` is what choosing a time does. `path` answers the
  * free times (GET /api/v1/slots by default; a reschedule asks its appointment's own). */
 export async function timetable(w, { title, path = 'slots', query, pick }) {
-  const key = path + JSON.stringify(query) + w.tz;
-  let tt = w.tt;
+  const key = path + JSON.stringify(query) + w.s.tz;
+  let tt = w.s.timetable;
   if (!tt || tt.key !== key) {
-    const today = dateKey(new Date(), w.tz);
-    tt = w.tt = { key, tz: w.tz, today, to: addDays(today, -1), days: new Map() };
+    const today = dateKey(new Date(), w.s.tz);
+    tt = { key, tz: w.s.tz, today, to: addDays(today, -1), days: new Map(), day: null, start: null };
+    w.s.setTimetable(tt);
     await load(w, tt, path, query, 14);
     if (!tt.days.size) await load(w, tt, path, query, 62);
     tt.day = [...tt.days.keys()].sort()[0];
@@ -69,7 +70,7 @@ export async function timetable(w, { title, path = 'slots', query, pick }) {
     return w.render({ title, body: [summary(w), zone] });
   }
   const view = h('div', { class: 'rv-week-view' });
-  const dayName = (k) => w.fmt({ weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' }).format(keyDate(k));
+  const dayName = (k) => fmt(w, { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' }).format(keyDate(k));
 
   async function move(days, focus) {
     if (w.isBusy) return;
@@ -92,11 +93,11 @@ export async function timetable(w, { title, path = 'slots', query, pick }) {
 
   function draw(focus) {
     const end = addDays(tt.start, 6);
-    const range = w.fmt({ day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+    const range = fmt(w, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
     const week = [...Array(7)].map((_, i) => addDays(tt.start, i));
     const later = [...tt.days.keys()].sort().find((k) => k > end);
     const slots = tt.day && tt.days.get(tt.day);
-    const time = w.fmt({ hour: '2-digit', minute: '2-digit', timeZone: tt.tz });
+    const time = fmt(w, { hour: '2-digit', minute: '2-digit', timeZone: tt.tz });
     fill(view, [
       h('div', { class: 'rv-week' },
         h('button', { type: 'button', class: 'rv-icon-button', 'aria-label': w.t.prevWeek, 'data-focus': 'prev', disabled: tt.start <= tt.today, onclick: () => move(-7, 'prev') }, icon('prev')),
@@ -113,8 +114,8 @@ export async function timetable(w, { title, path = 'slots', query, pick }) {
           'aria-label': w.text(n ? 'dayFree' : 'dayNone', { date: dayName(k), count: n }),
           onclick: () => { tt.day = k; draw(k); },
         },
-        h('span', { class: 'rv-dow' }, w.fmt({ weekday: 'short', timeZone: 'UTC' }).format(keyDate(k))),
-        h('span', { class: 'rv-dom' }, w.fmt({ day: 'numeric', timeZone: 'UTC' }).format(keyDate(k))),
+        h('span', { class: 'rv-dow' }, fmt(w, { weekday: 'short', timeZone: 'UTC' }).format(keyDate(k))),
+        h('span', { class: 'rv-dom' }, fmt(w, { day: 'numeric', timeZone: 'UTC' }).format(keyDate(k))),
         h('span', { class: 'rv-dot' }));
       })),
       slots ? [
@@ -152,7 +153,7 @@ export async function timetable(w, { title, path = 'slots', query, pick }) {
 
 /** The booking flow's timetable: choosing a time takes a hold on it. */
 export function bookingTimetable(w) {
-  const query = w.query();
+  const query = w.s.query();
   return timetable(w, {
     title: w.t.timetable,
     query,
@@ -165,7 +166,7 @@ export function bookingTimetable(w) {
       } catch (e) {
         w.busy(false);
         if (e.status === 409) {
-          w.tt = null; // fresh times
+          w.s.dropTimetable(); // fresh times
           return w.redo(['taken', 'warn']);
         }
         if (e.code === 'ORIGIN_NOT_ALLOWED') return w.fail(e);
@@ -174,15 +175,8 @@ export function bookingTimetable(w) {
         return w.redo();
       }
       w.busy(false);
-      Object.assign(w.sel, { start: slot.start, end: slot.end, hold: hold.hold, expires: hold.expires_at });
+      w.s.hold(slot, hold);
       w.next();
     },
   });
-}
-
-/** A copy without null, undefined and empty strings (optional fields are left out). */
-export function clean(o) {
-  const out = {};
-  for (const k in o) if (o[k] != null && o[k] !== '') out[k] = o[k];
-  return out;
 }
