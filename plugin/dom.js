@@ -35,6 +35,7 @@ const PATHS = {
   person: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-8 9c0-4 4-6 8-6s8 2 8 6',
   check: 'm5 12.5 4.5 4.5L19 7.5',
   calendar: 'M4 5h16v16H4zm0 5h16M8 3v4m8-4v4',
+  clock: 'M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zm0 4v5l3 2',
 };
 
 export function icon(name) {
@@ -58,4 +59,26 @@ export function safeUrl(url) {
   } catch {
     return null;
   }
+}
+
+let ids = 0;
+
+/** A list of big buttons; the button's name is the item's name, the rest describes it. */
+export function choices(items) {
+  return h('ul', { class: 'rv-choices', role: 'list' }, items.map((it) => {
+    const id = 'rv-c' + ++ids;
+    const extra = [it.desc, it.meta].filter(Boolean);
+    return h('li', null, h('button', {
+      type: 'button',
+      class: 'rv-choice',
+      'aria-labelledby': id,
+      'aria-describedby': extra.length ? id + 'd' : null,
+      onclick: it.pick,
+    },
+    it.icon && icon(it.icon),
+    h('span', { class: 'rv-choice-text' },
+      h('span', { class: 'rv-choice-name', id }, it.name),
+      extra.length > 0 && h('span', { id: id + 'd' }, extra.map((x, i) => h('span', { class: i || !it.desc ? 'rv-choice-meta' : 'rv-choice-desc' }, x)))),
+    icon('next')));
+  }));
 }

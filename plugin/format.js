@@ -58,6 +58,29 @@ export function when(w, start, end, tz = w.s.tz) {
   return text + ' (' + zoneName(w, tz, a) + ')';
 }
 
+/** A time of day as the locale writes it: "9:00 AM" in en-US, "09:00" in en-GB and nl. */
+export function time(w, date, tz = w.s.tz) {
+  return fmt(w, { timeStyle: 'short', timeZone: tz }).format(new Date(date));
+}
+
+/** A slot's length in minutes: its `duration` when the server gives one, else end - start. */
+export function minutes(slot) {
+  return slot.duration ?? Math.round((new Date(slot.end) - new Date(slot.start)) / 60000);
+}
+
+/** "60 min", "60 Min.": a length in the widget's language. */
+export function duration(w, n) {
+  try {
+    return new Intl.NumberFormat(w.s.locale, { style: 'unit', unit: 'minute', unitDisplay: 'short' }).format(n);
+  } catch {
+    return n + ' min';
+  }
+}
+
+export function number(w, n) {
+  return new Intl.NumberFormat(w.s.locale).format(n);
+}
+
 export function zoneName(w, tz, date = new Date()) {
   const part = fmt(w, { timeZone: tz, timeZoneName: 'long' }).formatToParts(date).find((p) => p.type === 'timeZoneName');
   return part ? part.value : tz;
@@ -77,15 +100,32 @@ export function summary(w, a) {
   const start = a ? a.start : c.start;
   const end = a ? a.end : c.end;
   const mt = a ? a.meeting_type : c.meetingType;
-  const subject = a ? a.subject : s.subject();
+  const listed = s.subject();
+  const subject = a ? a.subject : listed;
+  const person = a ? a.customer : c.customer;
   const rows = [
-    ['what', subject && subject.name],
-    ['how', (s.meetingTypes && s.meetingTypes.get(mt)) || w.t[mt]],
-    ['where', place.filter(Boolean).join(', ')],
-    ['with', who && [who.name, who.function].filter(Boolean).join(', ')],
-    ['when', start && when(w, start, end)],
+    [w.t.what, subject && subject.name],
+    [w.t.how, (s.meetingTypes && s.meetingTypes.get(mt)) || w.t[mt]],
+    [w.t.where, place.filter(Boolean).join(', ')],
+    [w.t.with, who && [who.name, who.function].filter(Boolean).join(', ')],
+    [w.t.when, start && when(w, start, end)],
     // What was booked says for whom, so a mistyped email shows before the customer leaves.
-    ['customer', a && a.customer && [[a.customer.first_name, a.customer.last_name].filter(Boolean).join(' '), a.customer.email].filter(Boolean).join(', ')],
+    [w.t.customer, a && person && [[person.first_name, person.last_name].filter(Boolean).join(' '), person.email].filter(Boolean).join(', ')],
+    // A phone appointment repeats the number that will be called.
+    [w.t.callOn, mt === 'PHONE' && person && person.phone],
+    // The answers to the subject's questions (when its questions are known here).
+    ...((listed && (!a || (a.subject && a.subject.id === listed.id)) && listed.questions) || [])
+      .map((q) => [q.label, answerText(w, q, (a ? a.answers || {} : c.answers)[q.id])]),
   ];
-  return h('dl', { class: 'rv-summary' }, rows.filter((r) => r[1]).map(([k, v]) => h('div', null, h('dt', null, w.t[k]), h('dd', null, v))));
+  return h('dl', { class: 'rv-summary' }, rows.filter((r) => r[1]).map(([k, v]) => h('div', null, h('dt', null, k), h('dd', null, v))));
+}
+
+/** An answer as the customer chose it: option labels, a number in the locale's digits. */
+function answerText(w, q, v) {
+  if (v == null || v === '' || (Array.isArray(v) && !v.length)) return null;
+  if (q.options && q.options.length) {
+    const label = (id) => (q.options.find((o) => o.id === id) || { label: id }).label;
+    return [].concat(v).map(label).join(', ');
+  }
+  return q.type === 'number' && isFinite(Number(v)) ? number(w, Number(v)) : String(v);
 }

@@ -4,10 +4,10 @@
 
 /** What each step chooses: going back to a step forgets its choice and every later one. */
 const CHOICES = {
-  subject: ['subject'],
-  'meeting-type': ['meetingType'],
-  office: ['office'],
-  agent: ['agent'],
+  subject: ['subject', 'duration'],
+  'meeting-type': ['meetingType', 'duration'],
+  office: ['office', 'duration'],
+  agent: ['agent', 'duration'],
   timetable: ['start', 'end', 'hold', 'expires'],
 };
 const PRESELECTABLE = ['subject', 'meetingType', 'office', 'agent'];
@@ -21,6 +21,8 @@ export class State {
     this.locale = locale;
     /** The customer's time zone (IANA): every time is shown in it. */
     this.tz = tz;
+    /** GET /api/v1/organisation: {name, languages, timezone, country}; null if unknown. */
+    this.organisation = null;
     /** What the page or an invite preselected: those steps are skipped. Ids, or `ext:` ids
      * until a step resolves them. */
     this.fixed = Object.seal({ subject: options.subject, meetingType: options.meetingType, office: options.office, agent: options.agent });
@@ -32,6 +34,7 @@ export class State {
     this.choice = Object.seal({
       subject: null, meetingType: null, office: null, agent: null, // ids
       start: null, end: null, // ISO instants of the chosen time
+      duration: null, // minutes of what is offered (all free times alike) or chosen
       hold: null, expires: null, // the hold token on that time, and when it lapses
       location: {}, // ON_LOCATION: {street, postal_code, city, country}
       answers: {}, // question id -> value as typed or chosen
@@ -48,6 +51,9 @@ export class State {
     /** The timetable's free times, loaded for one query and zone (steps/timetable.js);
      * null: ask the server again. */
     this.timetable = null;
+    /** The first free slot of a query (JSON of it) -> a promise of the slot or null: what
+     * the meeting-type step and a timetable without times already asked. */
+    this.firstFree = new Map();
     /** The customer's details have been prefilled (page options, invite) once. */
     this.prefilled = false;
     /** The Idempotency-Key of the booking under way, kept for a retry after a network failure. */
@@ -89,9 +95,18 @@ export class State {
     for (const k of PRESELECTABLE) if (wanted[k]) this.fix(k, wanted[k]);
   }
 
-  /** The invite cannot be used: book without it. */
+  /** The invite cannot be used: book without it (nor its agent). */
   dropInvite() {
+    if (this.inviteAgent && this.fixed.agent === this.inviteAgent.id) this.fix('agent', null);
     this.invite = null;
+    this.inviteAgent = null;
+  }
+
+  /** What the organisation speaks (and so the widget): another language, another locale. */
+  learnOrganisation(organisation, lang, locale) {
+    this.organisation = organisation;
+    this.lang = lang;
+    this.locale = locale;
   }
 
   // ---- choices -----------------------------------------------------------------------
@@ -108,9 +123,14 @@ export class State {
     for (const step of steps) for (const k of CHOICES[step] || []) this.choice[k] = PRESELECTABLE.includes(k) ? this.fixed[k] : null;
   }
 
-  /** The chosen time and the hold taken on it. */
-  hold(slot, hold) {
-    Object.assign(this.choice, { start: slot.start, end: slot.end, hold: hold.hold, expires: hold.expires_at });
+  /** The chosen time (of `minutes`) and the hold taken on it. */
+  hold(slot, minutes, hold) {
+    Object.assign(this.choice, { start: slot.start, end: slot.end, duration: minutes, hold: hold.hold, expires: hold.expires_at });
+  }
+
+  /** Every free time on offer lasts `minutes` (null: they differ). */
+  setDuration(minutes) {
+    this.choice.duration = minutes;
   }
 
   /** The hold token to give back, forgotten here (null when there is none). */

@@ -3,7 +3,7 @@
 
 import { client, ApiError } from './api.js';
 import { h, icon } from './dom.js';
-import { LANGUAGES, validZone } from './format.js';
+import { LANGUAGES, validZone, addressLine, duration } from './format.js';
 import { State } from './state.js';
 import { subject, meetingType, office, agent } from './steps/choose.js';
 
@@ -17,12 +17,12 @@ const MODULES = {
   done: () => import('./steps/done.js'),
 };
 
-/** A step whose code lives in a module loaded on first use. */
+/** A step whose code lives in a module loaded on first use (with the later steps' styles). */
 function later(module, name) {
   return async (w) => {
     let m;
     try {
-      m = await MODULES[module]();
+      [m] = await Promise.all([MODULES[module](), w.styles()]);
     } catch (e) {
       console.warn('Rendezvous: could not load a step', e);
       throw new ApiError(0, null); // NETWORK: the customer can retry
@@ -85,13 +85,22 @@ export function readOptions(el, js) {
   return o;
 }
 
-export function pickLanguage(wanted) {
+/** The page's language, else the browser's, among `allowed`; else the first allowed. */
+export function pickLanguage(wanted, allowed = LANGUAGES) {
   for (const l of [wanted, ...(navigator.languages || [])]) {
     const short = String(l || '').slice(0, 2).toLowerCase();
-    if (LANGUAGES.includes(short)) return short;
+    if (allowed.includes(short)) return short;
   }
-  return 'en';
+  return allowed[0] || 'en';
 }
+
+/** Dates follow the visitor's regional variant of the language (en-GB: a 24-hour clock). */
+function localeFor(lang, wanted) {
+  return [wanted, ...(navigator.languages || [])].find((l) => l && String(l).slice(0, 2).toLowerCase() === lang && /^[a-z]{2}(-[A-Za-z0-9]{2,8})*$/i.test(l)) || lang;
+}
+
+/** Steps that show the context header: what has been chosen, in one line that stays. */
+const CONTEXT = ['subject', 'meeting-type', 'address', 'office', 'agent', 'timetable', 'reschedule'];
 
 class Misconfigured extends Error {
   constructor(reason) {
@@ -103,8 +112,7 @@ class Misconfigured extends Error {
 class Widget {
   constructor(host, options) {
     const lang = pickLanguage(options.language);
-    // Formats follow the visitor's regional variant of that language (en-GB: 24-hour clock).
-    const locale = [options.language, ...(navigator.languages || [])].find((l) => l && String(l).slice(0, 2).toLowerCase() === lang && /^[a-z]{2}(-[A-Za-z0-9]{2,8})*$/i.test(l)) || lang;
+    const locale = localeFor(lang, options.language);
     const tz = validZone(options.timezone) ? options.timezone : Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
     /** The booking: what was preselected, chosen and answered (state.js). */
     this.s = new State(options, lang, locale, tz);
@@ -135,6 +143,8 @@ class Widget {
     this.dead = false;
     /** The last hold release under way: a new hold waits for it. */
     this.released = null;
+    /** The later steps' stylesheet (steps.css) in the shadow root, once loaded. */
+    this.sheet = null;
     Object.seal(this);
   }
 
@@ -155,12 +165,25 @@ class Widget {
     // fetch its code beside the rest (the other steps' code follows in idle time).
     if (manage) MODULES.done().catch(() => {});
     else if (this.s.fixed.subject || this.s.invite) MODULES.timetable().catch(() => {});
+    if (manage || this.s.fixed.subject || this.s.invite) this.styles();
+    const words = (lang) => import(`./i18n/${lang}.js`).then((m) => m.default);
     try {
-      [this.t] = await Promise.all([
-        import(`./i18n/${this.s.lang}.js`).then((m) => m.default),
+      let organisation;
+      [this.t, organisation] = await Promise.all([
+        words(this.s.lang),
+        // Unknown (an older server, a failure the first step will meet again): every language.
+        this.api.get('organisation', {}, true).catch(() => null),
         manage ? null : this.loadInvite(),
         styled,
       ]);
+      // Only the languages the organisation has text in; else its first (docs/embedding.md).
+      const spoken = organisation ? organisation.languages.filter((l) => LANGUAGES.includes(l)) : LANGUAGES;
+      const lang = pickLanguage(this.s.options.language, spoken);
+      this.s.learnOrganisation(organisation, lang, localeFor(lang, this.s.options.language));
+      if (lang !== this.root.lang) {
+        this.root.lang = lang;
+        this.t = await words(lang);
+      }
     } catch (e) {
       this.destroy(); // the fallback link is better than nothing
       throw e;
@@ -170,6 +193,17 @@ class Widget {
     await this.go(this.mode[0]);
     this.emit('ready', { language: this.s.lang });
     prefetch();
+    this.styles();
+  }
+
+  /** The later steps' stylesheet, put in once: resolves when it has loaded (or failed). */
+  styles() {
+    if (!this.sheet) {
+      const css = h('link', { rel: 'stylesheet', href: new URL('steps.css', import.meta.url).href });
+      this.sheet = new Promise((done) => { css.onload = css.onerror = done; });
+      this.host.shadowRoot.insertBefore(css, this.root);
+    }
+    return this.sheet;
   }
 
   destroy() {
@@ -193,6 +227,17 @@ class Widget {
       this.notice = [why[e.code] || 'inviteInvalid', 'warn'];
       this.emit('error', { code: e.code, message: e.message });
     }
+  }
+
+  /** After a cancellation: a new booking, from the first step. */
+  restart() {
+    const s = this.s;
+    const fresh = new State({ ...s.options, manage: null, subject: null, category: null, meetingType: null, office: null, agent: null, invite: null }, s.lang, s.locale, s.tz);
+    fresh.learnOrganisation(s.organisation, s.lang, s.locale);
+    this.s = fresh;
+    this.mode = BOOKING;
+    this.history = [];
+    return this.go(BOOKING[0]);
   }
 
   // ---- text and events ---------------------------------------------------------------
@@ -272,6 +317,7 @@ class Widget {
     const notice = key && h('p', { class: 'rv-notice rv-' + kind, role: kind === 'error' ? 'alert' : null }, this.text(key, {}));
     this.notice = null;
     this.main.replaceChildren(h('section', { class: 'rv-step', 'data-step': this.step },
+      CONTEXT.includes(this.step) && this.context(),
       back && h('button', { type: 'button', class: 'rv-back', onclick: () => this.back() }, icon('back'), this.t.back),
       heading, notice, body));
     // Move focus only once the customer is using the widget, never on page load.
@@ -285,6 +331,27 @@ class Widget {
     }
     this.touched = true;
     this.emit('step', { step: this.step });
+  }
+
+  /** What has been chosen, in one compact line above the step: subject, meeting type,
+   * place, length and (with an invite, or once chosen) the agent. */
+  context() {
+    const s = this.s;
+    const c = s.choice;
+    const a = s.appointment; // manage mode: the appointment being moved
+    const subject = a ? a.subject : s.subject();
+    const mt = a ? a.meeting_type : c.meetingType;
+    const who = a ? null : s.agent || s.inviteAgent;
+    const minutes = a ? Math.round((new Date(a.end) - new Date(a.start)) / 60000) : c.duration;
+    const rows = [
+      ['what', subject && subject.name],
+      ['how', mt && ((s.meetingTypes && s.meetingTypes.get(mt)) || this.t[mt])],
+      ['where', !a && (mt === 'ON_LOCATION' ? addressLine(c.location) : s.office && s.office.name)],
+      ['length', minutes && duration(this, minutes)],
+      ['with', who && [who.name, who.function].filter(Boolean).join(', ')],
+    ].filter((r) => r[1]);
+    return rows.length > 0 && h('dl', { class: 'rv-context' }, rows.map(([k, v]) => h('div', { class: 'rv-context-' + k },
+      h('dt', { class: 'rv-sr' }, this.t[k]), h('dd', null, v))));
   }
 
   misconfigured(reason) {
@@ -304,9 +371,10 @@ class Widget {
     this.emit('error', { code: e.code || 'SCRIPT', message: e.message });
     const step = this.step;
     if (this.history.at(-1) !== step) this.history.push(step);
+    // A network failure or a server error: worth another try, from the same step.
     this.notice = [this.t[e.code] ? e.code : 'error', 'error'];
     this.render({
-      title: this.t.unavailable,
+      title: this.t.failed,
       body: h('button', { type: 'button', class: 'rv-primary', onclick: () => this.go(step) }, this.t.retry),
     });
   }

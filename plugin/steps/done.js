@@ -17,19 +17,21 @@ function calendarLinks(w, links, manage) {
     }, icon(k === 'manageLink' ? 'next' : 'calendar'), w.t[k]))));
 }
 
+/** The video call's link, once the appointment is confirmed (a request may be declined). */
 function videoLink(w, a) {
-  const url = safeUrl(a.video_url);
+  const url = a.status === 'confirmed' && safeUrl(a.video_url);
   return url && h('p', null, h('a', { href: url, class: 'rv-link', target: '_blank', rel: 'noopener' }, icon('VIDEO'), w.t.video));
 }
 
 export function confirmation(w) {
   const { appointment: a, links = {} } = w.s.booked;
+  // A request waits for the agent: its own mark, colour and words, and an e-mail to come.
   const requested = a.status === 'requested';
   w.render({
     title: requested ? w.t.requested : w.t.confirmed,
     back: false,
     body: [
-      h('div', { class: 'rv-done' }, icon('check'), h('p', null, requested ? w.t.requestedNote : w.t.confirmedNote)),
+      h('div', { class: 'rv-done rv-done-' + a.status }, icon(requested ? 'clock' : 'check'), h('p', null, requested ? w.t.requestedNote : w.t.confirmedNote)),
       summary(w, a),
       videoLink(w, a),
       calendarLinks(w, links, true),
@@ -97,8 +99,11 @@ export async function manage(w) {
     back: false,
     body: [
       h('p', { class: 'rv-status rv-status-' + a.status }, w.t['status_' + a.status] || a.status),
+      active && a.status === 'requested' && h('p', { class: 'rv-muted' }, w.t.requestedManage),
       summary(w, a),
       active && [videoLink(w, a), calendarLinks(w, links, false), actions],
+      // A cancelled (or declined) appointment is no dead end: book a new one here.
+      !active && h('div', { class: 'rv-actions' }, h('button', { type: 'button', class: 'rv-primary', onclick: () => w.restart() }, w.t.bookAgain)),
     ],
   });
 }

@@ -6,7 +6,7 @@
 
 import { clean } from '../api.js';
 import { h } from '../dom.js';
-import { LANGUAGES, fmt, summary } from '../format.js';
+import { LANGUAGES, fmt, number, summary } from '../format.js';
 import * as rules from '../rules.js';
 
 let n = 0;
@@ -65,8 +65,8 @@ export function field(w, f) {
     if (empty(v)) return f.required ? (f.options ? t.chooseOne : t.required) : '';
     if (f.type === 'number') {
       if (controls[0].validity.badInput || !isFinite(Number(v))) return t.invalidNumber;
-      if (f.min != null && Number(v) < f.min) return w.text('tooSmall', { n: f.min });
-      if (f.max != null && Number(v) > f.max) return w.text('tooLarge', { n: f.max });
+      if (f.min != null && Number(v) < f.min) return w.text('tooSmall', { n: number(w, f.min) });
+      if (f.max != null && Number(v) > f.max) return w.text('tooLarge', { n: number(w, f.max) });
     }
     if (f.max_length && v.length > f.max_length) return w.text('tooLong', { n: f.max_length });
     if (f.input === 'email' && !rules.isEmail(v)) return t.invalidEmail;
@@ -82,6 +82,13 @@ export function field(w, f) {
   }
 
   return { el, path: f.path, validate, show, focus: () => controls[0].focus() };
+}
+
+/** "Between 10,000 and 5,000,000", "At least 1": a number question's range, or null. */
+function range(w, min, max) {
+  if (min != null && max != null) return w.text('between', { min: number(w, min), max: number(w, max) });
+  if (min != null) return w.text('atLeast', { min: number(w, min) });
+  return max != null ? w.text('atMost', { max: number(w, max) }) : null;
 }
 
 /** Validate every field; show the messages and focus the first wrong one. */
@@ -151,9 +158,10 @@ export function address(w) {
   if (s.choice.meetingType !== 'ON_LOCATION') return true;
   const loc = s.choice.location;
   const options = countries(w);
-  let region;
+  // The organisation's country (where most of its offices are), else the browser's.
+  let region = s.organisation && s.organisation.country;
   try {
-    region = new Intl.Locale(s.locale).region;
+    region ||= new Intl.Locale(s.locale).region;
   } catch {
     // a language without a region: the customer chooses
   }
@@ -186,6 +194,8 @@ export function questions(w) {
     path: '$.answers.' + q.id,
     required: q.required,
     type: q.type,
+    // A number's range is said before the customer gets it wrong.
+    hint: q.type === 'number' && range(w, q.min, q.max),
     options: q.type === 'select' || q.type === 'multi_select' ? q.options || [] : null,
     min: q.min,
     max: q.max,
@@ -213,6 +223,8 @@ export function customer(w) {
     language: inv.language || s.lang,
   }));
   const phoneNeeded = s.choice.meetingType === 'PHONE';
+  const spoken = s.organisation ? s.organisation.languages : LANGUAGES;
+  if (!spoken.includes(c.language)) s.setCustomer('language', spoken.includes(s.lang) ? s.lang : spoken[0]);
   let names;
   try {
     names = new Intl.DisplayNames(s.lang, { type: 'language' });
@@ -224,7 +236,8 @@ export function customer(w) {
     { name: 'last_name', label: w.t.lastName, required: true, autocomplete: 'family-name', max_length: rules.NAME_MAX_LENGTH },
     { name: 'email', label: w.t.email, required: true, autocomplete: 'email', input: 'email', inputmode: 'email', max_length: rules.EMAIL_MAX_LENGTH },
     { name: 'phone', label: w.t.phone, required: phoneNeeded, autocomplete: 'tel', input: 'tel', inputmode: 'tel', max_length: rules.PHONE_MAX_LENGTH, hint: phoneNeeded && w.t.phoneHint },
-    { name: 'language', label: w.t.language, required: true, dropdown: true, options: LANGUAGES.map((l) => ({ id: l, label: names.of(l) })) },
+    // The languages the organisation can answer in (its texts' languages).
+    { name: 'language', label: w.t.language, required: true, dropdown: true, options: spoken.map((l) => ({ id: l, label: names.of(l) })) },
   ];
   const fields = spec.map((f) => field(w, {
     ...f, path: '$.customer.' + f.name, value: c[f.name], oninput: (v) => s.setCustomer(f.name, v),

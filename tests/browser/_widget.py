@@ -24,6 +24,8 @@ import os
 import re
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -33,7 +35,7 @@ from playwright.sync_api import Locator, Page, expect
 
 WIDGET = ".rendezvous"
 
-#: A slot button's name: a time such as 09:30, 9.30 or 09:30 AM (never a day button).
+#: A free time's name: a time such as 09:30, 9.30 or 9:30 AM (never a day of the strip).
 TIME = re.compile(r"^\s*\d{1,2}[:.h]\d{2}")
 
 #: Headings of the steps in English (plugin/i18n/en.js).
@@ -178,8 +180,17 @@ def pick_subject(w: Locator, name: str) -> None:
 
 
 def time_buttons(w: Locator) -> Locator:
-    """The free times shown for the selected day."""
-    return w.get_by_role("button", name=TIME)
+    """The free times shown for the selected day (options of a listbox)."""
+    return w.get_by_role("option", name=TIME)
+
+
+def choose_zone(w: Locator, search: str, option: str | re.Pattern[str] | None = None) -> None:
+    """Change the time zone as a customer does: open the picker, type, pick an option."""
+    w.get_by_role("button", name="Change time zone").click()
+    w.get_by_role("combobox", name="Time zone").fill(search)
+    w.get_by_role("listbox", name="Time zone").get_by_role(
+        "option", name=option or search
+    ).first.click()
 
 
 def pick_first_time(w: Locator) -> str:
@@ -293,7 +304,24 @@ def complete_booking(
     return confirmation_links(w)
 
 
-# ---- the API behind it ----------------------------------------------------------------
+# ---- the API behind it ----
+
+
+def edit_organisation(servers: Any, edit: Callable[[str], str]) -> None:
+    """Rewrite the organisation file and wait until the server serves the new version."""
+    before = httpx.get(f"{servers.api}/healthz", timeout=5).json()["config_version"]
+    text = servers.config_path.read_text()
+    edited = edit(text)
+    assert edited != text, "the edit changed nothing"
+    servers.config_path.write_text(edited)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        health = httpx.get(f"{servers.api}/healthz", timeout=5).json()
+        assert health["config_ok"], health
+        if health["config_version"] != before:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the server did not reload the organisation file within 10 s")
 
 
 def manage_token(url: str) -> str:

@@ -93,9 +93,11 @@ def test_an_office_appointment_with_questions_is_booked_at_the_chosen_office(
     expect_step(w, "questions")
     expect(w.get_by_text("Please fill in this field.")).to_be_visible()
     expect(w.get_by_text("Please choose an option.")).to_be_visible()
+    # The range is said before the customer gets it wrong, then again when they do.
+    expect(w.get_by_text("Between 10,000 and 5,000,000.", exact=True)).to_be_visible()
     answer(w, "How much would you like to borrow (EUR)?", "5")
     submit(w)
-    expect(w.get_by_text("Please enter a number of at least 10000.")).to_be_visible()
+    expect(w.get_by_text("Please enter a number of at least 10,000.")).to_be_visible()
     answer(w, "How much would you like to borrow (EUR)?", "250000")
     answer(w, "What is it for?", "Renovating")
     submit(w)
@@ -186,11 +188,14 @@ def test_an_appointment_at_the_customers_address_asks_for_it(page: Page, servers
     w.get_by_label("Street and number").fill("Kerkstraat 12")
     w.get_by_label("Postal code").fill("2000")
     w.get_by_label("City").fill("Antwerpen")
-    country = w.get_by_label("Country")
-    expect(country).to_have_value("GB")  # the browser's region (en-GB) comes first
-    country.select_option(label="Belgium")
+    # The organisation's country (most of its offices are in Belgium), not the browser's
+    # region (en-GB).
+    expect(w.get_by_label("Country")).to_have_value("BE")
     submit(w)
     expect_step(w, "office")
+    expect(
+        w.get_by_text("The advisor who visits you comes from the office you choose.", exact=True)
+    ).to_be_visible()
     pick(w, "Antwerp Meir")
     pick_first_time(w)
     fill_customer(w)
@@ -258,13 +263,22 @@ def test_external_ids_preselect_subject_office_and_agent(page: Page, servers: An
     assert appointment["agent"]["id"] == "alice"
 
 
-def test_an_unknown_preselected_subject_says_so_instead_of_an_empty_list(
+def test_an_unknown_preselected_subject_offers_the_full_list_with_a_notice(
     page: Page, servers: Any
 ) -> None:
     w = embed_page(page, servers, {"subject": "no-such-subject"})
-    expect(heading(w)).to_have_text("Booking is not available")
-    [event] = events(page, "misconfigured")
-    assert event["detail"]["reason"] == "UNKNOWN_SUBJECT"
+    expect_step(w, "subject")
+    expect(
+        w.get_by_text(
+            "What this page asked for cannot be booked online at the moment. "
+            "Please choose from the list.",
+            exact=True,
+        )
+    ).to_be_visible()
+    expect(w.get_by_role("button", name="Mortgage", exact=True)).to_be_visible()
+    [event] = events(page, "error")
+    assert event["detail"]["code"] == "UNKNOWN_SUBJECT"
+    assert events(page, "misconfigured") == []  # something can be booked: the list
 
 
 def test_the_url_hash_overrides_the_attributes(page: Page, servers: Any) -> None:

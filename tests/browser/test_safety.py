@@ -5,15 +5,15 @@ book says why instead of showing an empty list (SPEC 7 and 9, docs/embedding.md)
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import Dialog, Locator, Page, expect
 
 from tests.browser._widget import (
     book,
+    edit_organisation,
     embed_page,
     events,
     expect_step,
@@ -27,23 +27,6 @@ from tests.browser.conftest import Servers
 XSS = "<img src=x onerror=alert(1)>"
 #: A customer's name with markup in it: script, an event handler and an entity.
 MARKUP_NAME = "<script>alert(2)</script><b onmouseover=alert(3)>Ada</b>&amp;"
-
-
-def edit_organisation(servers: Servers, edit: Callable[[str], str]) -> None:
-    """Rewrite the organisation file and wait until the server serves the new version."""
-    before = httpx.get(f"{servers.api}/healthz", timeout=5).json()["config_version"]
-    text = servers.config_path.read_text()
-    edited = edit(text)
-    assert edited != text, "the edit changed nothing"
-    servers.config_path.write_text(edited)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        health = httpx.get(f"{servers.api}/healthz", timeout=5).json()
-        assert health["config_ok"], health
-        if health["config_version"] != before:
-            return
-        time.sleep(0.05)
-    raise AssertionError("the server did not reload the organisation file within 10 s")
 
 
 def dialogs(page: Page) -> list[str]:
@@ -142,14 +125,46 @@ def expect_misconfigured(page: Page, w: Locator, reason: str, message: str) -> N
     assert events(page, "error") == []
 
 
-def test_a_preselected_subject_that_does_not_exist_says_so(page: Page, servers: Servers) -> None:
-    w = embed_page(page, servers, {"subject": "no-such-subject"}, name="test-unknown-subject")
-    expect_misconfigured(
-        page,
-        w,
-        "UNKNOWN_SUBJECT",
-        "This booking link points to something that cannot be booked online at the moment.",
-    )
+NOT_BOOKABLE = (
+    "What this page asked for cannot be booked online at the moment. Please choose from the list."
+)
+
+
+@pytest.mark.parametrize(
+    ("attributes", "code", "step", "listed"),
+    [
+        pytest.param(
+            {"subject": "no-such-subject"}, "UNKNOWN_SUBJECT", "subject", "Mortgage", id="subject"
+        ),
+        pytest.param(
+            {"category": "no-such-category"}, "UNKNOWN_CATEGORY", "subject", "Saving", id="category"
+        ),
+        pytest.param({"agent": "nobody"}, "UNKNOWN_AGENT", "subject", "Mortgage", id="agent"),
+        pytest.param(
+            {"subject": "car-loan", "meeting-type": "ON_LOCATION"},
+            "UNKNOWN_MEETING_TYPE",
+            "meeting-type",
+            "Phone call",
+            id="meeting-type-the-subject-lacks",
+        ),
+        pytest.param(
+            {"subject": "car-loan", "meeting-type": "OFFICE", "office": "ghent"},
+            "UNKNOWN_OFFICE",
+            "office",
+            "Antwerp Meir",
+            id="closed-office",
+        ),
+    ],
+)
+def test_a_preselection_that_cannot_be_booked_offers_the_full_list_with_a_notice(
+    page: Page, servers: Servers, attributes: dict[str, str], code: str, step: str, listed: str
+) -> None:
+    w = embed_page(page, servers, attributes, name="test-unbookable")
+    expect_step(w, step)
+    expect(w.get_by_text(NOT_BOOKABLE, exact=True)).to_be_visible()
+    expect(w.get_by_role("button", name=listed, exact=True)).to_be_visible()
+    assert [e["detail"]["code"] for e in events(page, "error")] == [code]
+    assert events(page, "misconfigured") == []
 
 
 def test_an_organisation_that_offers_nothing_says_so(page: Page, own_servers: Servers) -> None:
