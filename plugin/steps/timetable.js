@@ -66,7 +66,10 @@ function addMonths(key, n) {
 // ---- the time zone --------------------------------------------------------------------
 
 const zoneLists = new Map();
-const plain = (x) => x.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+/** Cities that browsers still name as they were once spelled (ICU keeps the old ids). */
+const RENAMED = { Calcutta: 'Kolkata', Katmandu: 'Kathmandu', Saigon: 'Ho Chi Minh', Rangoon: 'Yangon', Kiev: 'Kyiv', Faeroe: 'Faroe', Godthab: 'Nuuk', Truk: 'Chuuk', Ponape: 'Pohnpei', Enderbury: 'Kanton' };
+// Accents and the typographic minus (UTC−5 in French) do not have to be typed.
+const plain = (x) => x.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/\u2212/g, '-').toLowerCase();
 
 /** Every IANA zone the browser knows, named in the widget's language:
  * "Brussels — Central European Time (GMT+1)"; made once per locale. */
@@ -89,7 +92,8 @@ function zones(w) {
     };
     const all = [...new Set(['UTC', w.s.tz, Intl.DateTimeFormat().resolvedOptions().timeZone, ...known])].filter(Boolean);
     zoneLists.set(locale, all.map((id) => {
-      const label = `${id.split('/').pop().replace(/_/g, ' ')} — ${part(id, 'longGeneric')} (${part(id, 'shortOffset')})`;
+      const city = id.split('/').pop().replace(/_/g, ' ');
+      const label = `${RENAMED[city] || city} — ${part(id, 'longGeneric')} (${part(id, 'shortOffset')})`;
       return { id, label, words: plain(label + ' ' + id.replace(/_/g, ' ')) };
     }).sort((a, b) => a.label.localeCompare(b.label, locale)));
   }
@@ -421,10 +425,21 @@ async function alternatives(w) {
       if (o.id !== c.office) tries.push({ name: o.name, desc: addressLine(o.address), icon: 'pin', places: [o.id], pick: () => { s.choose('office', o.id, o); w.redo(); } });
     }
   }
-  for (const [mt, name] of s.meetingTypes || []) {
+  // Every way to meet for the subject, at any office (the subject step may have listed it
+  // for one way or office only). Taking one leaves the office to choose again.
+  const { meeting_types: types = [] } = await w.api.get('meeting-types', { subject: c.subject, lang: s.lang, agent: c.agent, invite: s.invite }, true);
+  for (const { id: mt, name } of types) {
     if (mt === c.meetingType) continue;
-    const places = AT_OFFICE.includes(mt) ? (await offices(mt)).map((o) => o.id) : [s.fixed.office];
-    tries.push({ name, desc: w.t[mt], icon: mt, places, pick: () => { s.choose('meetingType', mt); s.choose('office', s.fixed.office, null); w.go('address'); }, mt });
+    const places = AT_OFFICE.includes(mt) ? (await offices(mt)).map((o) => o.id) : [null];
+    tries.push({
+      name, desc: w.t[mt], icon: mt, places, mt,
+      pick: () => {
+        s.learnMeetingTypes(types);
+        s.fix('office', null);
+        s.choose('meetingType', mt);
+        w.go('address');
+      },
+    });
   }
   const found = await Promise.all(tries.map(async (t) => {
     const slots = await Promise.all(t.places.map((office) => firstFree(w.api, s.firstFree, { ...base, meeting_type: t.mt || c.meetingType, office }, today, s.tz)));

@@ -338,6 +338,29 @@ def api_appointment(servers: Any, token: str) -> dict[str, Any]:
     return appointment
 
 
+def focused(w: Locator) -> dict[str, Any]:
+    active = shadow_active(w)
+    assert active is not None, "focus is not inside the widget"
+    return active
+
+
+def tab_to(
+    page: Page, w: Locator, name: str | re.Pattern[str], *, back: bool = False
+) -> dict[str, Any]:
+    """Press Tab (Shift+Tab with back) until the widget's focused control is `name`."""
+    wanted = re.compile(re.escape(name)) if isinstance(name, str) else name
+    seen = []
+    for _ in range(60):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        active = shadow_active(w)
+        if active:
+            label = active["name"] or active["text"]
+            seen.append(label[:40])
+            if wanted.search(label):
+                return active
+    raise AssertionError(f"Tab never reached {wanted.pattern!r}; focus went through {seen}")
+
+
 def shadow_active(w: Locator) -> dict[str, Any] | None:
     """What has focus inside the widget's shadow root: tag, text, role-ish facts, or None."""
     result: dict[str, Any] | None = w.evaluate(

@@ -18,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,15 +83,25 @@ class Servers:
                 process.kill()
 
 
-def start_servers(directory: Path, *, hold_minutes: int | None = None) -> Servers:
+def start_servers(
+    directory: Path,
+    *,
+    hold_minutes: int | None = None,
+    organisation: Callable[[str, str], str] | None = None,
+) -> Servers:
+    """Start the pair on free ports: the demo organisation, or `organisation(api, host)`'s
+    text (an organisation made for a test, given the two origins)."""
     api_port, host_port = free_port(), free_port()
     api, host = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{host_port}"
     directory.mkdir(parents=True, exist_ok=True)
 
     config_path = directory / "organisation.toml"
-    text = (ROOT / "examples" / "demo-bank" / "organisation.toml").read_text()
-    text = text.replace('public_url = "http://127.0.0.1:8000"', f'public_url = "{api}"', 1)
-    text = text.replace("allowed_origins = [", f'allowed_origins = [\n  "{host}",', 1)
+    if organisation is not None:
+        text = organisation(api, host)
+    else:
+        text = (ROOT / "examples" / "demo-bank" / "organisation.toml").read_text()
+        text = text.replace('public_url = "http://127.0.0.1:8000"', f'public_url = "{api}"', 1)
+        text = text.replace("allowed_origins = [", f'allowed_origins = [\n  "{host}",', 1)
     if hold_minutes is not None:
         text = text.replace(
             "[organisation]\n", f"[organisation]\nhold_minutes = {hold_minutes}\n", 1

@@ -287,3 +287,19 @@ def test_an_invite_names_its_agent_in_the_widgets_language(page: Page, servers: 
     shown = summary(w)
     assert shown["Met"] == "Chloé Dubois, Klantenadviseur"
     assert shown["Onderwerp"] == "Een rekening openen"
+
+
+def test_preferred_language_lists_only_the_organisations_languages(
+    page: Page, servers: Any
+) -> None:
+    w = embed_page(page, servers, {"subject": "car-loan", "meeting-type": "PHONE"})
+    expect(time_buttons(w).first).to_be_visible()
+    time_buttons(w).first.click()
+    expect_step(w, "questions")
+    w.get_by_role("button", name="Continue").click()
+    expect_step(w, "customer")
+    language = w.get_by_label("Preferred language")
+    # The demo organisation writes in English, Dutch and French; the widget also speaks
+    # German, but nobody there would answer in it.
+    assert language.locator("option").all_inner_texts() == ["English", "Dutch", "French"]
+    expect(language).to_have_value("en")

@@ -21,6 +21,7 @@ from tests.browser._widget import (
     heading,
     pick_first_time,
     summary,
+    time_buttons,
 )
 from tests.browser.conftest import Servers
 
@@ -195,3 +196,55 @@ def test_a_website_that_is_not_allowed_is_told_so(page: Page, own_servers: Serve
     expect_misconfigured(
         page, w, "ORIGIN_NOT_ALLOWED", "Online booking is not enabled on this website."
     )
+
+
+# ---- a failure is worth another try, never "not enabled" ---------------------------------
+
+NETWORK = "We could not reach the booking service. Please check your connection and try again."
+
+
+def test_a_network_failure_offers_a_retry_that_works(page: Page, servers: Servers) -> None:
+    """A request that never gets an answer (aborted here, as a dropped connection is)
+    is no misconfiguration: the customer is told to try again, and trying works."""
+    page.route("**/api/v1/subjects*", lambda route: route.abort("connectionreset"))
+    w = embed_page(page, servers, name="test-network")
+    expect(heading(w)).to_have_text("Something went wrong")
+    expect(w.get_by_text(NETWORK, exact=True)).to_be_visible()
+    assert [e["detail"]["code"] for e in events(page, "error")] == ["NETWORK"]
+    assert events(page, "misconfigured") == []
+
+    page.unroute("**/api/v1/subjects*")
+    w.get_by_role("button", name="Try again").click()
+    expect_step(w, "subject")
+    expect(w.get_by_role("button", name="Mortgage", exact=True)).to_be_visible()
+    assert events(page, "misconfigured") == []
+
+
+def test_a_server_error_offers_a_retry_that_works(page: Page, servers: Servers) -> None:
+    """A 5xx (here from a proxy in front of the server) is retryable too."""
+
+    def unavailable(route: Any) -> None:
+        route.fulfill(
+            status=503,
+            body="Service Unavailable",
+            headers={"Content-Type": "text/plain", "Access-Control-Allow-Origin": servers.host},
+        )
+
+    page.route("**/api/v1/slots*", unavailable)
+    w = embed_page(
+        page,
+        servers,
+        {"subject": "car-loan", "meeting-type": "PHONE"},
+        name="test-server-error",
+    )
+    expect(heading(w)).to_have_text("Something went wrong")
+    expect(
+        w.get_by_text("Something went wrong on our side. Please try again.", exact=True)
+    ).to_be_visible()
+    assert [e["detail"]["code"] for e in events(page, "error")] == ["HTTP_503"]
+
+    page.unroute("**/api/v1/slots*")
+    w.get_by_role("button", name="Try again").click()
+    expect_step(w, "timetable")
+    expect(time_buttons(w).first).to_be_visible()
+    assert events(page, "misconfigured") == []
