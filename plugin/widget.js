@@ -229,7 +229,8 @@ class Widget {
     }
   }
 
-  /** After a cancellation: a new booking, from the first step. */
+  /** A new booking from the first step, with nothing preselected (after a cancellation,
+   * or when nothing can be booked for the subject the page chose). */
   restart() {
     const s = this.s;
     const fresh = new State({ ...s.options, manage: null, subject: null, category: null, meetingType: null, office: null, agent: null, invite: null }, s.lang, s.locale, s.tz);

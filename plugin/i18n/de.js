@@ -22,7 +22,8 @@ export default {
   VIDEO: 'Per Videoanruf, wo immer Sie sind',
   PHONE: 'Wir rufen Sie an',
   ON_LOCATION: 'Wir kommen zu Ihnen',
-  noSlotsSubject: 'Für dieses Thema gibt es zurzeit keine freien Zeiten. Bitte gehen Sie zurück und wählen Sie ein anderes Thema.',
+  noSlotsSubject: 'Für dieses Thema gibt es zurzeit keine freien Zeiten.',
+  otherSubject: 'Ein anderes Thema wählen',
 
   anyAgent: 'Keine Präferenz',
   anyAgentNote: 'Die erste freie Beratung',

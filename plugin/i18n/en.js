@@ -22,7 +22,8 @@ export default {
   VIDEO: 'A video call, wherever you are',
   PHONE: 'We call you',
   ON_LOCATION: 'We come to your address',
-  noSlotsSubject: 'There are no free times for this subject at the moment. Please go back and choose another subject.',
+  noSlotsSubject: 'There are no free times for this subject at the moment.',
+  otherSubject: 'Choose another subject',
 
   anyAgent: 'No preference',
   anyAgentNote: 'The first available advisor',

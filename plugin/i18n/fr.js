@@ -22,7 +22,8 @@ export default {
   VIDEO: 'Un appel vidéo, où que vous soyez',
   PHONE: 'Nous vous appelons',
   ON_LOCATION: 'Nous venons à votre adresse',
-  noSlotsSubject: 'Aucune heure libre pour ce sujet en ce moment. Revenez en arrière et choisissez un autre sujet.',
+  noSlotsSubject: 'Aucune heure libre pour ce sujet en ce moment.',
+  otherSubject: 'Choisir un autre sujet',
 
   anyAgent: 'Pas de préférence',
   anyAgentNote: 'Le premier conseiller disponible',

@@ -22,7 +22,8 @@ export default {
   VIDEO: 'Een videogesprek, waar u ook bent',
   PHONE: 'Wij bellen u',
   ON_LOCATION: 'Wij komen naar uw adres',
-  noSlotsSubject: 'Er zijn momenteel geen vrije tijden voor dit onderwerp. Ga terug en kies een ander onderwerp.',
+  noSlotsSubject: 'Er zijn momenteel geen vrije tijden voor dit onderwerp.',
+  otherSubject: 'Een ander onderwerp kiezen',
 
   anyAgent: 'Geen voorkeur',
   anyAgentNote: 'De eerste beschikbare adviseur',

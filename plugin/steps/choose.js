@@ -155,7 +155,10 @@ export async function meetingType(w) {
       desc: w.t[m.id],
       icon: m.id,
       pick: () => { s.choose('meetingType', m.id); w.next(); },
-    }))) : h('p', { class: 'rv-notice rv-warn' }, w.t.noSlotsSubject),
+    }))) : [
+      h('p', { class: 'rv-notice rv-warn' }, w.t.noSlotsSubject),
+      h('button', { type: 'button', class: 'rv-secondary', onclick: () => w.restart() }, w.t.otherSubject),
+    ],
   });
 }
 

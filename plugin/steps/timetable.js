@@ -447,7 +447,9 @@ async function alternatives(w) {
     return starts[0] && { ...t, meta: w.text('firstFree', { date: fmt(w, { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' }).format(keyDate(starts[0])) }) };
   }));
   const open = found.filter(Boolean);
-  return open.length > 0 && h('div', { class: 'rv-alternatives' }, h('h3', { class: 'rv-subtitle' }, w.t.tryInstead), choices(open));
+  return open.length ? h('div', { class: 'rv-alternatives' }, h('h3', { class: 'rv-subtitle' }, w.t.tryInstead), choices(open))
+    // Nothing else for this subject either: another subject, from the start.
+    : h('button', { type: 'button', class: 'rv-secondary rv-alternatives', onclick: () => w.restart() }, w.t.otherSubject);
 }
 
 /** The booking flow's timetable: choosing a time takes a hold on it. */

@@ -9,6 +9,8 @@ Pension advice at three offices:
   shorter than a phone call (60): the catalog lists phone calls, but none is ever free.
 - West: Wes's blocks (20 minutes) are shorter than an office meeting (30): listed, never
   free.
+
+A loan, at West's office or by phone from North, is listed but never free either.
 """
 
 from __future__ import annotations
@@ -75,6 +77,15 @@ name = "Pension"
   [subjects.meeting_types.PHONE]
   duration = 60
 
+[[subjects]]
+id = "loan"
+category = "advice"
+name = "Loan"
+  [subjects.meeting_types.OFFICE]
+  duration = 30
+  [subjects.meeting_types.PHONE]
+  duration = 60
+
 [[offices]]
 id = "south"
 name = "South Office"
@@ -92,6 +103,9 @@ address = {{ street = "North Street 1", postal_code = "1000", city = "Brussels",
   [offices.subjects.pension]
   meeting_types = ["OFFICE", "VIDEO", "PHONE"]
   agents = ["ann"]
+  [offices.subjects.loan]
+  meeting_types = ["PHONE"]
+  agents = ["ann"]
 
 [[offices]]
 id = "west"
@@ -99,6 +113,9 @@ name = "West Office"
 timezone = "Europe/Brussels"
 address = {{ street = "West Street 1", postal_code = "1000", city = "Brussels", country = "BE" }}
   [offices.subjects.pension]
+  meeting_types = ["OFFICE"]
+  agents = ["wes"]
+  [offices.subjects.loan]
   meeting_types = ["OFFICE"]
   agents = ["wes"]
 
@@ -114,7 +131,7 @@ expertise = ["pension"]
 id = "ann"
 name = "Ann North"
 offices = ["north"]
-expertise = ["pension"]
+expertise = ["pension", "loan"]
   [[agents.days]]
   date = "{first_free_day().isoformat()}"
   blocks = [
@@ -126,7 +143,7 @@ expertise = ["pension"]
 id = "wes"
 name = "Wes West"
 offices = ["west"]
-expertise = ["pension"]
+expertise = ["pension", "loan"]
   [agents.week]
 {short_days}
 """
@@ -148,7 +165,7 @@ def named(day: date) -> str:
 def test_the_meeting_type_step_never_offers_a_way_to_meet_without_free_times(
     page: Page, dead_ends: Servers
 ) -> None:
-    w = embed_page(page, dead_ends)  # one subject: its step is skipped
+    w = embed_page(page, dead_ends, {"subject": "pension"})
     expect_step(w, "meeting-type")
     expect(w.get_by_role("button", name="At an office", exact=True)).to_be_visible()
     expect(w.get_by_role("button", name="Video call", exact=True)).to_be_visible()
@@ -160,7 +177,7 @@ def test_the_meeting_type_step_never_offers_a_way_to_meet_without_free_times(
 def test_nothing_in_the_first_weeks_opens_on_the_first_free_day(
     page: Page, dead_ends: Servers
 ) -> None:
-    w = embed_page(page, dead_ends, {"meeting-type": "VIDEO"})
+    w = embed_page(page, dead_ends, {"subject": "pension", "meeting-type": "VIDEO"})
     expect_step(w, "timetable")
     day = first_free_day()
     expect(w.get_by_text(f"The first free time is on {named(day)}.", exact=True)).to_be_visible()
@@ -177,7 +194,7 @@ def test_nothing_in_the_first_weeks_opens_on_the_first_free_day(
 def test_a_way_to_meet_without_any_free_time_offers_the_ones_that_have(
     page: Page, dead_ends: Servers
 ) -> None:
-    w = embed_page(page, dead_ends, {"meeting-type": "PHONE"})
+    w = embed_page(page, dead_ends, {"subject": "pension", "meeting-type": "PHONE"})
     expect_step(w, "timetable")
     expect(w.get_by_text(NOTHING, exact=True)).to_be_visible()
     instead = w.get_by_role("heading", level=3, name="These have free times")
@@ -197,7 +214,9 @@ def test_a_way_to_meet_without_any_free_time_offers_the_ones_that_have(
 def test_an_office_without_any_free_time_offers_the_offices_that_have(
     page: Page, dead_ends: Servers
 ) -> None:
-    w = embed_page(page, dead_ends, {"meeting-type": "OFFICE", "office": "west"})
+    w = embed_page(
+        page, dead_ends, {"subject": "pension", "meeting-type": "OFFICE", "office": "west"}
+    )
     expect_step(w, "timetable")
     expect(w.get_by_text(NOTHING, exact=True)).to_be_visible()
     north = w.get_by_role("button", name="North Office", exact=True)
@@ -212,13 +231,37 @@ def test_an_office_without_any_free_time_offers_the_offices_that_have(
 def test_a_preselected_office_that_is_not_there_offers_every_office(
     page: Page, dead_ends: Servers
 ) -> None:
-    w = embed_page(page, dead_ends, {"meeting-type": "OFFICE", "office": "east"})
+    w = embed_page(
+        page, dead_ends, {"subject": "pension", "meeting-type": "OFFICE", "office": "east"}
+    )
     expect_step(w, "office")
     for office in ("South Office", "North Office", "West Office"):
         expect(w.get_by_role("button", name=office, exact=True)).to_be_visible()
     pick(w, "South Office")
     expect(time_buttons(w).first).to_be_visible()
     assert [e["detail"]["code"] for e in events(page, "error")] == ["UNKNOWN_OFFICE"]
+
+
+def test_a_subject_without_any_free_time_offers_another_subject(
+    page: Page, dead_ends: Servers
+) -> None:
+    w = embed_page(page, dead_ends, {"subject": "loan"})
+    expect_step(w, "meeting-type")  # the first step: there is no Back
+    expect(
+        w.get_by_text("There are no free times for this subject at the moment.", exact=True)
+    ).to_be_visible()
+    expect(w.get_by_role("button", name="Phone call", exact=True)).to_have_count(0)
+    expect(w.get_by_role("button", name="At an office", exact=True)).to_have_count(0)
+    w.get_by_role("button", name="Choose another subject").click()
+    expect_step(w, "subject")
+    pick(w, "Pension")
+    expect_step(w, "meeting-type")
+
+    # Preselected down to one way to meet, the timetable offers another subject too.
+    w = embed_page(page, dead_ends, {"subject": "loan", "meeting-type": "PHONE"})
+    expect(w.get_by_text(NOTHING, exact=True)).to_be_visible()
+    w.get_by_role("button", name="Choose another subject").click()
+    expect_step(w, "subject")
 
 
 def test_after_cancelling_the_customer_can_book_again(page: Page, servers: Any) -> None:
