@@ -40,15 +40,19 @@ const STEPS = {
 
 let prefetched = false;
 
+/** Run `work` once the browser is idle (after the first step is painted). */
+function idle(work) {
+  if (window.requestIdleCallback) requestIdleCallback(work, { timeout: 2000 });
+  else setTimeout(work, 200);
+}
+
 /** Fetch every later step's code in idle time after the first step, once per page. */
 function prefetch() {
   if (prefetched) return;
   prefetched = true;
-  const run = () => {
+  idle(() => {
     for (const load of Object.values(MODULES)) load().catch(() => {}); // a step retries when needed
-  };
-  if (window.requestIdleCallback) requestIdleCallback(run, { timeout: 2000 });
-  else setTimeout(run, 200);
+  });
 }
 
 const BOOKING = ['subject', 'meeting-type', 'address', 'office', 'agent', 'timetable', 'questions', 'customer', 'confirmation'];
@@ -193,7 +197,7 @@ class Widget {
     await this.go(this.mode[0]);
     this.emit('ready', { language: this.s.lang });
     prefetch();
-    this.styles();
+    idle(() => this.dead || this.styles());
   }
 
   /** The later steps' stylesheet, put in once: resolves when it has loaded (or failed). */
