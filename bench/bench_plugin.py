@@ -56,7 +56,7 @@ CALCOM = {
 #: Records on the page when the widget first shows a subject button or a free time.
 _PROBE = """
 (() => {
-  const wanted = { subjects: 'button.rv-choice', slots: 'button.rv-slot' };
+  const wanted = { subjects: 'button.rv-choice', slots: '.rv-slot[role=option]' };
   window.__rvAt = {};
   function visible(el) {
     if (!el) return false;
@@ -178,9 +178,12 @@ def measure(page: Any, url: str, what: str, *, reload: bool = False) -> float:
     return at
 
 
-def browser_part(
-    servers: Servers,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+Files = list[dict[str, Any]]
+
+
+def browser_part(servers: Servers) -> tuple[Files, Files, Files, Files, dict[str, Any]]:
+    """The first step's files, its API answers, the files fetched after it, the host
+    page's own assets (its icon, not counted) and the timings."""
     from playwright.sync_api import sync_playwright
 
     subjects_url = servers.host + "/"
@@ -212,6 +215,7 @@ def browser_part(
             files: list[dict[str, Any]] = []
             api: list[dict[str, Any]] = []
             later: list[dict[str, Any]] = []
+            page_assets: list[dict[str, Any]] = []
             for response in list(seen):
                 if not response.url.startswith(servers.api):
                     continue
@@ -223,7 +227,9 @@ def browser_part(
                     body,
                     response.request.sizes()["responseBodySize"],
                 )
-                if started.get(response.url, 0.0) > shown_at:
+                if not path.startswith(("/embed.js", "/plugin/", "/api/")):
+                    page_assets.append(entry)  # the host page's icon: not the widget's
+                elif started.get(response.url, 0.0) > shown_at:
                     later.append(entry)
                 else:
                     (api if path.startswith("/api/") else files).append(entry)
@@ -259,7 +265,7 @@ def browser_part(
             )
         finally:
             browser.close()
-    return files, api, later, timing
+    return files, api, later, page_assets, timing
 
 
 def main() -> int:
@@ -268,11 +274,12 @@ def main() -> int:
         try:
             report: dict[str, Any] = {"sizes": {"embed_js": embed_sizes(servers)}}
             if CHROMIUM.exists():
-                files, api, later, timing = browser_part(servers)
+                files, api, later, page_assets, timing = browser_part(servers)
                 report["sizes"]["widget"] = widget_sizes(
                     files, "recorded in headless Chromium", later
                 )
                 report["sizes"]["api_for_first_step"] = api
+                report["sizes"]["page_assets_not_counted"] = page_assets
                 report["timing"] = timing
             else:
                 files = widget_files_without_browser(servers)

@@ -1,6 +1,8 @@
 // The HTTP API of SPEC 5. Every failure becomes an ApiError with the one error
 // shape's code, message and details; a failed fetch is the code NETWORK.
 
+import { addDays } from './format.js';
+
 export class ApiError extends Error {
   constructor(status, body) {
     const e = (body && body.error) || {};
@@ -16,12 +18,14 @@ export function client(base) {
   const cache = new Map();
 
   // The API answers a page whose origin is not in allowed_origins without CORS headers
-  // (server/cors.py), so the browser fails the fetch exactly as if the server were down.
-  // The loader next door is public (Access-Control-Allow-Origin: *): when it answers,
-  // the server is up and it is this page that is refused.
-  function refused() {
-    const probe = new URL('../../embed.js', root);
-    return fetch(probe, { method: 'HEAD', credentials: 'omit', cache: 'no-store' }).then((r) => r.ok, () => false);
+  // (server/middleware/cors.py), so the browser fails the fetch exactly as if the network
+  // had. Two questions tell them apart: the API's own description answers a page it
+  // allows, so when it answers, this one request failed (NETWORK, worth a retry); when
+  // only the public loader next door answers (Access-Control-Allow-Origin: *), the
+  // server is up and says no to this page.
+  async function refused() {
+    const head = (url) => fetch(url, { method: 'HEAD', credentials: 'omit', cache: 'no-store' }).then((r) => r.ok, () => false);
+    return !(await head(root + 'openapi.json')) && head(new URL('../../embed.js', root));
   }
 
   async function request(method, path, params, body, headers) {
@@ -76,4 +80,34 @@ export function client(base) {
       return path + '/' + encodeURIComponent(token) + (action ? '/' + action : '');
     },
   };
+}
+
+/** A copy without null, undefined and empty strings (optional fields are left out). */
+export function clean(o) {
+  const out = {};
+  for (const k in o) if (o[k] != null && o[k] !== '') out[k] = o[k];
+  return out;
+}
+
+/** The days the API answers per call, and how far ahead the widget looks for free times. */
+export const WINDOW = 62;
+export const HORIZON = 366;
+
+/** The first free slot of `query` (GET `path`, the slots by default) from the date `from`
+ * on, in `tz`, asking one window at a time until the horizon; null when there is none.
+ * Asked once per widget (`cache`, the state's firstFree). */
+export function firstFree(api, cache, query, from, tz, path = 'slots') {
+  const key = path + JSON.stringify(query) + from + tz;
+  if (!cache.has(key)) {
+    const look = async (first) => {
+      if (first > addDays(from, HORIZON)) return null;
+      const { slots = [] } = await api.get(path, { ...query, from: first, to: addDays(first, WINDOW - 1), tz });
+      return slots[0] || look(addDays(first, WINDOW));
+    };
+    cache.set(key, look(from).catch((e) => {
+      cache.delete(key);
+      throw e;
+    }));
+  }
+  return cache.get(key);
 }

@@ -1,7 +1,5 @@
-// DOM and date helpers. Data only ever reaches the page as text nodes and attribute
-// values: no innerHTML anywhere, so a subject called <img onerror=...> stays text.
-
-export const LANGUAGES = ['en', 'nl', 'fr', 'de'];
+// DOM helpers. Data only ever reaches the page as text nodes and attribute values: no
+// innerHTML anywhere, so a subject called <img onerror=...> stays text.
 
 export function h(tag, props, ...kids) {
   const el = document.createElement(tag);
@@ -37,6 +35,7 @@ const PATHS = {
   person: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-8 9c0-4 4-6 8-6s8 2 8 6',
   check: 'm5 12.5 4.5 4.5L19 7.5',
   calendar: 'M4 5h16v16H4zm0 5h16M8 3v4m8-4v4',
+  clock: 'M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zm0 4v5l3 2',
 };
 
 export function icon(name) {
@@ -62,38 +61,24 @@ export function safeUrl(url) {
   }
 }
 
-/** The calendar date (YYYY-MM-DD) of an instant in a time zone. */
-export function dateKey(date, tz) {
-  const p = {};
-  const parts = new Intl.DateTimeFormat('en', {
-    timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit',
-  }).formatToParts(date);
-  for (const { type, value } of parts) p[type] = value;
-  return `${p.year}-${p.month}-${p.day}`;
-}
+let ids = 0;
 
-export function addDays(key, n) {
-  const d = new Date(key + 'T00:00:00Z');
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-}
-
-/** Noon UTC of a calendar date: format it with timeZone UTC to name that date anywhere. */
-export function keyDate(key) {
-  return new Date(key + 'T12:00:00Z');
-}
-
-export function validZone(tz) {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return !!tz;
-  } catch {
-    return false;
-  }
-}
-
-export function uuid() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+/** A list of big buttons; the button's name is the item's name, the rest describes it. */
+export function choices(items) {
+  return h('ul', { class: 'rv-choices', role: 'list' }, items.map((it) => {
+    const id = 'rv-c' + ++ids;
+    const extra = [it.desc, it.meta].filter(Boolean);
+    return h('li', null, h('button', {
+      type: 'button',
+      class: 'rv-choice',
+      'aria-labelledby': id,
+      'aria-describedby': extra.length ? id + 'd' : null,
+      onclick: it.pick,
+    },
+    it.icon && icon(it.icon),
+    h('span', { class: 'rv-choice-text' },
+      h('span', { class: 'rv-choice-name', id }, it.name),
+      extra.length > 0 && h('span', { id: id + 'd' }, extra.map((x, i) => h('span', { class: i || !it.desc ? 'rv-choice-meta' : 'rv-choice-desc' }, x)))),
+    icon('next')));
+  }));
 }

@@ -2,7 +2,9 @@
 // the steps (SPEC 7). Each step lives in steps/ and either renders or says "skip".
 
 import { client, ApiError } from './api.js';
-import { h, icon, validZone, LANGUAGES } from './dom.js';
+import { h, icon } from './dom.js';
+import { LANGUAGES, validZone, addressLine, duration } from './format.js';
+import { State } from './state.js';
 import { subject, meetingType, office, agent } from './steps/choose.js';
 
 // The later steps' code is not needed for the first step: it is imported when a step
@@ -15,12 +17,12 @@ const MODULES = {
   done: () => import('./steps/done.js'),
 };
 
-/** A step whose code lives in a module loaded on first use. */
+/** A step whose code lives in a module loaded on first use (with the later steps' styles). */
 function later(module, name) {
   return async (w) => {
     let m;
     try {
-      m = await MODULES[module]();
+      [m] = await Promise.all([MODULES[module](), w.styles()]);
     } catch (e) {
       console.warn('Rendezvous: could not load a step', e);
       throw new ApiError(0, null); // NETWORK: the customer can retry
@@ -38,21 +40,23 @@ const STEPS = {
 
 let prefetched = false;
 
+/** Run `work` once the browser is idle (after the first step is painted). */
+function idle(work) {
+  if (window.requestIdleCallback) requestIdleCallback(work, { timeout: 2000 });
+  else setTimeout(work, 200);
+}
+
 /** Fetch every later step's code in idle time after the first step, once per page. */
 function prefetch() {
   if (prefetched) return;
   prefetched = true;
-  const run = () => {
+  idle(() => {
     for (const load of Object.values(MODULES)) load().catch(() => {}); // a step retries when needed
-  };
-  if (window.requestIdleCallback) requestIdleCallback(run, { timeout: 2000 });
-  else setTimeout(run, 200);
+  });
 }
 
 const BOOKING = ['subject', 'meeting-type', 'address', 'office', 'agent', 'timetable', 'questions', 'customer', 'confirmation'];
 const MANAGING = ['manage', 'reschedule'];
-// What a step chooses, so that going back to it chooses again.
-const CHOICES = { subject: ['subject'], 'meeting-type': ['meetingType'], office: ['office'], agent: ['agent'], timetable: ['start', 'end', 'hold', 'expires'] };
 
 const KEYS = [
   'subject', 'category', 'meetingType', 'office', 'agent', 'invite', 'language', 'timezone',
@@ -85,13 +89,22 @@ export function readOptions(el, js) {
   return o;
 }
 
-export function pickLanguage(wanted) {
+/** The page's language, else the browser's, among `allowed`; else the first allowed. */
+export function pickLanguage(wanted, allowed = LANGUAGES) {
   for (const l of [wanted, ...(navigator.languages || [])]) {
     const short = String(l || '').slice(0, 2).toLowerCase();
-    if (LANGUAGES.includes(short)) return short;
+    if (allowed.includes(short)) return short;
   }
-  return 'en';
+  return allowed[0] || 'en';
 }
+
+/** Dates follow the visitor's regional variant of the language (en-GB: a 24-hour clock). */
+function localeFor(lang, wanted) {
+  return [wanted, ...(navigator.languages || [])].find((l) => l && String(l).slice(0, 2).toLowerCase() === lang && /^[a-z]{2}(-[A-Za-z0-9]{2,8})*$/i.test(l)) || lang;
+}
+
+/** Steps that show the context header: what has been chosen, in one line that stays. */
+const CONTEXT = ['subject', 'meeting-type', 'address', 'office', 'agent', 'timetable', 'reschedule'];
 
 class Misconfigured extends Error {
   constructor(reason) {
@@ -102,18 +115,41 @@ class Misconfigured extends Error {
 
 class Widget {
   constructor(host, options) {
+    const lang = pickLanguage(options.language);
+    const locale = localeFor(lang, options.language);
+    const tz = validZone(options.timezone) ? options.timezone : Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+    /** The booking: what was preselected, chosen and answered (state.js). */
+    this.s = new State(options, lang, locale, tz);
+    /** The host element, and what was inside it before (put back on unmount). */
     this.host = host;
-    this.o = options;
-    this.lang = pickLanguage(options.language);
-    // Formats follow the visitor's regional variant of that language (en-GB: 24-hour clock).
-    this.locale = [options.language, ...(navigator.languages || [])].find((l) => l && String(l).slice(0, 2).toLowerCase() === this.lang && /^[a-z]{2}(-[A-Za-z0-9]{2,8})*$/i.test(l)) || this.lang;
-    this.tz = validZone(options.timezone) ? options.timezone : Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+    this.fallback = [];
     this.api = client(options.apiBase || new URL('../../', import.meta.url).href);
-    this.fixed = { subject: options.subject, meetingType: options.meetingType, office: options.office, agent: options.agent };
-    this.sel = { ...this.fixed, answers: {}, customer: {} };
-    this.invite = options.invite;
+    /** The words of the widget's language (i18n/*.js). */
+    this.t = null;
+    /** In the shadow root: the widget's root, its step area and a polite live region. */
+    this.root = null;
+    this.main = null;
+    this.live = null;
+    /** The steps of this mode (BOOKING or MANAGING), the current one, and the rendered
+     * ones in order (what Back goes back through). */
+    this.mode = options.manage ? MANAGING : BOOKING;
+    this.step = null;
     this.history = [];
-    this.formats = new Map();
+    /** A notice for the next render: a key of the words, or [key, 'info' | 'warn' | 'error']. */
+    this.notice = null;
+    /** The server's VALIDATION_FAILED details for the next form step to show on its fields. */
+    this.pending = null;
+    /** The data-focus key of the control to focus after the next render. */
+    this.focusKey = null;
+    /** The customer has seen a step: from now on a new step takes focus. */
+    this.touched = false;
+    this.isBusy = false;
+    this.dead = false;
+    /** The last hold release under way: a new hold waits for it. */
+    this.released = null;
+    /** The later steps' stylesheet (steps.css) in the shadow root, once loaded. */
+    this.sheet = null;
+    Object.seal(this);
   }
 
   async start() {
@@ -123,22 +159,35 @@ class Widget {
     const css = h('link', { rel: 'stylesheet', href: new URL('widget.css', import.meta.url).href });
     this.live = h('div', { class: 'rv-sr', 'aria-live': 'polite' });
     this.main = h('div', { class: 'rv-main' });
-    this.root = h('div', { class: 'rv', lang: this.lang }, this.live, this.main);
+    this.root = h('div', { class: 'rv', lang: this.s.lang }, this.live, this.main);
     this.root.style.visibility = 'hidden'; // until the stylesheet is in: no flash of raw markup
     root.replaceChildren(css, this.root);
     host.replaceChildren();
     const styled = new Promise((done) => { css.onload = css.onerror = done; });
-    this.mode = this.o.manage ? MANAGING : BOOKING;
+    const manage = this.s.options.manage;
     // Without a subject list to show first, the first step shown is likely a later one:
     // fetch its code beside the rest (the other steps' code follows in idle time).
-    if (this.o.manage) MODULES.done().catch(() => {});
-    else if (this.fixed.subject || this.invite) MODULES.timetable().catch(() => {});
+    if (manage) MODULES.done().catch(() => {});
+    else if (this.s.fixed.subject || this.s.invite) MODULES.timetable().catch(() => {});
+    if (manage || this.s.fixed.subject || this.s.invite) this.styles();
+    const words = (lang) => import(`./i18n/${lang}.js`).then((m) => m.default);
     try {
-      [this.t] = await Promise.all([
-        import(`./i18n/${this.lang}.js`).then((m) => m.default),
-        this.o.manage ? null : this.loadInvite(),
+      let organisation;
+      [this.t, organisation] = await Promise.all([
+        words(this.s.lang),
+        // Unknown (an older server, a failure the first step will meet again): every language.
+        this.api.get('organisation', {}, true).catch(() => null),
+        manage ? null : this.loadInvite(),
         styled,
       ]);
+      // Only the languages the organisation has text in; else its first (docs/embedding.md).
+      const spoken = organisation ? organisation.languages.filter((l) => LANGUAGES.includes(l)) : LANGUAGES;
+      const lang = pickLanguage(this.s.options.language, spoken);
+      this.s.learnOrganisation(organisation, lang, localeFor(lang, this.s.options.language));
+      if (lang !== this.root.lang) {
+        this.root.lang = lang;
+        this.t = await words(lang);
+      }
     } catch (e) {
       this.destroy(); // the fallback link is better than nothing
       throw e;
@@ -146,8 +195,19 @@ class Widget {
     if (this.dead) return;
     this.root.style.visibility = '';
     await this.go(this.mode[0]);
-    this.emit('ready', { language: this.lang });
+    this.emit('ready', { language: this.s.lang });
     prefetch();
+    idle(() => this.dead || this.styles());
+  }
+
+  /** The later steps' stylesheet, put in once: resolves when it has loaded (or failed). */
+  styles() {
+    if (!this.sheet) {
+      const css = h('link', { rel: 'stylesheet', href: new URL('steps.css', import.meta.url).href });
+      this.sheet = new Promise((done) => { css.onload = css.onerror = done; });
+      this.host.shadowRoot.insertBefore(css, this.root);
+    }
+    return this.sheet;
   }
 
   destroy() {
@@ -159,37 +219,36 @@ class Widget {
   }
 
   async loadInvite() {
-    if (!this.invite) return;
+    const s = this.s;
+    if (!s.invite) return;
     try {
-      const inv = await this.api.get(this.api.token('invites', this.invite), { lang: this.lang });
-      this.inviteAgent = inv.agent;
-      const f = this.fixed;
-      if (inv.agent) f.agent = inv.agent.id;
-      if (inv.subject) f.subject = inv.subject;
-      if (inv.meeting_type) f.meetingType = inv.meeting_type;
-      if (inv.office) f.office = inv.office;
-      Object.assign(this.sel, f);
-      this.inviteCustomer = inv.customer || {};
+      s.acceptInvite(await this.api.get(this.api.token('invites', s.invite), { lang: s.lang }));
     } catch (e) {
       // Unreachable or broken: keep the invite, the next calls will tell.
       if (!(e.status >= 400 && e.status < 500)) return;
-      this.invite = null;
+      s.dropInvite();
       const why = { INVITE_USED: 'inviteUsed', TOKEN_EXPIRED: 'inviteExpired' };
       this.notice = [why[e.code] || 'inviteInvalid', 'warn'];
       this.emit('error', { code: e.code, message: e.message });
     }
   }
 
-  // ---- text, formats, events -------------------------------------------------
+  /** A new booking from the first step, with nothing preselected (after a cancellation,
+   * or when nothing can be booked for the subject the page chose). */
+  restart() {
+    const s = this.s;
+    const fresh = new State({ ...s.options, manage: null, subject: null, category: null, meetingType: null, office: null, agent: null, invite: null }, s.lang, s.locale, s.tz);
+    fresh.learnOrganisation(s.organisation, s.lang, s.locale);
+    this.s = fresh;
+    this.mode = BOOKING;
+    this.history = [];
+    return this.go(BOOKING[0]);
+  }
+
+  // ---- text and events ---------------------------------------------------------------
 
   text(key, vars) {
     return String(this.t[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k]);
-  }
-
-  fmt(options) {
-    const key = JSON.stringify(options);
-    if (!this.formats.has(key)) this.formats.set(key, new Intl.DateTimeFormat(this.locale, options));
-    return this.formats.get(key);
   }
 
   emit(name, detail) {
@@ -201,7 +260,7 @@ class Widget {
   /** Run steps from `name` on until one renders. */
   async go(name, pending) {
     this.busy(true);
-    this.pending = pending;
+    this.pending = pending || null;
     let i = this.mode.indexOf(name);
     try {
       for (; i < this.mode.length; i++) {
@@ -227,18 +286,16 @@ class Widget {
     if (i < 0) return;
     target = this.history[i];
     this.history.length = i;
-    for (const s of this.mode.slice(this.mode.indexOf(target))) {
-      if (s === 'timetable') this.release();
-      for (const k of CHOICES[s] || []) this.sel[k] = this.fixed[k];
-    }
+    const again = this.mode.slice(this.mode.indexOf(target));
+    if (again.includes('timetable')) this.release();
+    this.s.forget(again);
     return this.go(target, pending);
   }
 
   /** Give the held time back at once, so that others may take it (a booking used it: kept).
    * Fire-and-forget; the promise (of this or an earlier release) lets a new hold wait for it. */
   release() {
-    const t = this.sel.hold;
-    this.sel.hold = null;
+    const t = this.s.takeHold();
     if (t) this.released = this.api.drop(this.api.token('holds', t));
     return this.released;
   }
@@ -265,6 +322,7 @@ class Widget {
     const notice = key && h('p', { class: 'rv-notice rv-' + kind, role: kind === 'error' ? 'alert' : null }, this.text(key, {}));
     this.notice = null;
     this.main.replaceChildren(h('section', { class: 'rv-step', 'data-step': this.step },
+      CONTEXT.includes(this.step) && this.context(),
       back && h('button', { type: 'button', class: 'rv-back', onclick: () => this.back() }, icon('back'), this.t.back),
       heading, notice, body));
     // Move focus only once the customer is using the widget, never on page load.
@@ -278,6 +336,27 @@ class Widget {
     }
     this.touched = true;
     this.emit('step', { step: this.step });
+  }
+
+  /** What has been chosen, in one compact line above the step: subject, meeting type,
+   * place, length and (with an invite, or once chosen) the agent. */
+  context() {
+    const s = this.s;
+    const c = s.choice;
+    const a = s.appointment; // manage mode: the appointment being moved
+    const subject = a ? a.subject : s.subject();
+    const mt = a ? a.meeting_type : c.meetingType;
+    const who = a ? null : s.agent || s.inviteAgent;
+    const minutes = a ? Math.round((new Date(a.end) - new Date(a.start)) / 60000) : c.duration;
+    const rows = [
+      ['what', subject && subject.name],
+      ['how', mt && ((s.meetingTypes && s.meetingTypes.get(mt)) || this.t[mt])],
+      ['where', !a && (mt === 'ON_LOCATION' ? addressLine(c.location) : s.office && s.office.name)],
+      ['length', minutes && duration(this, minutes)],
+      ['with', who && [who.name, who.function].filter(Boolean).join(', ')],
+    ].filter((r) => r[1]);
+    return rows.length > 0 && h('dl', { class: 'rv-context' }, rows.map(([k, v]) => h('div', { class: 'rv-context-' + k },
+      h('dt', { class: 'rv-sr' }, this.t[k]), h('dd', null, v))));
   }
 
   misconfigured(reason) {
@@ -297,22 +376,12 @@ class Widget {
     this.emit('error', { code: e.code || 'SCRIPT', message: e.message });
     const step = this.step;
     if (this.history.at(-1) !== step) this.history.push(step);
+    // A network failure or a server error: worth another try, from the same step.
     this.notice = [this.t[e.code] ? e.code : 'error', 'error'];
     this.render({
-      title: this.t.unavailable,
+      title: this.t.failed,
       body: h('button', { type: 'button', class: 'rv-primary', onclick: () => this.go(step) }, this.t.retry),
     });
-  }
-
-  // ---- what has been chosen -------------------------------------------------------
-
-  subject() {
-    return this.subjects && this.subjects.get(this.sel.subject);
-  }
-
-  query() {
-    const s = this.sel;
-    return { subject: s.subject, meeting_type: s.meetingType, office: s.office, agent: s.agent, invite: this.invite };
   }
 }
 

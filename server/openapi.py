@@ -135,6 +135,24 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     ),
     Operation(
         "GET",
+        "/api/v1/organisation",
+        "The organisation's name, languages, time zone and country",
+        "catalog",
+        {200: schemas.OrganisationResponse, 304: None},
+        query=schemas.OrganisationQuery,
+        headers=(_IF_NONE_MATCH,),
+        errors=(errors.ValidationFailed,),
+        description=(
+            "An extension of SPEC 5, for the widget: it speaks only the organisation's "
+            "`languages` (falling back to the first) and defaults a customer's address to "
+            "`country`, the country of most active offices (a tie: the office listed "
+            "first; null without active offices). `name` is in `lang` (or "
+            "Accept-Language), else the organisation's first language."
+        ),
+        response_headers=_CATALOG_HEADERS,
+    ),
+    Operation(
+        "GET",
         "/api/v1/slots",
         "Free start times",
         "slots",

@@ -157,6 +157,24 @@ class AgentsResponse(Out):
     agents: list[AgentOut]
 
 
+class OrganisationResponse(Out):
+    """GET /api/v1/organisation (an extension of SPEC 5): what the widget needs to know
+    about the organisation before its first step."""
+
+    name: str
+    languages: Annotated[
+        list[str], Meta(description="The languages its texts are in; the first is the default")
+    ]
+    timezone: str
+    country: Annotated[
+        str | None,
+        Meta(
+            description="ISO 3166-1 alpha-2: where most of its active offices are "
+            "(a customer's address defaults to it); null without active offices"
+        ),
+    ]
+
+
 # --- slots and holds -------------------------------------------------------------
 
 
@@ -375,6 +393,10 @@ class AgentsQuery(Query, frozen=True):
     office: IdOrExternal | None = None
     lang: QueryLanguage | None = None
     invite: InviteToken | None = None
+
+
+class OrganisationQuery(Query, frozen=True):
+    lang: QueryLanguage | None = None
 
 
 class SlotsQuery(Query, frozen=True, rename={"first_day": "from", "last_day": "to"}):

@@ -17,7 +17,7 @@ from start to end and never builds anything itself:
 from __future__ import annotations
 
 import dataclasses
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -57,6 +57,10 @@ class Snapshot:
     opened_engines: Mapping[str, model.Organisation]
     calendar_templates: CalendarTemplates
     allowed_origins: frozenset[str]
+    #: The country a customer's address defaults to. The file has no country of its
+    #: own: it is the country of most active offices (a tie goes to the office listed
+    #: first), None without an active office.
+    country: str | None
     #: The e-mail texts, overrides compiled (SPEC 10; `server.deliveries.templates`).
     email_templates: EmailTemplates
     #: Engine answers of the slot search for this version (`booking.slots.find`): an
@@ -119,6 +123,7 @@ class Snapshot:
                     for lang, by_type in settings.calendar_templates.items()
                 }
             ),
+            country=main_country(org.offices),
             allowed_origins=frozenset(
                 origin
                 for origin in map(origin_of, (settings.public_url, *settings.allowed_origins))
@@ -245,6 +250,15 @@ def _by_id(items: Iterable[_I]) -> Mapping[str, _I]:
 
 def _by_external_id(items: Iterable[_Item]) -> Mapping[str, str]:
     return MappingProxyType({item.external_id: item.id for item in items if item.external_id})
+
+
+def main_country(offices: Iterable[config.Office]) -> str | None:
+    active = [office.address.country for office in offices if office.active]
+    if not active:
+        return None
+    counts = Counter(active)
+    most = max(counts.values())
+    return next(country for country in active if counts[country] == most)
 
 
 def _opened(engine: model.Organisation, subject: str) -> model.Organisation:

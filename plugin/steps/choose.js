@@ -1,30 +1,16 @@
 // The choice steps: subject, meeting type, office, agent (the address for ON_LOCATION is
 // a form: steps/forms.js).
-// A step returns true when it is skipped: one choice, or preselected.
+// A step returns true when it is skipped: one choice, or preselected. A preselection
+// that cannot be booked is no dead end: the full list, with a short notice.
 
-import { h, icon, safeUrl } from '../dom.js';
+import { firstFree } from '../api.js';
+import { h, icon, safeUrl, choices } from '../dom.js';
+import { addressLine, dateKey } from '../format.js';
 
-let ids = 0;
-
-/** A list of big buttons; the button's name is the item's name, the rest describes it. */
-export function choices(items) {
-  return h('ul', { class: 'rv-choices', role: 'list' }, items.map((it) => {
-    const id = 'rv-c' + ++ids;
-    const extra = [it.desc, it.meta].filter(Boolean);
-    return h('li', null, h('button', {
-      type: 'button',
-      class: 'rv-choice',
-      'aria-labelledby': id,
-      'aria-describedby': extra.length ? id + 'd' : null,
-      onclick: it.pick,
-    },
-    it.icon && icon(it.icon),
-    h('span', { class: 'rv-choice-text' },
-      h('span', { class: 'rv-choice-name', id }, it.name),
-      extra.length > 0 && h('span', { id: id + 'd' }, extra.map((x, i) => h('span', { class: i || !it.desc ? 'rv-choice-meta' : 'rv-choice-desc' }, x)))),
-    icon('next')));
-  }));
-}
+/** Meeting types whose times need an office (for ON_LOCATION: where the agent comes from). */
+const AT_OFFICE = ['OFFICE', 'ON_LOCATION'];
+/** Why a preselection was dropped, as `rendezvous:error` names it. */
+const REASONS = { subject: 'UNKNOWN_SUBJECT', meetingType: 'UNKNOWN_MEETING_TYPE', office: 'UNKNOWN_OFFICE', agent: 'UNKNOWN_AGENT', category: 'UNKNOWN_CATEGORY' };
 
 /** An id, or `ext:` + an external id (as a host page knows it). */
 function find(list, wanted) {
@@ -32,59 +18,83 @@ function find(list, wanted) {
   return list.find((x) => (ext ? x.external_id === ext : x.id === wanted));
 }
 
-export function addressLine(a) {
-  return a ? [a.street, [a.postal_code, a.city].filter(Boolean).join(' ')].filter(Boolean).join(', ') : '';
+/** A preselection (of the page, the URL hash or an invite) that cannot be booked now:
+ * forget it, say so above the list, and tell the page (the operator can fix the link). */
+function unbookable(w, key) {
+  const s = w.s;
+  if (key === 'invite') s.dropInvite();
+  else if (key !== 'category') s.fix(key, null);
+  w.notice = ['notBookable', 'warn'];
+  w.emit('error', { code: REASONS[key] || 'UNKNOWN_AGENT', message: w.t.notBookable });
 }
+
+/** Query parameters a preselection travels in, and the state's name for it. */
+const PARAMS = { agent: 'agent', office: 'office', meeting_type: 'meetingType', invite: 'invite' };
 
 /**
  * A catalog answer, kept for the widget's life, narrowed to what the known agent
  * (preselected, from an invite, or chosen in an earlier step) can serve, so an invite
  * never leads to an office where that agent does not work. With an invite the API
  * answers what the invite allows, including a subject hidden from customers that only
- * an invite can book. A preselected id the API does not know is a misconfiguration,
- * not a failure.
+ * an invite can book. A preselected id the API does not know (404) or a value it does
+ * not take (422) is dropped, and the list asked again without it.
  */
 async function catalog(w, path, params) {
-  try {
-    return await w.api.get(path, { ...params, agent: w.sel.agent, invite: w.invite }, true);
-  } catch (e) {
-    const wrong = e.code === 'NOT_FOUND' ? e.details.map((d) => d.path) : [];
-    if (wrong.includes('$.query.agent')) w.misconfigured('UNKNOWN_AGENT');
-    if (wrong.includes('$.query.office')) w.misconfigured('UNKNOWN_OFFICE');
-    throw e;
+  for (;;) {
+    const s = w.s;
+    try {
+      return await w.api.get(path, { ...params, agent: s.choice.agent, invite: s.invite }, true);
+    } catch (e) {
+      const wrong = e.status === 404 || e.status === 422 ? e.details.map((d) => String(d.path).replace('$.query.', '')) : [];
+      const name = Object.keys(PARAMS).find((k) => wrong.includes(k) && (k === 'invite' ? s.invite : s.fixed[PARAMS[k]]));
+      if (!name) throw e;
+      unbookable(w, PARAMS[name]);
+      params = { ...params, [name]: null };
+    }
   }
 }
 
 async function fixedOffice(w) {
-  const o = w.fixed.office;
+  const o = w.s.fixed.office;
   if (!o || !String(o).startsWith('ext:')) return o;
-  const { offices = [] } = await w.api.get('offices', { lang: w.lang }, true);
+  const { offices = [] } = await w.api.get('offices', { lang: w.s.lang }, true);
   const found = find(offices, o);
-  if (!found) w.misconfigured('UNKNOWN_OFFICE');
-  return (w.fixed.office = w.sel.office = found.id);
+  if (!found) return unbookable(w, 'office');
+  w.s.fix('office', found.id);
+  return found.id;
 }
 
 export async function subject(w) {
-  const office = await fixedOffice(w);
-  const { categories = [] } = await catalog(w, 'subjects', { lang: w.lang, office, meeting_type: w.fixed.meetingType });
-  // With an agent named, nothing to book means that agent cannot be booked online.
-  const none = w.sel.agent ? 'UNKNOWN_AGENT' : 'NO_SUBJECTS';
-  let cats = categories.filter((c) => c.subjects && c.subjects.length).sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
-  if (w.o.category) {
-    cats = cats.filter((c) => c.id === w.o.category);
-    if (!cats.length) w.misconfigured(categories.length ? 'UNKNOWN_CATEGORY' : none);
+  const s = w.s;
+  let cats;
+  for (;;) {
+    const office = await fixedOffice(w);
+    const { categories = [] } = await catalog(w, 'subjects', { lang: s.lang, office, meeting_type: s.fixed.meetingType });
+    cats = categories.filter((c) => c.subjects && c.subjects.length).sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
+    const wanted = s.choice.subject;
+    if (cats.length && (!wanted || find(cats.flatMap((c) => c.subjects), wanted))) break;
+    // Nothing (or not the preselected subject) for the preselected agent, office or way
+    // to meet: without them, maybe. With nothing preselected, nothing can be booked here.
+    const key = s.invite ? 'invite' : ['agent', 'office', 'meetingType'].find((k) => s.fixed[k]);
+    if (key) unbookable(w, key);
+    else if (!cats.length) w.misconfigured('NO_SUBJECTS');
+    else break;
   }
+  const category = s.options.category;
+  if (category && cats.some((c) => c.id === category)) cats = cats.filter((c) => c.id === category);
+  else if (category) unbookable(w, 'category');
   const all = cats.flatMap((c) => c.subjects);
-  w.subjects = new Map(all.map((s) => [s.id, s]));
-  if (!all.length) w.misconfigured(none);
-  if (w.sel.subject) {
-    const s = find(all, w.sel.subject);
-    if (!s) w.misconfigured('UNKNOWN_SUBJECT');
-    w.fixed.subject = w.sel.subject = s.id;
-    return true;
+  s.learnSubjects(all);
+  if (s.choice.subject) {
+    const found = find(all, s.choice.subject);
+    if (found) {
+      s.fix('subject', found.id);
+      return true;
+    }
+    unbookable(w, 'subject');
   }
   if (all.length === 1) {
-    w.sel.subject = all[0].id;
+    s.choose('subject', all[0].id);
     return true;
   }
   w.render({
@@ -93,58 +103,87 @@ export async function subject(w) {
       const img = safeUrl(c.image);
       return h('div', { class: 'rv-group' },
         cats.length > 1 && h('h3', { class: 'rv-group-title' }, img && h('img', { src: img, alt: '', class: 'rv-group-img', onerror: (e) => e.target.remove() }), c.name),
-        choices(c.subjects.map((s) => ({
-          name: s.name,
-          desc: s.description,
-          pick: () => { w.sel.subject = s.id; w.next(); },
+        choices(c.subjects.map((it) => ({
+          name: it.name,
+          desc: it.description,
+          pick: () => { s.choose('subject', it.id); w.next(); },
         }))));
     }),
   });
 }
 
-export async function meetingType(w) {
-  const s = w.subject();
-  const { meeting_types = [] } = await catalog(w, 'meeting-types', { subject: s.id, office: w.fixed.office, lang: w.lang });
-  const types = meeting_types.filter((m) => !s.meeting_types || s.meeting_types.includes(m.id));
-  w.meetingTypes = new Map(types.map((m) => [m.id, m.name]));
-  if (w.sel.meetingType) {
-    if (!w.meetingTypes.has(w.sel.meetingType)) w.misconfigured('UNKNOWN_MEETING_TYPE');
-    return true;
+/** Whether `mt` has a free time for the chosen subject within the widget's horizon: at
+ * the preselected office, else at any office that offers it. */
+async function hasTimes(w, mt) {
+  const s = w.s;
+  const c = s.choice;
+  let offices = [c.office];
+  if (!c.office && AT_OFFICE.includes(mt)) {
+    const { offices: list = [] } = await catalog(w, 'offices', { subject: c.subject, meeting_type: mt, lang: s.lang });
+    offices = list.map((o) => o.id);
   }
-  if (types.length <= 1) {
-    if (!types.length) w.misconfigured('NO_MEETING_TYPES');
-    w.sel.meetingType = types[0].id;
+  const today = dateKey(new Date(), s.tz);
+  const found = await Promise.all(offices.map((office) => firstFree(w.api, s.firstFree,
+    { subject: c.subject, meeting_type: mt, office, agent: c.agent, invite: s.invite }, today, s.tz)));
+  return found.some(Boolean);
+}
+
+export async function meetingType(w) {
+  const s = w.s;
+  const subject = s.subject();
+  const { meeting_types = [] } = await catalog(w, 'meeting-types', { subject: subject.id, office: s.fixed.office, lang: s.lang });
+  let types = meeting_types.filter((m) => !subject.meeting_types || subject.meeting_types.includes(m.id));
+  s.learnMeetingTypes(types);
+  if (s.choice.meetingType) {
+    if (s.meetingTypes.has(s.choice.meetingType)) return true;
+    unbookable(w, 'meetingType');
+  }
+  if (!types.length) w.misconfigured('NO_MEETING_TYPES');
+  // Never offer a way to meet that has no free time (the timetable would be a dead end).
+  if (types.length > 1) {
+    const open = await Promise.all(types.map((m) => hasTimes(w, m.id)));
+    types = types.filter((_, i) => open[i]);
+  }
+  if (types.length === 1) {
+    s.choose('meetingType', types[0].id);
     return true;
   }
   w.render({
     title: w.t['meeting-type'],
-    body: choices(types.map((m) => ({
+    body: types.length ? choices(types.map((m) => ({
       name: m.name,
       desc: w.t[m.id],
       icon: m.id,
-      pick: () => { w.sel.meetingType = m.id; w.next(); },
-    }))),
+      pick: () => { s.choose('meetingType', m.id); w.next(); },
+    }))) : [
+      h('p', { class: 'rv-notice rv-warn' }, w.t.noSlotsSubject),
+      h('button', { type: 'button', class: 'rv-secondary', onclick: () => w.restart() }, w.t.otherSubject),
+    ],
   });
 }
 
 export async function office(w) {
-  const mt = w.sel.meetingType;
-  w.officeInfo = null;
+  const s = w.s;
+  const c = s.choice;
+  const mt = c.meetingType;
+  s.choose('office', c.office, null);
   // For VIDEO and PHONE every office counts (SPEC 4), unless the page named one.
-  if (!w.sel.office && mt !== 'OFFICE' && mt !== 'ON_LOCATION') return true;
-  const { offices = [] } = await catalog(w, 'offices', { subject: w.sel.subject, meeting_type: mt, lang: w.lang, near: w.near });
-  const list = w.near ? [...offices].sort((a, b) => (a.distance_km ?? 1e9) - (b.distance_km ?? 1e9)) : offices;
-  if (w.sel.office) {
-    const o = find(list, w.sel.office);
-    if (!o) w.misconfigured('UNKNOWN_OFFICE');
-    w.fixed.office = w.sel.office = o.id;
-    w.officeInfo = o;
-    return true;
+  if (!c.office && !AT_OFFICE.includes(mt)) return true;
+  const { offices = [] } = await catalog(w, 'offices', { subject: c.subject, meeting_type: mt, lang: s.lang, near: s.near });
+  const list = s.near ? [...offices].sort((a, b) => (a.distance_km ?? 1e9) - (b.distance_km ?? 1e9)) : offices;
+  if (c.office) {
+    const o = find(list, c.office);
+    if (o) {
+      s.fix('office', o.id);
+      s.choose('office', o.id, o);
+      return true;
+    }
+    unbookable(w, 'office');
+    if (!AT_OFFICE.includes(mt)) return true;
   }
   if (list.length <= 1) {
     if (!list.length && mt === 'OFFICE') w.misconfigured('NO_OFFICES');
-    w.officeInfo = list[0];
-    w.sel.office = list[0] && list[0].id;
+    s.choose('office', list[0] ? list[0].id : null, list[0]);
     return true;
   }
   const status = h('p', { class: 'rv-muted', role: 'status' });
@@ -155,98 +194,70 @@ export async function office(w) {
       onclick: () => {
         status.textContent = w.t.locating;
         navigator.geolocation.getCurrentPosition((p) => {
-          w.near = p.coords.latitude.toFixed(4) + ',' + p.coords.longitude.toFixed(4);
+          s.setNear(p.coords.latitude.toFixed(4) + ',' + p.coords.longitude.toFixed(4));
           w.redo();
         }, () => { status.textContent = w.t.locationFailed; }, { timeout: 15000, maximumAge: 600000 });
       },
     }, icon('locate'), w.t.useLocation),
     status);
-  const km = new Intl.NumberFormat(w.lang, { maximumFractionDigits: 1 });
+  const km = new Intl.NumberFormat(s.lang, { maximumFractionDigits: 1 });
   w.render({
     title: w.t.office,
-    body: [locate, choices(list.map((o) => ({
-      name: o.name,
-      desc: addressLine(o.address),
-      meta: o.distance_km != null ? w.text('distance', { km: km.format(o.distance_km) }) : o.description,
-      icon: 'pin',
-      pick: () => { w.sel.office = o.id; w.officeInfo = o; w.next(); },
-    })))],
+    body: [
+      // At the customer's address, the office is where the advisor comes from.
+      mt === 'ON_LOCATION' && h('p', { class: 'rv-muted rv-intro' }, w.t.officeVisitNote),
+      locate,
+      choices(list.map((o) => ({
+        name: o.name,
+        desc: addressLine(o.address),
+        meta: o.distance_km != null ? w.text('distance', { km: km.format(o.distance_km) }) : o.description,
+        icon: 'pin',
+        pick: () => { s.choose('office', o.id, o); w.next(); },
+      }))),
+    ],
   });
 }
 
 export async function agent(w) {
-  const wanted = w.sel.agent;
-  w.agentInfo = null;
-  if (w.inviteAgent && wanted === w.inviteAgent.id) {
-    w.agentInfo = w.inviteAgent;
+  const s = w.s;
+  const c = s.choice;
+  const wanted = c.agent;
+  s.choose('agent', wanted, null);
+  if (s.inviteAgent && wanted === s.inviteAgent.id) {
+    s.choose('agent', wanted, s.inviteAgent);
     return true;
   }
-  if (!wanted && !w.o.showAgents) return true;
-  const { agents = [] } = await w.api.get('agents', { subject: w.sel.subject, meeting_type: w.sel.meetingType, office: w.sel.office, invite: w.invite }, true);
+  if (!wanted && !s.options.showAgents) return true;
+  const { agents = [] } = await w.api.get('agents', { subject: c.subject, meeting_type: c.meetingType, office: c.office, invite: s.invite }, true);
   if (wanted) {
     const a = find(agents, wanted);
-    if (!a) w.misconfigured('UNKNOWN_AGENT');
-    w.fixed.agent = w.sel.agent = a.id;
-    w.agentInfo = a;
-    return true;
+    if (a) {
+      s.fix('agent', a.id);
+      s.choose('agent', a.id, a);
+      return true;
+    }
+    unbookable(w, 'agent');
+    if (!s.options.showAgents) return true;
   }
   if (agents.length <= 1) return true;
   let names;
   try {
-    names = new Intl.DisplayNames(w.lang, { type: 'language' });
+    names = new Intl.DisplayNames(s.lang, { type: 'language' });
   } catch {
     names = { of: (x) => x };
   }
-  const list = Intl.ListFormat ? new Intl.ListFormat(w.lang) : { format: (x) => x.join(', ') };
+  const list = Intl.ListFormat ? new Intl.ListFormat(s.lang) : { format: (x) => x.join(', ') };
   w.render({
     title: w.t.agent,
     body: choices([
-      { name: w.t.anyAgent, desc: w.t.anyAgentNote, icon: 'person', pick: () => { w.sel.agent = null; w.next(); } },
+      { name: w.t.anyAgent, desc: w.t.anyAgentNote, icon: 'person', pick: () => { s.choose('agent', null); w.next(); } },
       ...agents.map((a) => ({
         name: a.name,
         desc: a.function,
         meta: a.languages && a.languages.length ? w.text('speaks', { languages: list.format(a.languages.map((l) => names.of(l))) }) : null,
         icon: 'person',
-        pick: () => { w.sel.agent = a.id; w.agentInfo = a; w.next(); },
+        pick: () => { s.choose('agent', a.id, a); w.next(); },
       })),
     ]),
   });
-}
-
-/** What has been chosen so far, or what was booked. */
-export function summary(w, a) {
-  const s = w.sel;
-  // ON_LOCATION meets at the customer's address, not at the office the agent comes from;
-  // VIDEO and PHONE have no place.
-  const place = a ? (a.meeting_type === 'ON_LOCATION' ? [addressLine(a.location)]
-    : a.office && a.meeting_type === 'OFFICE' ? [a.office.name, addressLine(a.office.address)] : [])
-    : s.meetingType === 'ON_LOCATION' ? [addressLine(s.location)]
-      : w.officeInfo ? [w.officeInfo.name, addressLine(w.officeInfo.address)] : [];
-  const who = a ? a.agent : w.agentInfo;
-  const start = a ? a.start : s.start;
-  const end = a ? a.end : s.end;
-  const mt = a ? a.meeting_type : s.meetingType;
-  const rows = [
-    ['what', a ? a.subject && a.subject.name : w.subject() && w.subject().name],
-    ['how', (w.meetingTypes && w.meetingTypes.get(mt)) || w.t[mt]],
-    ['where', place.filter(Boolean).join(', ')],
-    ['with', who && [who.name, who.function].filter(Boolean).join(', ')],
-    ['when', start && when(w, start, end)],
-    // What was booked says for whom, so a mistyped email shows before the customer leaves.
-    ['customer', a && a.customer && [[a.customer.first_name, a.customer.last_name].filter(Boolean).join(' '), a.customer.email].filter(Boolean).join(', ')],
-  ];
-  return h('dl', { class: 'rv-summary' }, rows.filter((r) => r[1]).map(([k, v]) => h('div', null, h('dt', null, w.t[k]), h('dd', null, v))));
-}
-
-/** "Tuesday 25 November 2025, 10:00 – 11:00 (Central European Standard Time)". */
-export function when(w, start, end, tz = w.tz) {
-  const f = w.fmt({ dateStyle: 'full', timeStyle: 'short', timeZone: tz });
-  const a = new Date(start);
-  const text = end && f.formatRange ? f.formatRange(a, new Date(end)) : f.format(a);
-  return text + ' (' + zoneName(w, tz, a) + ')';
-}
-
-export function zoneName(w, tz, date = new Date()) {
-  const part = w.fmt({ timeZone: tz, timeZoneName: 'long' }).formatToParts(date).find((p) => p.type === 'timeZoneName');
-  return part ? part.value : tz;
 }

@@ -2,7 +2,7 @@
 // (the hosted /book?manage=TOKEN page): show, cancel, reschedule.
 
 import { h, icon, safeUrl } from '../dom.js';
-import { summary } from './choose.js';
+import { summary } from '../format.js';
 import { timetable } from './timetable.js';
 
 function calendarLinks(w, links, manage) {
@@ -17,19 +17,21 @@ function calendarLinks(w, links, manage) {
     }, icon(k === 'manageLink' ? 'next' : 'calendar'), w.t[k]))));
 }
 
+/** The video call's link, once the appointment is confirmed (a request may be declined). */
 function videoLink(w, a) {
-  const url = safeUrl(a.video_url);
+  const url = a.status === 'confirmed' && safeUrl(a.video_url);
   return url && h('p', null, h('a', { href: url, class: 'rv-link', target: '_blank', rel: 'noopener' }, icon('VIDEO'), w.t.video));
 }
 
 export function confirmation(w) {
-  const { appointment: a, links = {} } = w.booked;
+  const { appointment: a, links = {} } = w.s.booked;
+  // A request waits for the agent: its own mark, colour and words, and an e-mail to come.
   const requested = a.status === 'requested';
   w.render({
     title: requested ? w.t.requested : w.t.confirmed,
     back: false,
     body: [
-      h('div', { class: 'rv-done' }, icon('check'), h('p', null, requested ? w.t.requestedNote : w.t.confirmedNote)),
+      h('div', { class: 'rv-done rv-done-' + a.status }, icon(requested ? 'clock' : 'check'), h('p', null, requested ? w.t.requestedNote : w.t.confirmedNote)),
       summary(w, a),
       videoLink(w, a),
       calendarLinks(w, links, true),
@@ -38,28 +40,28 @@ export function confirmation(w) {
 }
 
 export async function manage(w) {
-  const token = w.o.manage;
-  if (!w.appt) {
+  const s = w.s;
+  const token = s.options.manage;
+  if (!s.appointment) {
     try {
       const r = await w.api.get(w.api.token('appointments', token));
-      w.appt = r.appointment || r;
-      w.links = r.links || {};
+      s.manage(r.appointment || r, r.links || {});
     } catch (e) {
       if (!(e.status >= 400 && e.status < 500) || e.code === 'RATE_LIMITED' || e.code === 'ORIGIN_NOT_ALLOWED') throw e;
       w.emit('error', { code: e.code, message: e.message });
       return w.render({ title: w.t.manage, back: false, body: h('p', { class: 'rv-notice rv-warn' }, w.t.linkInvalid) });
     }
   }
-  const a = w.appt;
-  if (!w.meetingTypes && a.subject) {
+  const a = s.appointment;
+  if (!s.meetingTypes && a.subject) {
     try {
-      const { meeting_types = [] } = await w.api.get('meeting-types', { subject: a.subject.id, lang: w.lang }, true);
-      w.meetingTypes = new Map(meeting_types.map((m) => [m.id, m.name]));
+      const { meeting_types = [] } = await w.api.get('meeting-types', { subject: a.subject.id, lang: s.lang }, true);
+      s.learnMeetingTypes(meeting_types);
     } catch {
       // the summary falls back to its own words for the meeting type
     }
   }
-  const links = { ics: new URL(w.api.token('appointments', token, 'calendar.ics'), w.api.base).href, ...w.links };
+  const links = { ics: new URL(w.api.token('appointments', token, 'calendar.ics'), w.api.base).href, ...s.links };
   const active = (a.status === 'confirmed' || a.status === 'requested') && new Date(a.start) > new Date();
   const actions = h('div', { class: 'rv-actions' });
   const buttons = () => actions.replaceChildren(
@@ -87,8 +89,8 @@ export async function manage(w) {
       return w.redo([w.t[e.code] ? e.code : 'error', 'error']);
     }
     w.busy(false);
-    w.appt = (r && (r.appointment || (r.id && r))) || { ...a, status: 'cancelled' };
-    w.emit('appointment-cancelled', { appointment: w.appt });
+    s.manage((r && (r.appointment || (r.id && r))) || { ...a, status: 'cancelled' });
+    w.emit('appointment-cancelled', { appointment: s.appointment });
     w.redo('cancelled');
   }
   if (active) buttons();
@@ -97,14 +99,18 @@ export async function manage(w) {
     back: false,
     body: [
       h('p', { class: 'rv-status rv-status-' + a.status }, w.t['status_' + a.status] || a.status),
+      active && a.status === 'requested' && h('p', { class: 'rv-muted' }, w.t.requestedManage),
       summary(w, a),
       active && [videoLink(w, a), calendarLinks(w, links, false), actions],
+      // A cancelled (or declined) appointment is no dead end: book a new one here.
+      !active && h('div', { class: 'rv-actions' }, h('button', { type: 'button', class: 'rv-primary', onclick: () => w.restart() }, w.t.bookAgain)),
     ],
   });
 }
 
 export function reschedule(w) {
-  const token = w.o.manage;
+  const s = w.s;
+  const token = s.options.manage;
   return timetable(w, {
     title: w.t.rescheduleTitle,
     // The appointment's own free times: the server applies the reschedule's rules (its
@@ -119,16 +125,14 @@ export function reschedule(w) {
         r = await w.api.post(w.api.token('appointments', token, 'reschedule'), { start: slot.start });
       } catch (e) {
         w.busy(false);
-        w.tt = null;
+        s.dropTimetable();
         if (e.status === 409) return w.redo(['taken', 'warn']);
         w.emit('error', { code: e.code, message: e.message });
         return w.redo([w.t[e.code] ? e.code : 'error', 'error']);
       }
       w.busy(false);
-      w.appt = r.appointment || r;
-      if (r.links) w.links = r.links;
-      w.tt = null;
-      w.emit('appointment-rescheduled', { appointment: w.appt });
+      s.manage(r.appointment || r, r.links);
+      w.emit('appointment-rescheduled', { appointment: s.appointment });
       w.notice = 'rescheduled';
       w.back('manage');
     },

@@ -4,12 +4,11 @@
 // VALIDATION_FAILED details are mapped back onto the same fields by their path
 // ($.customer.email).
 
-import { h, uuid, LANGUAGES } from '../dom.js';
-import { summary } from './choose.js';
-import { clean } from './timetable.js';
+import { clean } from '../api.js';
+import { h } from '../dom.js';
+import { LANGUAGES, fmt, number, summary } from '../format.js';
+import * as rules from '../rules.js';
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const PHONE = /^\+?[0-9][0-9 ()./-]{5,24}$/;
 let n = 0;
 
 const empty = (v) => v == null || v === '' || (Array.isArray(v) && !v.length);
@@ -66,12 +65,12 @@ export function field(w, f) {
     if (empty(v)) return f.required ? (f.options ? t.chooseOne : t.required) : '';
     if (f.type === 'number') {
       if (controls[0].validity.badInput || !isFinite(Number(v))) return t.invalidNumber;
-      if (f.min != null && Number(v) < f.min) return w.text('tooSmall', { n: f.min });
-      if (f.max != null && Number(v) > f.max) return w.text('tooLarge', { n: f.max });
+      if (f.min != null && Number(v) < f.min) return w.text('tooSmall', { n: number(w, f.min) });
+      if (f.max != null && Number(v) > f.max) return w.text('tooLarge', { n: number(w, f.max) });
     }
     if (f.max_length && v.length > f.max_length) return w.text('tooLong', { n: f.max_length });
-    if (f.input === 'email' && !EMAIL.test(v)) return t.invalidEmail;
-    if (f.input === 'tel' && !PHONE.test(v)) return t.invalidPhone;
+    if (f.input === 'email' && !rules.isEmail(v)) return t.invalidEmail;
+    if (f.input === 'tel' && !rules.isPhone(v)) return t.invalidPhone;
     return '';
   }
 
@@ -83,6 +82,13 @@ export function field(w, f) {
   }
 
   return { el, path: f.path, validate, show, focus: () => controls[0].focus() };
+}
+
+/** "Between 10,000 and 5,000,000", "At least 1": a number question's range, or null. */
+function range(w, min, max) {
+  if (min != null && max != null) return w.text('between', { min: number(w, min), max: number(w, max) });
+  if (min != null) return w.text('atLeast', { min: number(w, min) });
+  return max != null ? w.text('atMost', { max: number(w, max) }) : null;
 }
 
 /** Validate every field; show the messages and focus the first wrong one. */
@@ -130,7 +136,7 @@ function showPending(w, fields) {
 function countries(w) {
   let names;
   try {
-    names = new Intl.DisplayNames(w.lang, { type: 'region', fallback: 'none' });
+    names = new Intl.DisplayNames(w.s.lang, { type: 'region', fallback: 'none' });
   } catch {
     return null;
   }
@@ -144,29 +150,31 @@ function countries(w) {
       if (label) list.push({ id, label });
     }
   }
-  return list.sort((x, y) => x.label.localeCompare(y.label, w.lang));
+  return list.sort((x, y) => x.label.localeCompare(y.label, w.s.lang));
 }
 
 export function address(w) {
-  if (w.sel.meetingType !== 'ON_LOCATION') return true;
-  const loc = (w.sel.location ||= {});
+  const s = w.s;
+  if (s.choice.meetingType !== 'ON_LOCATION') return true;
+  const loc = s.choice.location;
   const options = countries(w);
-  let region;
+  // The organisation's country (where most of its offices are), else the browser's.
+  let region = s.organisation && s.organisation.country;
   try {
-    region = new Intl.Locale(w.locale).region;
+    region ||= new Intl.Locale(s.locale).region;
   } catch {
     // a language without a region: the customer chooses
   }
-  if (!loc.country && options && options.some((o) => o.id === region)) loc.country = region;
+  if (!loc.country && options && options.some((o) => o.id === region)) s.setLocation('country', region);
   const fields = [
-    ['street', 'street', 'street-address', 200],
-    ['postal_code', 'postalCode', 'postal-code', 20],
-    ['city', 'city', 'address-level2', 100],
+    ['street', 'street', 'street-address', rules.STREET_MAX_LENGTH],
+    ['postal_code', 'postalCode', 'postal-code', rules.POSTAL_CODE_MAX_LENGTH],
+    ['city', 'city', 'address-level2', rules.CITY_MAX_LENGTH],
     ['country', 'country', options ? 'country' : 'country-name', options ? null : 2],
   ].map(([name, label, autocomplete, max]) => field(w, {
     name, label: w.t[label], path: '$.location.' + name, required: true, autocomplete, max_length: max,
     options: name === 'country' ? options : null, dropdown: true,
-    value: loc[name], oninput: (v) => { loc[name] = v; },
+    value: loc[name], oninput: (v) => s.setLocation(name, v),
   }));
   w.render({
     title: w.t.address,
@@ -177,21 +185,23 @@ export function address(w) {
 }
 
 export function questions(w) {
-  const qs = w.subject().questions || [];
+  const qs = w.s.subject().questions || [];
   if (!qs.length) return true;
-  const answers = w.sel.answers;
+  const answers = w.s.choice.answers;
   const fields = qs.map((q) => field(w, {
     name: q.id,
     label: q.label,
     path: '$.answers.' + q.id,
     required: q.required,
     type: q.type,
+    // A number's range is said before the customer gets it wrong.
+    hint: q.type === 'number' && range(w, q.min, q.max),
     options: q.type === 'select' || q.type === 'multi_select' ? q.options || [] : null,
     min: q.min,
     max: q.max,
     max_length: q.max_length,
     value: answers[q.id],
-    oninput: (v) => { answers[q.id] = v; },
+    oninput: (v) => w.s.answer(q.id, v),
   }));
   w.render({
     title: w.t.questions,
@@ -201,42 +211,43 @@ export function questions(w) {
 }
 
 export function customer(w) {
-  const c = w.sel.customer;
-  if (!w.prefilled) {
-    w.prefilled = true;
-    const o = w.o;
-    const inv = w.inviteCustomer || {};
-    Object.assign(c, clean({
-      first_name: o.customerFirstName || inv.first_name,
-      last_name: o.customerLastName || inv.last_name,
-      email: o.customerEmail || inv.email,
-      phone: o.customerPhone || inv.phone,
-      language: inv.language || w.lang,
-    }));
-  }
-  const phoneNeeded = w.sel.meetingType === 'PHONE';
+  const s = w.s;
+  const c = s.choice.customer;
+  const o = s.options;
+  const inv = s.inviteCustomer;
+  s.prefill(clean({
+    first_name: o.customerFirstName || inv.first_name,
+    last_name: o.customerLastName || inv.last_name,
+    email: o.customerEmail || inv.email,
+    phone: o.customerPhone || inv.phone,
+    language: inv.language || s.lang,
+  }));
+  const phoneNeeded = s.choice.meetingType === 'PHONE';
+  const spoken = s.organisation ? s.organisation.languages : LANGUAGES;
+  if (!spoken.includes(c.language)) s.setCustomer('language', spoken.includes(s.lang) ? s.lang : spoken[0]);
   let names;
   try {
-    names = new Intl.DisplayNames(w.lang, { type: 'language' });
+    names = new Intl.DisplayNames(s.lang, { type: 'language' });
   } catch {
     names = { of: (x) => x };
   }
   const spec = [
-    { name: 'first_name', label: w.t.firstName, required: true, autocomplete: 'given-name', max_length: 100 },
-    { name: 'last_name', label: w.t.lastName, required: true, autocomplete: 'family-name', max_length: 100 },
-    { name: 'email', label: w.t.email, required: true, autocomplete: 'email', input: 'email', inputmode: 'email', max_length: 254 },
-    { name: 'phone', label: w.t.phone, required: phoneNeeded, autocomplete: 'tel', input: 'tel', inputmode: 'tel', max_length: 32, hint: phoneNeeded && w.t.phoneHint },
-    { name: 'language', label: w.t.language, required: true, dropdown: true, options: LANGUAGES.map((l) => ({ id: l, label: names.of(l) })) },
+    { name: 'first_name', label: w.t.firstName, required: true, autocomplete: 'given-name', max_length: rules.NAME_MAX_LENGTH },
+    { name: 'last_name', label: w.t.lastName, required: true, autocomplete: 'family-name', max_length: rules.NAME_MAX_LENGTH },
+    { name: 'email', label: w.t.email, required: true, autocomplete: 'email', input: 'email', inputmode: 'email', max_length: rules.EMAIL_MAX_LENGTH },
+    { name: 'phone', label: w.t.phone, required: phoneNeeded, autocomplete: 'tel', input: 'tel', inputmode: 'tel', max_length: rules.PHONE_MAX_LENGTH, hint: phoneNeeded && w.t.phoneHint },
+    // The languages the organisation can answer in (its texts' languages).
+    { name: 'language', label: w.t.language, required: true, dropdown: true, options: spoken.map((l) => ({ id: l, label: names.of(l) })) },
   ];
   const fields = spec.map((f) => field(w, {
-    ...f, path: '$.customer.' + f.name, value: c[f.name], oninput: (v) => { c[f.name] = v; },
+    ...f, path: '$.customer.' + f.name, value: c[f.name], oninput: (v) => s.setCustomer(f.name, v),
   }));
-  const until = w.sel.expires && new Date(w.sel.expires);
+  const until = s.choice.expires && new Date(s.choice.expires);
   w.render({
     title: w.t.customer,
     body: [
       summary(w),
-      until > new Date() && h('p', { class: 'rv-muted rv-held' }, w.text('held', { time: w.fmt({ timeStyle: 'short', timeZone: w.tz }).format(until) })),
+      until > new Date() && h('p', { class: 'rv-muted rv-held' }, w.text('held', { time: fmt(w, { timeStyle: 'short', timeZone: s.tz }).format(until) })),
       form(w, fields, w.t.book, (button) => { if (check(w, fields)) book(w, fields, button); }),
     ],
   });
@@ -244,39 +255,37 @@ export function customer(w) {
 }
 
 async function book(w, fields, button) {
-  const s = w.sel;
+  const s = w.s;
+  const c = s.choice;
   const answers = {};
-  for (const q of w.subject().questions || []) {
-    const v = s.answers[q.id];
+  for (const q of s.subject().questions || []) {
+    const v = c.answers[q.id];
     if (!empty(v)) answers[q.id] = q.type === 'number' ? Number(v) : v;
   }
   const body = clean({
-    ...w.query(),
-    start: s.start,
-    hold: s.hold,
-    customer: clean({ ...s.customer, timezone: w.tz }),
-    location: s.meetingType === 'ON_LOCATION' ? s.location : null,
+    ...s.query(),
+    start: c.start,
+    hold: c.hold,
+    customer: clean({ ...c.customer, timezone: s.tz }),
+    location: c.meetingType === 'ON_LOCATION' ? c.location : null,
     answers,
-    metadata: w.o.metadata,
+    metadata: s.options.metadata,
   });
-  // One key per attempt, kept for a retry after a network failure, so nothing is booked twice.
-  w.attempt = w.attempt || uuid();
   const label = button.textContent;
   button.textContent = w.t.booking;
   w.busy(true);
   let r;
   try {
-    r = await w.api.post('appointments', body, { 'Idempotency-Key': w.attempt });
+    // One key per attempt, kept for a retry after a network failure, so nothing is booked twice.
+    r = await w.api.post('appointments', body, { 'Idempotency-Key': s.attemptKey() });
   } catch (e) {
     w.busy(false);
     button.textContent = label;
-    if (e.status && e.status < 500) w.attempt = null;
+    if (e.status && e.status < 500) s.endAttempt();
     return bookingFailed(w, e, fields);
   }
-  w.attempt = null;
-  s.hold = null; // used by the appointment: never to be released
+  s.book(r); // the hold is the appointment's now: never to be released
   w.busy(false);
-  w.booked = r;
   w.history = [];
   w.emit('appointment-created', { appointment: r.appointment });
   w.next();
@@ -284,7 +293,7 @@ async function book(w, fields, button) {
 
 function bookingFailed(w, e, fields) {
   if (e.code === 'APPOINTMENT_NO_AVAILABILITY' || e.code === 'HOLD_EXPIRED' || e.status === 409) {
-    w.tt = null;
+    w.s.dropTimetable();
     w.notice = [e.code === 'HOLD_EXPIRED' ? 'expired' : 'taken', 'warn'];
     return w.back('timetable');
   }

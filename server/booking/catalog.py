@@ -185,6 +185,26 @@ def list_agents(
     )
 
 
+def organisation(
+    runtime: Runtime, query: schemas.OrganisationQuery, accept_language: str | None
+) -> Listing:
+    """The organisation's name in the asked language, the languages its texts are in
+    (the widget offers only those, falling back to the first), its default time zone,
+    and the country a customer's address defaults to (`Snapshot.country`)."""
+    snapshot = runtime.snapshot
+    lang = snapshot.language(query.lang, accept_language)
+    return Listing(
+        snapshot.version,
+        ("organisation", lang),
+        lambda: schemas.OrganisationResponse(
+            name=snapshot.text(snapshot.settings.name, lang),
+            languages=list(snapshot.languages),
+            timezone=snapshot.timezone,
+            country=snapshot.country,
+        ),
+    )
+
+
 def parse_near(value: str | None) -> tuple[float, float] | None:
     """`near=LAT,LON` (its pattern was checked when the query was decoded)."""
     if value is None:

@@ -6,7 +6,17 @@ from pathlib import Path
 
 from starlette.routing import BaseRoute
 
-from server.routes import appointments, assets, catalog, health, holds, invites, openapi, slots
+from server.routes import (
+    appointments,
+    assets,
+    catalog,
+    health,
+    holds,
+    invites,
+    openapi,
+    organisation,
+    slots,
+)
 from server.settings import Settings
 
 
@@ -18,6 +28,7 @@ def all_routes(settings: Settings) -> list[BaseRoute]:
         *appointments.routes,
         *invites.routes,
         *catalog.routes,
+        *organisation.routes,
         *slots.routes,
         *openapi.routes,
         *assets.asset_routes(settings.plugin_dir, settings.embed_path, templates),

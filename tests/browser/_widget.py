@@ -24,6 +24,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -31,9 +32,11 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from playwright.sync_api import Locator, Page, expect
 
+from tests.support import eventually
+
 WIDGET = ".rendezvous"
 
-#: A slot button's name: a time such as 09:30, 9.30 or 09:30 AM (never a day button).
+#: A free time's name: a time such as 09:30, 9.30 or 9:30 AM (never a day of the strip).
 TIME = re.compile(r"^\s*\d{1,2}[:.h]\d{2}")
 
 #: Headings of the steps in English (plugin/i18n/en.js).
@@ -178,8 +181,17 @@ def pick_subject(w: Locator, name: str) -> None:
 
 
 def time_buttons(w: Locator) -> Locator:
-    """The free times shown for the selected day."""
-    return w.get_by_role("button", name=TIME)
+    """The free times shown for the selected day (options of a listbox)."""
+    return w.get_by_role("option", name=TIME)
+
+
+def choose_zone(w: Locator, search: str, option: str | re.Pattern[str] | None = None) -> None:
+    """Change the time zone as a customer does: open the picker, type, pick an option."""
+    w.get_by_role("button", name="Change time zone").click()
+    w.get_by_role("combobox", name="Time zone").fill(search)
+    w.get_by_role("listbox", name="Time zone").get_by_role(
+        "option", name=option or search
+    ).first.click()
 
 
 def pick_first_time(w: Locator) -> str:
@@ -293,7 +305,27 @@ def complete_booking(
     return confirmation_links(w)
 
 
-# ---- the API behind it ----------------------------------------------------------------
+# ---- the API behind it ----
+
+
+def edit_organisation(servers: Any, edit: Callable[[str], str]) -> None:
+    """Rewrite the organisation file and wait until the server serves the new version."""
+    before = httpx.get(f"{servers.api}/healthz", timeout=5).json()["config_version"]
+    text = servers.config_path.read_text()
+    edited = edit(text)
+    assert edited != text, "the edit changed nothing"
+    servers.config_path.write_text(edited)
+
+    def health() -> dict[str, Any]:
+        found: dict[str, Any] = httpx.get(f"{servers.api}/healthz", timeout=5).json()
+        assert found["config_ok"], found
+        return found
+
+    eventually(
+        health,
+        lambda found: found["config_version"] != before,
+        what="the reload of the organisation file",
+    )
 
 
 def manage_token(url: str) -> str:
@@ -308,6 +340,29 @@ def api_appointment(servers: Any, token: str) -> dict[str, Any]:
     data = response.json()
     appointment: dict[str, Any] = data.get("appointment", data)
     return appointment
+
+
+def focused(w: Locator) -> dict[str, Any]:
+    active = shadow_active(w)
+    assert active is not None, "focus is not inside the widget"
+    return active
+
+
+def tab_to(
+    page: Page, w: Locator, name: str | re.Pattern[str], *, back: bool = False
+) -> dict[str, Any]:
+    """Press Tab (Shift+Tab with back) until the widget's focused control is `name`."""
+    wanted = re.compile(re.escape(name)) if isinstance(name, str) else name
+    seen = []
+    for _ in range(60):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        active = shadow_active(w)
+        if active:
+            label = active["name"] or active["text"]
+            seen.append(label[:40])
+            if wanted.search(label):
+                return active
+    raise AssertionError(f"Tab never reached {wanted.pattern!r}; focus went through {seen}")
 
 
 def shadow_active(w: Locator) -> dict[str, Any] | None:

@@ -23,7 +23,7 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,10 +99,12 @@ def free_port() -> int:
         return port
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def wait_until_up(
+    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 30
+) -> None:
     def status() -> int | None:
         if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
+            output = log.read_text(errors="replace")
             raise RuntimeError(f"{process.args!r} exited with {process.returncode}:\n{output}")
         try:
             return httpx.get(url, timeout=1).status_code
@@ -139,15 +141,25 @@ class Servers:
                 process.kill()
 
 
-def start_servers(directory: Path, *, hold_minutes: int | None = None) -> Servers:
+def start_servers(
+    directory: Path,
+    *,
+    hold_minutes: int | None = None,
+    organisation: Callable[[str, str], str] | None = None,
+) -> Servers:
+    """Start the pair on free ports: the demo organisation, or `organisation(api, host)`'s
+    text (an organisation made for a test, given the two origins)."""
     api_port, host_port = free_port(), free_port()
     api, host = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{host_port}"
     directory.mkdir(parents=True, exist_ok=True)
 
     config_path = directory / "organisation.toml"
-    text = (ROOT / "examples" / "demo-bank" / "organisation.toml").read_text()
-    text = text.replace('public_url = "http://127.0.0.1:8000"', f'public_url = "{api}"', 1)
-    text = text.replace("allowed_origins = [", f'allowed_origins = [\n  "{host}",', 1)
+    if organisation is not None:
+        text = organisation(api, host)
+    else:
+        text = (ROOT / "examples" / "demo-bank" / "organisation.toml").read_text()
+        text = text.replace('public_url = "http://127.0.0.1:8000"', f'public_url = "{api}"', 1)
+        text = text.replace("allowed_origins = [", f'allowed_origins = [\n  "{host}",', 1)
     if hold_minutes is not None:
         text = text.replace(
             "[organisation]\n", f"[organisation]\nhold_minutes = {hold_minutes}\n", 1
@@ -171,38 +183,43 @@ def start_servers(directory: Path, *, hold_minutes: int | None = None) -> Server
     }
     servers = Servers(api, host, config_path, plugin_dir, database)
     bin_dir = Path(sys.executable).parent
+    # The servers' output goes to files: a pipe nobody reads fills up (64 KiB of access
+    # log) and then blocks the server mid-request.
+    api_log, host_log = directory / "api.log", directory / "host.log"
     try:
-        api_process = subprocess.Popen(
-            [
-                str(bin_dir / "rendezvous"),
-                "serve",
-                "--port",
-                str(api_port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        with api_log.open("wb") as out:
+            api_process = subprocess.Popen(
+                [
+                    str(bin_dir / "rendezvous"),
+                    "serve",
+                    "--port",
+                    str(api_port),
+                    "--log-level",
+                    "warning",
+                ],
+                env=env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         servers.processes.append(api_process)
-        host_process = subprocess.Popen(
-            [
-                sys.executable,
-                str(ROOT / "examples" / "serve_host.py"),
-                "--port",
-                str(host_port),
-                "--api",
-                api,
-            ],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        with host_log.open("wb") as out:
+            host_process = subprocess.Popen(
+                [
+                    sys.executable,
+                    str(ROOT / "examples" / "serve_host.py"),
+                    "--port",
+                    str(host_port),
+                    "--api",
+                    api,
+                ],
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         servers.processes.append(host_process)
-        wait_until_up(f"{api}/healthz", api_process)
-        wait_until_up(f"{host}/", host_process)
+        wait_until_up(f"{api}/healthz", api_process, api_log)
+        wait_until_up(f"{host}/", host_process, host_log)
     except BaseException:
         servers.stop()
         raise

@@ -17,41 +17,21 @@ from tests.browser._widget import (
     TIME,
     answer,
     book,
+    choose_zone,
     embed_page,
     expect_step,
     fill_customer,
+    focused,
     heading,
     open_host,
     pick,
     shadow_active,
     submit,
+    tab_to,
     time_buttons,
 )
 
 # ---- keyboard ----------------------------------------------------------------------------
-
-
-def focused(w: Locator) -> dict[str, Any]:
-    active = shadow_active(w)
-    assert active is not None, "focus is not inside the widget"
-    return active
-
-
-def tab_to(
-    page: Page, w: Locator, name: str | re.Pattern[str], *, back: bool = False
-) -> dict[str, Any]:
-    """Press Tab (Shift+Tab with back) until the widget's focused control is `name`."""
-    wanted = re.compile(re.escape(name)) if isinstance(name, str) else name
-    seen = []
-    for _ in range(60):
-        page.keyboard.press("Shift+Tab" if back else "Tab")
-        active = shadow_active(w)
-        if active:
-            label = active["name"] or active["text"]
-            seen.append(label[:40])
-            if wanted.search(label):
-                return active
-    raise AssertionError(f"Tab never reached {wanted.pattern!r}; focus went through {seen}")
 
 
 def expect_focus_on_heading(w: Locator, step: str) -> None:
@@ -167,7 +147,18 @@ def test_a_booking_works_on_a_320_pixel_wide_screen(page: Page, servers: Any) ->
     w.get_by_role("button", name="Next week").click()
     expect(time_buttons(w).first).to_be_visible()
     expect_fits(page, w, "timetable, next week")
-    w.get_by_label("Time zone").select_option("America/Los_Angeles")
+    month = w.get_by_role("button", name=re.compile(r"^Month overview: "))
+    month.click()
+    expect(w.get_by_role("grid")).to_be_visible()
+    expect_fits(page, w, "timetable, month overview")
+    month.click()
+    w.get_by_role("button", name="Change time zone").click()
+    w.get_by_role("combobox", name="Time zone").fill("america")
+    expect(w.get_by_role("listbox", name="Time zone").get_by_role("option").first).to_be_visible()
+    expect_fits(page, w, "timetable, time-zone picker")
+    w.get_by_role("button", name="Change time zone").click()
+    choose_zone(w, "Los Angeles")
+    expect(w.get_by_text(re.compile(r"— America/Los Angeles\.$"))).to_be_visible()
     expect(time_buttons(w).first).to_be_visible()
     expect_fits(page, w, "timetable, another zone")
     time_buttons(w).first.click()
@@ -209,11 +200,22 @@ def test_the_widget_has_no_axe_violations_through_a_booking(page: Page, servers:
     ), "axe did not see inside the widget's shadow root"
     expect_no_violations(page, "subject")
     pick(w, "Car loan")
+    expect_step(w, "meeting-type")
+    expect_no_violations(page, "meeting type, with the context line")
     pick(w, "At an office")
     pick(w, "Antwerp Meir")
     expect_step(w, "timetable")
     expect(time_buttons(w).first).to_be_visible()
     expect_no_violations(page, "timetable")
+    month = w.get_by_role("button", name=re.compile(r"^Month overview: "))
+    month.click()
+    expect(w.get_by_role("grid")).to_be_visible()
+    expect_no_violations(page, "timetable, month overview")
+    month.click()
+    w.get_by_role("button", name="Change time zone").click()
+    w.get_by_role("combobox", name="Time zone").fill("lon")
+    expect_no_violations(page, "timetable, time-zone picker")
+    page.keyboard.press("Escape")
     time_buttons(w).first.click()
     expect_step(w, "questions")
     submit(w)

@@ -93,17 +93,23 @@ def test_an_office_appointment_with_questions_is_booked_at_the_chosen_office(
     expect_step(w, "questions")
     expect(w.get_by_text("Please fill in this field.")).to_be_visible()
     expect(w.get_by_text("Please choose an option.")).to_be_visible()
+    # The range is said before the customer gets it wrong, then again when they do.
+    expect(w.get_by_text("Between 10,000 and 5,000,000.", exact=True)).to_be_visible()
     answer(w, "How much would you like to borrow (EUR)?", "5")
     submit(w)
-    expect(w.get_by_text("Please enter a number of at least 10000.")).to_be_visible()
+    expect(w.get_by_text("Please enter a number of at least 10,000.")).to_be_visible()
     answer(w, "How much would you like to borrow (EUR)?", "250000")
     answer(w, "What is it for?", "Renovating")
     submit(w)
 
     fill_customer(w)
+    # The answers are in the summary, as the customer gave them.
+    assert summary(w)["How much would you like to borrow (EUR)?"] == "250,000"
+    assert summary(w)["What is it for?"] == "Renovating"
     book(w)
     expect_step(w, "confirmed")
     shown = summary(w)
+    assert shown["What is it for?"] == "Renovating"
     assert shown["Subject"] == "Mortgage"
     assert shown["Meeting"] == "At an office"
     assert shown["Place"].startswith("Antwerp Meir, Meir 50, 2000 Antwerpen")
@@ -169,6 +175,9 @@ def test_a_phone_appointment_needs_a_phone_number(page: Page, servers: Any) -> N
 
     phone.fill("+32 2 123 45 67")
     book(w)
+    # The confirmation repeats the number that will be called.
+    assert summary(w)["We call you on"] == "+32 2 123 45 67"
+    assert summary(w)["What are you saving for?"] == "A home, My pension"
     appointment = check_confirmation(page, servers, confirmation_links(w))
     assert appointment["meeting_type"] == "PHONE"
     assert appointment["customer"]["phone"] == "+32 2 123 45 67"
@@ -186,11 +195,14 @@ def test_an_appointment_at_the_customers_address_asks_for_it(page: Page, servers
     w.get_by_label("Street and number").fill("Kerkstraat 12")
     w.get_by_label("Postal code").fill("2000")
     w.get_by_label("City").fill("Antwerpen")
-    country = w.get_by_label("Country")
-    expect(country).to_have_value("GB")  # the browser's region (en-GB) comes first
-    country.select_option(label="Belgium")
+    # The organisation's country (most of its offices are in Belgium), not the browser's
+    # region (en-GB).
+    expect(w.get_by_label("Country")).to_have_value("BE")
     submit(w)
     expect_step(w, "office")
+    expect(
+        w.get_by_text("The advisor who visits you comes from the office you choose.", exact=True)
+    ).to_be_visible()
     pick(w, "Antwerp Meir")
     pick_first_time(w)
     fill_customer(w)
@@ -258,13 +270,22 @@ def test_external_ids_preselect_subject_office_and_agent(page: Page, servers: An
     assert appointment["agent"]["id"] == "alice"
 
 
-def test_an_unknown_preselected_subject_says_so_instead_of_an_empty_list(
+def test_an_unknown_preselected_subject_offers_the_full_list_with_a_notice(
     page: Page, servers: Any
 ) -> None:
     w = embed_page(page, servers, {"subject": "no-such-subject"})
-    expect(heading(w)).to_have_text("Booking is not available")
-    [event] = events(page, "misconfigured")
-    assert event["detail"]["reason"] == "UNKNOWN_SUBJECT"
+    expect_step(w, "subject")
+    expect(
+        w.get_by_text(
+            "What this page asked for cannot be booked online at the moment. "
+            "Please choose from the list.",
+            exact=True,
+        )
+    ).to_be_visible()
+    expect(w.get_by_role("button", name="Mortgage", exact=True)).to_be_visible()
+    [event] = events(page, "error")
+    assert event["detail"]["code"] == "UNKNOWN_SUBJECT"
+    assert events(page, "misconfigured") == []  # something can be booked: the list
 
 
 def test_the_url_hash_overrides_the_attributes(page: Page, servers: Any) -> None:
@@ -546,3 +567,97 @@ def test_an_invite_booked_hidden_subject_is_rescheduled_from_its_manage_link(
     assert (moved["subject"]["id"], moved["agent"]["id"]) == ("estate-planning", "bob")
     assert moved["office"]["id"] == booked["office"]["id"]
     assert events(page, "error") == []
+
+
+# ---- a request is not a booking -----------------------------------------------------------
+
+
+def mark_colour(w: Any) -> str:
+    """The colour of the confirmation's mark (a check, or a clock for a request)."""
+    colour: str = w.locator(".rv-done .rv-icon").evaluate("el => getComputedStyle(el).color")
+    return colour
+
+
+def test_a_request_looks_and_reads_unlike_a_booking_and_has_no_video_link_yet(
+    page: Page, servers: Any
+) -> None:
+    """Mortgage by video waits for the advisor (auto_accept = false)."""
+    w = embed_page(page, servers, {"subject": "mortgage", "meeting-type": "VIDEO"})
+    pick_first_time(w)
+    expect_step(w, "questions")
+    answer(w, "How much would you like to borrow (EUR)?", "200000")
+    answer(w, "What is it for?", "Buying")
+    submit(w)
+    fill_customer(w)
+    book(w)
+    expect_step(w, "requested")
+    expect(
+        w.get_by_text(
+            "Nothing is booked yet: the advisor will accept or decline your request, "
+            "and you will receive an e-mail either way.",
+            exact=True,
+        )
+    ).to_be_visible()
+    links = confirmation_links(w)
+    assert "video" not in links  # no "Join the video call" before it is accepted
+    appointment = api_appointment(servers, manage_token(links["manage"]))
+    assert appointment["status"] == "requested"
+    assert appointment["video_url"]  # the server has one; the widget keeps it back
+    requested = mark_colour(w)
+    assert requested == "rgb(154, 91, 0)"  # the warning colour, --rendezvous-warning
+
+    page.goto(links["manage"])
+    expect_step(w, "manage")
+    expect(w.get_by_text("Waiting for confirmation", exact=True)).to_be_visible()
+    expect(
+        w.get_by_text(
+            "The advisor has not confirmed this appointment yet. "
+            "You will receive an e-mail once they have.",
+            exact=True,
+        )
+    ).to_be_visible()
+    expect(w.get_by_role("link", name="Join the video call")).to_have_count(0)
+
+    # A confirmed one: its own words, the success colour and the video link.
+    w = embed_page(page, servers, {"subject": "car-loan", "meeting-type": "VIDEO"})
+    pick_first_time(w)
+    expect_step(w, "questions")
+    submit(w)
+    fill_customer(w)
+    book(w)
+    expect_step(w, "confirmed")
+    assert "video" in confirmation_links(w)
+    assert mark_colour(w) == "rgb(28, 122, 74)"
+
+
+# ---- the context that stays -------------------------------------------------------------
+
+
+def test_the_chosen_subject_stays_in_view_from_the_first_step(page: Page, servers: Any) -> None:
+    page.goto(f"{servers.api}/book?subject=mortgage")
+    w = widget(page)
+    expect_step(w, "meeting-type")
+    assert summary(w) == {"Subject": "Mortgage"}
+    pick(w, "At an office")
+    expect_step(w, "office")
+    assert summary(w) == {"Subject": "Mortgage", "Meeting": "At an office"}
+    pick(w, "Antwerp Meir")
+    expect(time_buttons(w).first).to_be_visible()
+    assert summary(w) == {
+        "Subject": "Mortgage",
+        "Meeting": "At an office",
+        "Place": "Antwerp Meir",
+        "Length": "60 mins",
+    }
+
+
+def test_an_invite_names_its_agent_from_the_first_step(page: Page, servers: Any) -> None:
+    link = mint_invite(servers, "--agent", "emma")
+    record_events(page)
+    page.goto(link)
+    w = widget(page)
+    expect_step(w, "subject")  # Emma serves several subjects
+    assert summary(w) == {"With": "Emma Lambert, Customer advisor"}
+    pick(w, "Saving")
+    expect_step(w, "meeting-type")
+    assert summary(w) == {"Subject": "Saving", "With": "Emma Lambert, Customer advisor"}

@@ -17,6 +17,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser._widget import (
+    choose_zone,
+    edit_organisation,
     embed_page,
     events,
     expect_step,
@@ -39,7 +41,7 @@ LANGUAGES = [
             "back": "Back",
             "office": "At an office",
             "video": "Video call",
-            "time_zone": "Time zone",
+            "change_zone": "Change time zone",
             "next_week": "Next week",
             "zone_named": r"Times are shown in Central European \w+ Time — Europe/Brussels\.",
         },
@@ -57,7 +59,7 @@ LANGUAGES = [
             "back": "Terug",
             "office": "Op kantoor",
             "video": "Videogesprek",
-            "time_zone": "Tijdzone",
+            "change_zone": "Tijdzone wijzigen",
             "next_week": "Volgende week",
             "zone_named": r"Tijden in Midden-Europese \w+ — Europe/Brussels\.",
         },
@@ -75,7 +77,7 @@ LANGUAGES = [
             "back": "Retour",
             "office": "En agence",
             "video": "Appel vidéo",
-            "time_zone": "Fuseau horaire",
+            "change_zone": "Changer de fuseau horaire",
             "next_week": "Semaine suivante",
             "zone_named": (
                 r"Heures affichées selon le fuseau heure .+ d’Europe centrale — Europe/Brussels\."
@@ -83,33 +85,30 @@ LANGUAGES = [
         },
         id="fr",
     ),
-    pytest.param(
-        {
-            # The demo organisation has no German: its catalog falls back to English,
-            # while the widget's own words (and the meeting types) are German.
-            "language": "de",
-            "office_note": "In einer unserer Filialen",
-            "subject_step": "Worüber möchten Sie sprechen?",
-            "category": "Loans",
-            "subject": "Mortgage",
-            "description": "Buying, building or renovating a home",
-            "meeting_step": "Wie möchten Sie sich treffen?",
-            "back": "Zurück",
-            "office": "In einer Filiale",
-            "video": "Videoanruf",
-            "time_zone": "Zeitzone",
-            "next_week": "Nächste Woche",
-            "zone_named": r"Uhrzeiten in der Zeitzone Mitteleuropäische \w+ — Europe/Brussels\.",
-        },
-        id="de",
-    ),
 ]
 
 
-@pytest.mark.parametrize("words", LANGUAGES)
-def test_the_widget_speaks_the_language_of_its_attribute(
-    page: Page, servers: Any, words: dict[str, str]
-) -> None:
+#: German: the widget's own words; the demo's catalog has no German, so its names fall
+#: back to English (the organisation's first language).
+GERMAN = {
+    "language": "de",
+    "office_note": "In einer unserer Filialen",
+    "subject_step": "Worüber möchten Sie sprechen?",
+    "category": "Loans",
+    "subject": "Mortgage",
+    "description": "Buying, building or renovating a home",
+    "meeting_step": "Wie möchten Sie sich treffen?",
+    "back": "Zurück",
+    "office": "In einer Filiale",
+    "video": "Videoanruf",
+    "change_zone": "Zeitzone ändern",
+    "next_week": "Nächste Woche",
+    "zone_named": r"Uhrzeiten in der Zeitzone Mitteleuropäische \w+ — Europe/Brussels\.",
+}
+
+
+def expect_the_widget_to_speak(page: Page, servers: Any, words: dict[str, str]) -> None:
+    """Through subject, meeting type and timetable, everything is in `words`' language."""
     w = embed_page(page, servers, {"language": words["language"]})
     expect(heading(w)).to_have_text(words["subject_step"])
     expect(w.get_by_role("heading", level=3, name=words["category"], exact=True)).to_be_visible()
@@ -124,11 +123,40 @@ def test_the_widget_speaks_the_language_of_its_attribute(
     expect(choices.first).to_have_accessible_description(words["office_note"])
     choices.nth(1).click()  # VIDEO: the meeting types' names are test_meeting_types_...
 
-    expect(w.get_by_label(words["time_zone"])).to_have_value("Europe/Brussels")
+    expect(w.get_by_role("button", name=words["change_zone"], exact=True)).to_be_visible()
     expect(w.get_by_role("button", name=words["next_week"], exact=True)).to_be_visible()
     expect(w.get_by_text(re.compile(f"^{words['zone_named']}$"))).to_be_visible()
     expect(time_buttons(w).first).to_be_visible()
     assert events(page, "ready")[0]["detail"] == {"language": words["language"]}
+
+
+@pytest.mark.parametrize("words", LANGUAGES)
+def test_the_widget_speaks_the_language_of_its_attribute(
+    page: Page, servers: Any, words: dict[str, str]
+) -> None:
+    expect_the_widget_to_speak(page, servers, words)
+
+
+def test_a_language_the_organisation_has_no_text_in_falls_back_to_its_first(
+    page: Page, servers: Any
+) -> None:
+    """The demo organisation speaks en, nl and fr: a German page gets its first, English
+    (the widget would otherwise mix German words with English names)."""
+    w = embed_page(page, servers, {"language": "de"})
+    expect(heading(w)).to_have_text("What would you like to talk about?")
+    assert events(page, "ready")[0]["detail"] == {"language": "en"}
+
+
+def test_an_organisation_with_german_gets_a_german_widget(page: Page, own_servers: Any) -> None:
+    edit_organisation(
+        own_servers,
+        lambda text: text.replace(
+            'languages = ["en", "nl", "fr"]          # first = default',
+            'languages = ["en", "nl", "fr", "de"]',
+            1,
+        ),
+    )
+    expect_the_widget_to_speak(page, own_servers, GERMAN)
 
 
 @pytest.mark.parametrize("words", LANGUAGES)
@@ -202,8 +230,6 @@ def test_times_are_shown_in_the_customers_zone_and_follow_a_new_zone(
         page, servers, {"subject": "investments", "meeting-type": "OFFICE", "office": "brussels"}
     )
     expect_step(w, "timetable")
-    zone = w.get_by_label("Time zone")
-    expect(zone).to_have_value("Europe/Brussels")  # the browser's zone
     expect(
         w.get_by_text(
             re.compile(r"^Times are shown in Central European \w+ Time — Europe/Brussels\.$")
@@ -211,11 +237,12 @@ def test_times_are_shown_in_the_customers_zone_and_follow_a_new_zone(
     ).to_be_visible()
     day, brussels = shown_times(page)
 
-    zone.select_option("America/New_York")
+    choose_zone(w, "new york", re.compile(r"^New York — Eastern Time \(GMT-[45]\)$"))
     expect(
         w.get_by_text(re.compile(r"^Times are shown in Eastern \w+ Time — America/New York\.$"))
     ).to_be_visible()
-    expect(zone).to_be_focused()  # the customer stays where they were
+    # The customer stays where they were.
+    expect(w.get_by_role("button", name="Change time zone")).to_be_focused()
     new_day, new_york = shown_times(page)
     assert new_day == day  # office hours are the same date on both sides of the ocean
     shift = hours_between("Europe/Brussels", "America/New_York", day)
@@ -238,7 +265,7 @@ def test_the_timezone_attribute_sets_the_zone(page: Page, servers: Any) -> None:
         servers,
         {"subject": "new-account", "meeting-type": "VIDEO", "timezone": "Asia/Tokyo"},
     )
-    expect(w.get_by_label("Time zone")).to_have_value("Asia/Tokyo")
+    expect(w.get_by_text(re.compile(r"— Asia/Tokyo\.$"))).to_be_visible()
     expect(w.get_by_text(re.compile(r"^Times are shown in Japan Standard Time"))).to_be_visible()
 
 
@@ -260,3 +287,19 @@ def test_an_invite_names_its_agent_in_the_widgets_language(page: Page, servers: 
     shown = summary(w)
     assert shown["Met"] == "Chloé Dubois, Klantenadviseur"
     assert shown["Onderwerp"] == "Een rekening openen"
+
+
+def test_preferred_language_lists_only_the_organisations_languages(
+    page: Page, servers: Any
+) -> None:
+    w = embed_page(page, servers, {"subject": "car-loan", "meeting-type": "PHONE"})
+    expect(time_buttons(w).first).to_be_visible()
+    time_buttons(w).first.click()
+    expect_step(w, "questions")
+    w.get_by_role("button", name="Continue").click()
+    expect_step(w, "customer")
+    language = w.get_by_label("Preferred language")
+    # The demo organisation writes in English, Dutch and French; the widget also speaks
+    # German, but nobody there would answer in it.
+    assert language.locator("option").all_inner_texts() == ["English", "Dutch", "French"]
+    expect(language).to_have_value("en")

@@ -5,14 +5,15 @@ book says why instead of showing an empty list (SPEC 7 and 9, docs/embedding.md)
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import Dialog, Locator, Page, expect
 
 from tests.browser._widget import (
     book,
+    edit_organisation,
     embed_page,
     events,
     expect_step,
@@ -20,33 +21,13 @@ from tests.browser._widget import (
     heading,
     pick_first_time,
     summary,
+    time_buttons,
 )
 from tests.browser.conftest import Servers
-from tests.support import eventually
 
 XSS = "<img src=x onerror=alert(1)>"
 #: A customer's name with markup in it: script, an event handler and an entity.
 MARKUP_NAME = "<script>alert(2)</script><b onmouseover=alert(3)>Ada</b>&amp;"
-
-
-def edit_organisation(servers: Servers, edit: Callable[[str], str]) -> None:
-    """Rewrite the organisation file and wait until the server serves the new version."""
-    before = httpx.get(f"{servers.api}/healthz", timeout=5).json()["config_version"]
-    text = servers.config_path.read_text()
-    edited = edit(text)
-    assert edited != text, "the edit changed nothing"
-    servers.config_path.write_text(edited)
-
-    def health() -> dict[str, Any]:
-        found: dict[str, Any] = httpx.get(f"{servers.api}/healthz", timeout=5).json()
-        assert found["config_ok"], found
-        return found
-
-    eventually(
-        health,
-        lambda found: found["config_version"] != before,
-        what="the reload of the organisation file",
-    )
 
 
 def dialogs(page: Page) -> list[str]:
@@ -145,14 +126,46 @@ def expect_misconfigured(page: Page, w: Locator, reason: str, message: str) -> N
     assert events(page, "error") == []
 
 
-def test_a_preselected_subject_that_does_not_exist_says_so(page: Page, servers: Servers) -> None:
-    w = embed_page(page, servers, {"subject": "no-such-subject"}, name="test-unknown-subject")
-    expect_misconfigured(
-        page,
-        w,
-        "UNKNOWN_SUBJECT",
-        "This booking link points to something that cannot be booked online at the moment.",
-    )
+NOT_BOOKABLE = (
+    "What this page asked for cannot be booked online at the moment. Please choose from the list."
+)
+
+
+@pytest.mark.parametrize(
+    ("attributes", "code", "step", "listed"),
+    [
+        pytest.param(
+            {"subject": "no-such-subject"}, "UNKNOWN_SUBJECT", "subject", "Mortgage", id="subject"
+        ),
+        pytest.param(
+            {"category": "no-such-category"}, "UNKNOWN_CATEGORY", "subject", "Saving", id="category"
+        ),
+        pytest.param({"agent": "nobody"}, "UNKNOWN_AGENT", "subject", "Mortgage", id="agent"),
+        pytest.param(
+            {"subject": "car-loan", "meeting-type": "ON_LOCATION"},
+            "UNKNOWN_MEETING_TYPE",
+            "meeting-type",
+            "Phone call",
+            id="meeting-type-the-subject-lacks",
+        ),
+        pytest.param(
+            {"subject": "car-loan", "meeting-type": "OFFICE", "office": "ghent"},
+            "UNKNOWN_OFFICE",
+            "office",
+            "Antwerp Meir",
+            id="closed-office",
+        ),
+    ],
+)
+def test_a_preselection_that_cannot_be_booked_offers_the_full_list_with_a_notice(
+    page: Page, servers: Servers, attributes: dict[str, str], code: str, step: str, listed: str
+) -> None:
+    w = embed_page(page, servers, attributes, name="test-unbookable")
+    expect_step(w, step)
+    expect(w.get_by_text(NOT_BOOKABLE, exact=True)).to_be_visible()
+    expect(w.get_by_role("button", name=listed, exact=True)).to_be_visible()
+    assert [e["detail"]["code"] for e in events(page, "error")] == [code]
+    assert events(page, "misconfigured") == []
 
 
 def test_an_organisation_that_offers_nothing_says_so(page: Page, own_servers: Servers) -> None:
@@ -183,3 +196,55 @@ def test_a_website_that_is_not_allowed_is_told_so(page: Page, own_servers: Serve
     expect_misconfigured(
         page, w, "ORIGIN_NOT_ALLOWED", "Online booking is not enabled on this website."
     )
+
+
+# ---- a failure is worth another try, never "not enabled" ---------------------------------
+
+NETWORK = "We could not reach the booking service. Please check your connection and try again."
+
+
+def test_a_network_failure_offers_a_retry_that_works(page: Page, servers: Servers) -> None:
+    """A request that never gets an answer (aborted here, as a dropped connection is)
+    is no misconfiguration: the customer is told to try again, and trying works."""
+    page.route("**/api/v1/subjects*", lambda route: route.abort("connectionreset"))
+    w = embed_page(page, servers, name="test-network")
+    expect(heading(w)).to_have_text("Something went wrong")
+    expect(w.get_by_text(NETWORK, exact=True)).to_be_visible()
+    assert [e["detail"]["code"] for e in events(page, "error")] == ["NETWORK"]
+    assert events(page, "misconfigured") == []
+
+    page.unroute("**/api/v1/subjects*")
+    w.get_by_role("button", name="Try again").click()
+    expect_step(w, "subject")
+    expect(w.get_by_role("button", name="Mortgage", exact=True)).to_be_visible()
+    assert events(page, "misconfigured") == []
+
+
+def test_a_server_error_offers_a_retry_that_works(page: Page, servers: Servers) -> None:
+    """A 5xx (here from a proxy in front of the server) is retryable too."""
+
+    def unavailable(route: Any) -> None:
+        route.fulfill(
+            status=503,
+            body="Service Unavailable",
+            headers={"Content-Type": "text/plain", "Access-Control-Allow-Origin": servers.host},
+        )
+
+    page.route("**/api/v1/slots*", unavailable)
+    w = embed_page(
+        page,
+        servers,
+        {"subject": "car-loan", "meeting-type": "PHONE"},
+        name="test-server-error",
+    )
+    expect(heading(w)).to_have_text("Something went wrong")
+    expect(
+        w.get_by_text("Something went wrong on our side. Please try again.", exact=True)
+    ).to_be_visible()
+    assert [e["detail"]["code"] for e in events(page, "error")] == ["HTTP_503"]
+
+    page.unroute("**/api/v1/slots*")
+    w.get_by_role("button", name="Try again").click()
+    expect_step(w, "timetable")
+    expect(time_buttons(w).first).to_be_visible()
+    assert events(page, "misconfigured") == []

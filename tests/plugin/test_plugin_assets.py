@@ -119,3 +119,15 @@ def test_book_page_carries_the_query_as_escaped_data_attributes(client: TestClie
     assert 'data-subject="&#34;&gt;&lt;script&gt;' in response.text
     assert 'data-meeting-type="VIDEO"' in response.text
     assert 'src="/embed.js"' in response.text
+
+
+@pytest.mark.parametrize("path", ["/favicon.svg", "/favicon.ico"])
+def test_a_favicon_is_served_so_no_page_logs_a_404(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/svg+xml"
+    assert response.content.startswith(b"<svg ") and response.content.endswith(b"</svg>")
+
+
+def test_book_page_names_its_icon(client: TestClient) -> None:
+    assert '<link rel="icon" href="/favicon.svg"' in client.get("/book").text
