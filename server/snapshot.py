@@ -37,6 +37,15 @@ Kind = Literal["subject", "office", "agent"]
 EXTERNAL_PREFIX: Final = "ext:"
 
 
+@dataclass(slots=True)
+class SlotAnswer:
+    """One answer of the slot search, kept in `Snapshot.slot_memo`: the engine's minutes
+    and, once a route has rendered it, the JSON body (`booking.presenters.slots_body`)."""
+
+    minutes: model.SlotMinutes
+    body: bytes | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     loaded: config.LoadedOrganisation
@@ -55,9 +64,9 @@ class Snapshot:
     opened_engines: Mapping[str, model.Organisation]
     calendar_templates: CalendarTemplates
     allowed_origins: frozenset[str]
-    #: Engine answers of the slot search for this version (`booking.slots.find`): an
-    #: answer lives as long as the version it was computed from.
-    slot_memo: OrderedDict[tuple[object, ...], list[model.Slot]] = field(
+    #: Answers of the slot search for this version (`booking.slots.find`), the engine's
+    #: and its rendered JSON: an answer lives as long as the version it was computed from.
+    slot_memo: OrderedDict[tuple[object, ...], SlotAnswer] = field(
         default_factory=OrderedDict, compare=False, repr=False
     )
 
