@@ -20,8 +20,10 @@ from availability.conditions import (
     SUBJECT_NOT_AVAILABLE,
     TOO_FAR,
     TOO_SOON,
+    closest,
     servers,
     serves,
+    why_not_served,
 )
 from availability.model import (
     MEETING_TYPES,
@@ -86,6 +88,7 @@ __all__ = [
     "Subject",
     "candidates",
     "choose_agent",
+    "closest",
     "explain",
     "find_slot_minutes",
     "find_slots",
@@ -93,4 +96,5 @@ __all__ = [
     "servers",
     "serves",
     "to_slots",
+    "why_not_served",
 ]

@@ -114,8 +114,12 @@ class CategoryOut(Out):
     subjects: list[SubjectOut]
 
 
-class SubjectsResponse(Out):
+class SubjectsResponse(Out, omit_defaults=True):
     categories: list[CategoryOut]
+    #: Only in an empty answer: why nothing is listed, a reason code of SPEC 4 (the
+    #: condition nearest to bookable among what the query asks for), or NO_SUBJECTS /
+    #: NO_OFFICES when the organisation file has none (`catalog.why_empty`).
+    reason: str | None = None
 
 
 class MeetingTypeOut(Out):
@@ -123,8 +127,12 @@ class MeetingTypeOut(Out):
     name: str
 
 
-class MeetingTypesResponse(Out):
+class MeetingTypesResponse(Out, omit_defaults=True):
     meeting_types: list[MeetingTypeOut]
+    #: Only in an empty answer: why nothing is listed, a reason code of SPEC 4 (the
+    #: condition nearest to bookable among what the query asks for), or NO_SUBJECTS /
+    #: NO_OFFICES when the organisation file has none (`catalog.why_empty`).
+    reason: str | None = None
 
 
 class Address(Body):
@@ -152,8 +160,12 @@ class OfficeOut(Out):
     timezone: str
 
 
-class OfficesResponse(Out):
+class OfficesResponse(Out, omit_defaults=True):
     offices: list[OfficeOut]
+    #: Only in an empty answer: why nothing is listed, a reason code of SPEC 4 (the
+    #: condition nearest to bookable among what the query asks for), or NO_SUBJECTS /
+    #: NO_OFFICES when the organisation file has none (`catalog.why_empty`).
+    reason: str | None = None
 
 
 class AgentOut(Out):

@@ -24,6 +24,7 @@ from typing import Final, Literal, Protocol, TypeVar
 
 import availability
 from availability import model
+from availability.conditions import office_failure
 from server import config, vocabulary
 from server.calendar.text import CalendarTemplates
 from server.origins import origin_of
@@ -69,6 +70,10 @@ class Snapshot:
     slot_memo: OrderedDict[tuple[object, ...], SlotAnswer] = field(
         default_factory=OrderedDict, compare=False, repr=False
     )
+    #: Per assigned (subject, meeting type, office) that nobody can serve, the reason
+    #: nearest to bookable (`availability.closest` of each assigned agent's
+    #: `why_not_served`): what an empty catalog answer says (`catalog.why_empty`).
+    failures: Mapping[Combination, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, loaded: config.LoadedOrganisation) -> Snapshot:
@@ -129,6 +134,7 @@ class Snapshot:
                 for origin in map(origin_of, (settings.public_url, *settings.allowed_origins))
                 if origin is not None
             ),
+            failures=MappingProxyType(_failures(engine, by_combination)),
         )
 
     # -- the organisation's settings ------------------------------------------------
@@ -241,6 +247,37 @@ def _by_id(items: Iterable[_I]) -> Mapping[str, _I]:
 
 def _by_external_id(items: Iterable[_Item]) -> Mapping[str, str]:
     return MappingProxyType({item.external_id: item.id for item in items if item.external_id})
+
+
+def _failures(
+    engine: model.Organisation, served: Mapping[Combination, tuple[str, ...]]
+) -> dict[Combination, str]:
+    """Why nobody serves each assigned combination that `servers` left out."""
+    found: dict[Combination, str] = {}
+    for office_id, office in engine.offices.items():
+        for subject_id, assignment in office.subjects.items():
+            if subject_id not in engine.subjects:
+                continue
+            for meeting_type in model.MEETING_TYPES:
+                key = (subject_id, meeting_type, office_id)
+                if key in served:
+                    continue
+                codes = [
+                    availability.why_not_served(engine, agent, office_id, subject_id, meeting_type)
+                    for agent in assignment.agents
+                    if agent in engine.agents
+                ]
+                nearest = availability.closest(code for code in codes if code is not None)
+                if nearest is None:
+                    subject = engine.subjects[subject_id]
+                    nearest = (
+                        availability.MEETING_TYPE_NOT_ENABLED
+                        if meeting_type not in subject.meeting_types
+                        else office_failure(office, subject_id, meeting_type)
+                        or availability.NO_AGENT_ASSIGNED
+                    )
+                found[key] = nearest
+    return found
 
 
 def _opened(engine: model.Organisation, subject: str) -> model.Organisation:
