@@ -1,4 +1,5 @@
-"""The widget's assets: the loader, the versioned plugin files, the hosted page (SPEC 7).
+"""The widget's assets: the loader and the versioned plugin files (SPEC 7). The hosted
+page /book that embeds the widget is `server.routes.book`.
 
 Cache rules ("never stale"):
 
@@ -23,7 +24,6 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-from starlette.templating import Jinja2Templates
 
 VERSION_PLACEHOLDER = b"__RENDEZVOUS_VERSION__"
 
@@ -38,22 +38,6 @@ _CONTENT_TYPES = {
     ".svg": "image/svg+xml",
     ".html": "text/html; charset=utf-8",
 }
-
-#: Query parameters of ``/book`` that become ``data-*`` attributes of the widget.
-_BOOK_PARAMS = {
-    "subject": "subject",
-    "category": "category",
-    "meeting_type": "meeting-type",
-    "office": "office",
-    "agent": "agent",
-    "invite": "invite",
-    "language": "language",
-    "lang": "language",
-    "timezone": "timezone",
-    "manage": "manage",
-    "show_agents": "show-agents",
-}
-_MAX_PARAM_LENGTH = 2048
 
 
 def content_type(path: Path) -> str:
@@ -192,13 +176,12 @@ def _cached(request: Request, body: bytes, etag: str, headers: dict[str, str]) -
     return Response(body, headers=headers)
 
 
-def asset_routes(plugin_dir: Path, embed_path: Path, templates_dir: Path) -> list[BaseRoute]:
-    """``/embed.js``, ``/plugin/{version}/{path}`` and ``/book``.
+def asset_routes(plugin_dir: Path, embed_path: Path) -> list[BaseRoute]:
+    """``/embed.js`` and ``/plugin/{version}/{path}``.
 
     Mount with ``Mount("", routes=asset_routes(...))`` or add to the app's routes.
     """
     assets = PluginAssets(plugin_dir, embed_path)
-    templates = Jinja2Templates(directory=templates_dir)
 
     async def embed(request: Request) -> Response:
         body, etag = assets.embed()
@@ -227,25 +210,7 @@ def asset_routes(plugin_dir: Path, embed_path: Path, templates_dir: Path) -> lis
             },
         )
 
-    async def book(request: Request) -> Response:
-        attributes: dict[str, str] = {}
-        for param, attribute in _BOOK_PARAMS.items():
-            value = request.query_params.get(param)
-            if value and len(value) <= _MAX_PARAM_LENGTH:
-                attributes.setdefault(attribute, value)
-        response = templates.TemplateResponse(
-            request,
-            "book.html",
-            {"attributes": attributes, "manage": "manage" in attributes},
-        )
-        response.headers["Cache-Control"] = NO_CACHE
-        # Manage and invite tokens travel in this page's URL: keep them out of Referer.
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Robots-Tag"] = "noindex"
-        return response
-
     return [
         Route("/embed.js", embed, methods=["GET", "HEAD"]),
         Route("/plugin/{version}/{path:path}", plugin_file, methods=["GET", "HEAD"]),
-        Route("/book", book, methods=["GET", "HEAD"]),
     ]
