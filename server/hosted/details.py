@@ -153,8 +153,8 @@ def _question(
     }[question.type]
     hint = None
     if question.type == "number" and (question.min is not None or question.max is not None):
-        low = "" if question.min is None else f"{question.min:g}"
-        high = "" if question.max is None else f"{question.max:g}"
+        low = "" if question.min is None else _plain_number(question.min)
+        high = "" if question.max is None else _plain_number(question.max)
         hint = (
             f"{low} – {high}".strip(" –") if low and high else (f"≥ {low}" if low else f"≤ {high}")
         )
@@ -172,6 +172,11 @@ def _question(
         hint=hint,
         max_length=question.max_length,
     )
+
+
+def _plain_number(value: float) -> str:
+    """10000, 5000000 or 2.5: never 5e+06."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def request_body(
