@@ -11,6 +11,7 @@ from pathlib import Path
 
 from server import config, vocabulary
 from server.config.warnings import rule_warnings
+from server.origins import origin_of
 from server.settings import Settings
 
 EXIT_OK = 0
@@ -56,12 +57,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(
         f"Rendezvous is serving {name!r} "
         f"(organisation file {settings.config_path}, version {loaded.version})\n"
-        f"  example host page: http://{host}:8001/  (another origin; `make run` serves it)\n"
         f"  booking page:      {base}/book\n"
+        f"  bookings:          {settings.database_path} (stop, delete it to start afresh)\n"
         f"  health:            {base}/healthz\n"
         f"  API description:   {base}/api/v1/openapi.json\n",
         flush=True,
     )
+    public = section.public_url.rstrip("/")
+    if origin_of(public) != origin_of(base):
+        print(
+            f"  note: links in confirmations and invites point to {public}"
+            " (organisation.public_url), not to this address\n",
+            flush=True,
+        )
     uvicorn.run(
         "server.app:app_from_environ",
         factory=True,
