@@ -63,10 +63,6 @@ class Found:
         return self.answer.minutes
 
     @property
-    def slots(self) -> list[model.Slot]:
-        return availability.to_slots(self.answer.minutes)
-
-    @property
     def body(self) -> bytes:
         """The JSON answer (`schemas.SlotsResponse`), rendered once per memo entry."""
         answer = self.answer

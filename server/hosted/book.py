@@ -1,7 +1,8 @@
 """GET and POST /book: which step answers.
 
 A GET shows a step (or a manage link's page); a POST comes from one of the page's own
-forms (`action` = hold, book, cancel or reschedule), checked by `guard` first. A GET
+forms (`action` = hold, book, release — back from the last form —, cancel or
+reschedule), checked by `guard` first. A GET
 page embeds the widget, which replaces the page's form when JavaScript runs; the
 answer to a POST does not (the customer is in the middle of the form flow).
 """
@@ -89,6 +90,8 @@ async def post(
             return await steps.hold(runtime, frame, form)
         if action == "book":
             return await steps.book(runtime, frame, form)
+        if action == "release":
+            return await steps.release(runtime, frame, form)
         if action == "cancel":
             return await manage_page.cancel(runtime, frame, form)
         if action == "reschedule":

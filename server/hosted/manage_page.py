@@ -57,7 +57,10 @@ async def show(
     if isinstance(found, Page):
         return found
     if action == "reschedule" and found.status not in ("cancelled", "declined"):
-        return await _times(runtime, frame, token, found)
+        try:
+            return await _times(runtime, frame, token, found)
+        except RendezvousError:  # it can no longer be moved online (its office is gone)
+            frame.notices.append(Notice(frame.t("error"), "error"))
     return _appointment_page(runtime, frame, token, found, asking=action == "cancel", done=done)
 
 

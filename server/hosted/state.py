@@ -93,9 +93,10 @@ def _date(value: str | None) -> date | None:
     if not value or len(value) != 10:
         return None
     try:
-        return date.fromisoformat(value)
+        found = date.fromisoformat(value)
     except ValueError:
         return None
+    return found if 2000 <= found.year <= 2200 else None  # far ends overflow date math
 
 
 assert tuple(field.name for field in fields(State)) == KEYS

@@ -23,6 +23,7 @@ Decisions:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
@@ -33,7 +34,7 @@ import msgspec
 
 from server import schemas, vocabulary
 from server.booking import appointments, catalog, claims, holds, invites, slots
-from server.booking.requests import request_hash
+from server.booking.requests import parse_start, request_hash
 from server.errors import (
     ExpiredToken,
     HoldExpired,
@@ -106,7 +107,12 @@ class _Choices:
 
     def drop_invite(self, text: str) -> None:
         self.frame.notices.append(Notice(text, "error"))
+        self.forget_invite()
+
+    def forget_invite(self) -> None:
+        """Carry on without the invite (and what only it allowed)."""
         self.invited = None
+        self.agent = self.opened = None
         self.choose(invite=None)
 
     def _resolve(self) -> None:
@@ -316,7 +322,7 @@ async def _time_step(
         status=status,
         table=table,
         zones=times.zones(snapshot, table.zone),
-        hidden=[(k, v) for k, v in frame.state.items() if k not in ("week", "timezone")],
+        hidden=[(k, v) for k, v in frame.state.items() if k != "timezone"],
         week_hidden=[(k, v) for k, v in frame.state.items() if k not in ("week", "timezone")],
         form=form_token(runtime.tokens, "hold", "", runtime.now()),
         action="hold",
@@ -389,8 +395,10 @@ def _details_page(
     )
     errors = details.show(sections, problems)
     zone = vocabulary.time_zone(state.timezone or _zone_of(snapshot, state))
-    start = datetime.fromisoformat(str(hidden["start"])).astimezone(zone)
-    when = f"{t.date(start.date())}, {start:%H:%M} ({t('minutes', n=hidden['duration'])})"
+    when = None
+    with contextlib.suppress(ValidationFailed):  # a start that was tampered with
+        start = parse_start(str(hidden.get("start", ""))).astimezone(zone)
+        when = f"{t.date(start.date())}, {start:%H:%M} ({t('minutes', n=hidden.get('duration'))})"
     subject = snapshot.text(snapshot.subjects[state.subject].name, frame.lang)
     meeting = catalog.meeting_type_name(state.meeting_type, frame.lang, snapshot.default_language)
     place = snapshot.text(office.name, frame.lang) if office else None
@@ -405,7 +413,7 @@ def _details_page(
         form=form_token(choices.runtime.tokens, "book", _digest(str(hidden["hold"])), now),
         summary=_summary(choices, subject, meeting, place, when),
         held=None if expires is None else f"{expires.astimezone(zone):%H:%M}",
-        back=frame.state.url(),
+        release=[*frame.state.items(), ("hold", str(hidden["hold"]))],
     )
 
 
@@ -413,11 +421,12 @@ def _zone_of(snapshot: Snapshot, state: State) -> str:
     return snapshot.offices[state.office].timezone if state.office else snapshot.timezone
 
 
-async def _back_to_times(choices: _Choices, notice: Notice, status: int) -> Page:
+async def _back_to_times(choices: _Choices, notice: Notice | None, status: int) -> Page:
     """The timetable again (or the step before it), after a time that could not be held
     or booked; the answer to a form carries on without the widget."""
     choices.frame.widget = None
-    choices.frame.notices.append(notice)
+    if notice is not None:
+        choices.frame.notices.append(notice)
     page = await _next_step(choices)
     return Page(page.template, page.context, status if page.template == "times.html" else 200)
 
@@ -432,7 +441,10 @@ async def book(
     hold_token = _one(form, "hold")
     check_form(runtime.tokens, _one(form, "form"), "book", _digest(hold_token), runtime.now())
     choices = _Choices(frame, runtime)
+    invited = frame.state.invite is not None
     await choices.read()
+    if invited and choices.invited is None:  # used, expired or gone since the hold
+        return await _back_to_times(choices, None, 410)
     state = choices.state
     snapshot = choices.snapshot
     if (
@@ -483,10 +495,20 @@ async def book(
     except NoAvailability:
         return await _back_to_times(choices, Notice(frame.t("taken"), "error"), 409)
     except InviteUsed:
-        choices.drop_invite(frame.t("inviteUsed"))
-        return await _back_to_times(choices, Notice(frame.t("taken"), "error"), 410)
+        choices.forget_invite()
+        return await _back_to_times(choices, Notice(frame.t("inviteUsed"), "error"), 410)
     token = claims.manage_token(snapshot, runtime.tokens, row)
     return Redirect(f"/book?manage={token}&done=booked&lang={frame.lang}")
+
+
+async def release(runtime: Runtime, frame: Frame, form: Mapping[str, Sequence[str]]) -> Redirect:
+    """Back from the last form to the times: the held time is given back at once (as the
+    widget does when the customer goes back), then the timetable shows again."""
+    hold_token = _one(form, "hold")
+    check_form(runtime.tokens, _one(form, "form"), "book", _digest(hold_token), runtime.now())
+    with contextlib.suppress(RendezvousError):  # a hold that is gone is no obstacle
+        await holds.release_hold(runtime, hold_token)
+    return Redirect(frame.state.url())
 
 
 def _one(form: Mapping[str, Sequence[str]], name: str) -> str:

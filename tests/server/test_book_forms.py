@@ -155,3 +155,81 @@ def test_the_forms_share_the_apis_rate_limit(tmp_path: Path, config_path: Path) 
     with TestClient(create_app(settings)) as client:
         statuses = [post(client, {"action": "hold"}).status_code for _ in range(3)]
     assert statuses == [403, 403, 429]
+
+
+def test_back_from_the_last_form_gives_the_held_time_back(page: TestClient) -> None:
+    details = hold_first_time(page)
+    held = details.form("first_name").hidden()
+    assert count_rows(page, "holds") == 1
+    [back] = [f for f in details.forms if f.hidden().get("action") == "release"]
+    answer = post(page, back.hidden())
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/book?")
+    assert count_rows(page, "holds") == 0
+    times = get(page, answer.headers["location"]).form("slot")
+    assert f"{held['start']}|{held['duration']}" in times.options("slot")  # free again
+
+
+def test_a_tampered_start_is_a_message_not_a_crash(page: TestClient) -> None:
+    details = hold_first_time(page)
+    answer = book(page, details, start="yesterday at noon")
+    assert answer.status_code == 422
+    assert "expected an ISO 8601 time with an offset" in answer.text
+    assert count_rows(page) == 0
+
+
+def test_a_single_use_invite_used_meanwhile_carries_on_without_it(page: TestClient) -> None:
+    from server.booking import invites
+
+    token = invites.mint(
+        page.app.state.runtime.tokens,  # type: ignore[attr-defined]
+        agent="emma",
+        subject="savings",
+        meeting_type="VIDEO",
+        single_use=True,
+        expires_at=NOW + timedelta(days=7),
+    )
+    first = hold_first_time(page, f"/book?invite={token}")
+    second = hold_first_time(page, f"/book?invite={token}")
+    assert book(page, first).status_code == 303
+    answer = book(page, second)
+    assert answer.status_code == 410
+    html = parse(answer.text)
+    assert "This invitation link has already been used." in html.text
+    assert html.form("slot").options("slot")  # the times again, without the invite
+    assert count_rows(page) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("/book?subject=car-insurance&meeting_type=PHONE&week=9999-12-31", id="week"),
+        pytest.param("/book?subject=car-insurance&meeting_type=PHONE&timezone=Mars/Base", id="tz"),
+        pytest.param("/book?subject=x&meeting_type=FAX&office=%00&agent=" + "a" * 300, id="ids"),
+        pytest.param("/book?invite=" + "x" * 5000, id="long-invite"),
+        pytest.param("/book?manage=abc&action=reschedule&week=2026-13-40", id="manage"),
+    ],
+)
+def test_odd_links_get_a_page_never_an_error(page: TestClient, url: str) -> None:
+    response = page.get(url)
+    assert response.status_code in (200, 404)
+    assert response.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"action=hold&form=x&slot=%ff%fe", id="bad-utf8"),
+        pytest.param(b"&".join([b"a=b"] * 500), id="many-fields"),
+        pytest.param(b"action=book&hold=&start=&duration=99999999", id="empty-hold"),
+        pytest.param(b"action=nonsense", id="unknown-action"),
+    ],
+)
+def test_odd_forms_are_refused_with_a_page(page: TestClient, body: bytes) -> None:
+    response = page.post(
+        "/book",
+        content=body,
+        headers={**SAME_SITE, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 403
+    assert "This form has expired or was not sent from this website." in response.text
