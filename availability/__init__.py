@@ -3,7 +3,7 @@
 Pure functions over the plain data of `availability.model`; no I/O and no clock.
 """
 
-from availability.choice import Candidate, candidates, choose_agent
+from availability.choice import Candidate, candidates, choose_agent, offered
 from availability.conditions import (
     AGENT_INACTIVE,
     AGENT_NO_EXPERTISE,
@@ -20,8 +20,10 @@ from availability.conditions import (
     SUBJECT_NOT_AVAILABLE,
     TOO_FAR,
     TOO_SOON,
+    closest,
     servers,
     serves,
+    why_not_served,
 )
 from availability.model import (
     MEETING_TYPES,
@@ -40,11 +42,12 @@ from availability.model import (
     Organisation,
     PlanningRule,
     Slot,
+    SlotMinutes,
     SlotQuery,
     Subject,
 )
 from availability.reasons import Reason, explain
-from availability.slots import find_slots
+from availability.slots import find_slot_minutes, find_slots, to_slots
 
 __all__ = [
     "AGENT_INACTIVE",
@@ -80,12 +83,18 @@ __all__ = [
     "PlanningRule",
     "Reason",
     "Slot",
+    "SlotMinutes",
     "SlotQuery",
     "Subject",
     "candidates",
     "choose_agent",
+    "closest",
     "explain",
+    "find_slot_minutes",
     "find_slots",
+    "offered",
     "servers",
     "serves",
+    "to_slots",
+    "why_not_served",
 ]

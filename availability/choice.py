@@ -51,10 +51,13 @@ def candidates(
     agent: str | None,
     start: datetime,
     now: datetime,
+    duration: int | None = None,
 ) -> list[Candidate]:
     """Every (agent, office) that offers `start` right now: all twelve conditions.
 
-    Sorted by office id, then in assignment order. Errors as for `find_slots`.
+    With `duration`, only offices whose rule gives exactly that duration count (what
+    the customer was shown). Sorted by office id, then in assignment order. Errors as
+    for `find_slots`.
     """
     offices = offices_in_scope(org, meeting_type, office)
     require_agent(org, agent)
@@ -69,6 +72,8 @@ def candidates(
         if office_failure(place, subject, meeting_type) is not None:
             continue
         rule = rule_of(org, place, subject, meeting_type)
+        if duration is not None and rule.duration != duration:
+            continue
         tz = zone(place.timezone)
         day = instant.astimezone(tz).date()
         if minute < ceil_minute(now + timedelta(minutes=rule.earliest)):
@@ -94,6 +99,15 @@ def candidates(
                 manual = block.confirm_manually or not rule.auto_accept
                 found.append(Candidate(person.id, place.id, rule, instant, end, manual))
     return found
+
+
+def offered(options: Sequence[Candidate]) -> list[Candidate]:
+    """The options of the duration `find_slots` offers for their start: the shortest
+    (one start is one offer; see `availability.slots`)."""
+    if not options:
+        return []
+    shortest = min(option.rule.duration for option in options)
+    return [option for option in options if option.rule.duration == shortest]
 
 
 def _block_at(

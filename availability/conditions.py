@@ -8,7 +8,7 @@ and give both paths the same reading of the organisation.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from operator import attrgetter
 
@@ -133,6 +133,38 @@ def serves(agent: Agent, office: str, subject: str, meeting_type: str) -> bool:
         for blocks in (*agent.week, *agent.days.values())
         for block in blocks
     )
+
+
+def why_not_served(
+    org: Organisation, agent: str, office: str, subject: str, meeting_type: str
+) -> str | None:
+    """The first of conditions 2 to 8, read without a date, that keeps `agent` from
+    serving `subject` by `meeting_type` at `office`; None when they can (then the
+    combination is among `servers`' if the subject is known). Condition 1 (the subject
+    hidden from customers) is left to the caller: an invite opens a hidden subject.
+    Unknown ids raise KeyError."""
+    found = org.subjects[subject]
+    place = org.offices[office]
+    person = org.agents[agent]
+    if meeting_type not in found.meeting_types:
+        return MEETING_TYPE_NOT_ENABLED
+    failure = office_failure(place, subject, meeting_type)
+    if failure is not None:
+        return failure
+    if agent not in place.subjects[subject].agents:
+        return NO_AGENT_ASSIGNED
+    failure = agent_failure(person, subject)
+    if failure is not None:
+        return failure
+    if not serves(person, office, subject, meeting_type):
+        return OUTSIDE_HOURS
+    return None
+
+
+def closest(codes: Iterable[str]) -> str | None:
+    """Of reason codes, the one furthest down SPEC 4's table: the failure that is nearest
+    to being bookable, the one an operator acts on first. None for no codes."""
+    return max(codes, key=REASON_CODES.index, default=None)
 
 
 def servers(org: Organisation) -> dict[tuple[str, str, str], tuple[str, ...]]:

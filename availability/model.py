@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 OFFICE = "OFFICE"
 VIDEO = "VIDEO"
@@ -136,3 +136,24 @@ class SlotQuery:
 class Slot:
     start: datetime  # UTC
     end: datetime  # UTC: start + duration in real elapsed minutes
+
+    @property
+    def duration(self) -> int:
+        """The slot's length in real elapsed minutes."""
+        return (self.end - self.start) // _MINUTE
+
+
+_MINUTE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class SlotMinutes:
+    """The answer of `find_slot_minutes`: the slots as whole minutes since the Unix epoch.
+
+    `starts` is sorted and has each start once; `durations[i]` is the length, in real
+    elapsed minutes, of the slot that starts at `starts[i]`. The same answer as
+    `find_slots`, without a datetime per slot (the server writes JSON from it).
+    """
+
+    starts: Sequence[int]
+    durations: Sequence[int]

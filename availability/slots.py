@@ -6,10 +6,17 @@ A set of starts is a Python integer: bit p is the instant `base + p` minutes, wh
 
 - An agent's possible starts (conditions 8 to 11) come from its week template, built
   once per zone, rule and shape of the week; day templates patch single dates.
-- What is offered is kept per duration (a slot is a start and an end). An agent
-  whose possible starts are all offered already is skipped without reading its busy
-  time; one with a few starts left tests them one by one against its merged busy
-  spans; otherwise its busy minutes become a mask, widened by the slot's length.
+- One start is one offer: when offices' rules give one start different durations
+  (an office override), the shortest is offered. Offices are searched shortest
+  duration first, so a start offered once is decided: an agent whose possible starts
+  are all offered already is skipped without reading its busy time; one with a few
+  starts left tests them one by one against its merged busy spans; otherwise its busy
+  minutes become a mask, widened by the slot's length.
+
+Why the shortest: the choice must not depend on the order of offices or agents, and
+must be the same for `find_slots` and `choice.offered` (the booking's side); the
+shortest is the smaller promise (what the customer sets aside), and the longer
+variant exists only because one office overrides the subject's rule.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from functools import lru_cache
 from operator import attrgetter
 
 from availability.clock import (
+    EPOCH,
     MINUTE,
     MINUTES_PER_DAY,
     ceil_minute,
@@ -52,6 +60,7 @@ from availability.model import (
     Organisation,
     PlanningRule,
     Slot,
+    SlotMinutes,
     SlotQuery,
 )
 
@@ -176,6 +185,7 @@ class _Search:
         self.base_instant = to_instant(self.base)
         self.longest = max(rule.duration + rule.trailing_buffer for _, rule in offices)
         self.offered: dict[int, int] = {}
+        self.taken = 0  # every start offered, whatever its duration
         self._templates: dict[tuple[object, ...], int] = {}
         self._bounds: dict[tuple[str, PlanningRule], tuple[date, date, int]] = {}
         self._spans: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
@@ -329,36 +339,49 @@ class _Search:
     # The answer ----------------------------------------------------------------------
 
     def offer(self, duration: int, starts: int) -> None:
+        """Offer `starts` with `duration`; callers go shortest duration first, and offer
+        only what `undecided` left, so no start is offered twice."""
         self.offered[duration] = self.offered.get(duration, 0) | starts
+        self.taken |= starts
 
-    def undecided(self, duration: int, starts: int) -> int:
-        offered = self.offered.get(duration, 0)
-        return (starts | offered) ^ offered
+    def undecided(self, starts: int) -> int:
+        """`starts` that no shorter (or equal) duration offers yet."""
+        return (starts | self.taken) ^ self.taken
 
-    def slots(self) -> list[Slot]:
+    def minutes(self) -> SlotMinutes:
         query = self.query
-        found: list[tuple[int, int]] = []
-        for duration, mask in self.offered.items():
-            found.extend((self.base + position, duration) for position in _positions(mask))
-        if len(self.offered) > 1:
-            found.sort()
-        tz = zone(query.timezone)
+        if len(self.offered) == 1:
+            [(duration, mask)] = self.offered.items()
+            found = [self.base + position for position in _positions(mask)]
+            durations = [duration] * len(found)
+        else:
+            pairs = sorted(
+                (self.base + position, duration)
+                for duration, mask in self.offered.items()
+                for position in _positions(mask)
+            )
+            found = [start for start, _ in pairs]
+            durations = [duration for _, duration in pairs]
+        # Local midnight of the window's zone is known only approximately: starts near
+        # either end are checked exactly (a few per window, never in the middle).
         sure_from, sure_until = self.low + _MARGIN, self.high - _MARGIN
-        result = []
-        lengths: dict[int, timedelta] = {}
-        base = self.base_instant
-        for instant, duration in found:
-            start = base + timedelta(minutes=instant - self.base)
-            if (
-                not sure_from <= instant < sure_until
-                and not query.first_day <= start.astimezone(tz).date() <= query.last_day
-            ):
-                continue
-            length = lengths.get(duration)
-            if length is None:
-                length = lengths[duration] = timedelta(minutes=duration)
-            result.append(Slot(start, start + length))
-        return result
+        first = bisect_left(found, sure_from)
+        last = bisect_left(found, sure_until)
+        if first == 0 and last == len(found):
+            return SlotMinutes(found, durations)
+        tz = zone(query.timezone)
+        keep = [
+            index
+            for index in (*range(first), *range(last, len(found)))
+            if query.first_day <= to_instant(found[index]).astimezone(tz).date() <= query.last_day
+        ]
+        head = [index for index in keep if index < first]
+        tail = [index for index in keep if index >= last]
+        starts = [found[i] for i in head] + found[first:last] + [found[i] for i in tail]
+        lengths = (
+            [durations[i] for i in head] + durations[first:last] + [durations[i] for i in tail]
+        )
+        return SlotMinutes(starts, lengths)
 
 
 def _crowded(
@@ -388,8 +411,11 @@ def _crowded(
     return spans
 
 
-def find_slots(org: Organisation, busy: Busy, query: SlotQuery, now: datetime) -> list[Slot]:
-    """Every slot offered for the query, sorted and unique (SPEC section 4).
+def find_slot_minutes(
+    org: Organisation, busy: Busy, query: SlotQuery, now: datetime
+) -> SlotMinutes:
+    """Every slot offered for the query (SPEC section 4), as whole minutes: sorted, each
+    start once, with its duration (the shortest when offices' rules differ).
 
     Slots start on a local date from `first_day` to `last_day` in `query.timezone`.
     `query.office` may be None only for VIDEO and PHONE (ValueError otherwise);
@@ -398,20 +424,43 @@ def find_slots(org: Organisation, busy: Busy, query: SlotQuery, now: datetime) -
     offices = offices_in_scope(org, query.meeting_type, query.office)
     require_agent(org, query.agent)
     if subject_failure(org, query.subject, query.meeting_type) or query.first_day > query.last_day:
-        return []
-    open_offices = [
-        (office, rule_of(org, office, query.subject, query.meeting_type))
-        for office in offices
-        if office_failure(office, query.subject, query.meeting_type) is None
-    ]
+        return SlotMinutes([], [])
+    open_offices = sorted(
+        (
+            (office, rule_of(org, office, query.subject, query.meeting_type))
+            for office in offices
+            if office_failure(office, query.subject, query.meeting_type) is None
+        ),
+        key=lambda pair: pair[1].duration,  # stable: then in the order of office ids
+    )
     if not open_offices:
-        return []
+        return SlotMinutes([], [])
     search = _Search(busy, query, now, open_offices)
     for office, rule in open_offices:
         for agent in assigned_agents(org, office, query.subject, query.agent):
             if agent_failure(agent, query.subject) is not None:
                 continue
-            starts = search.undecided(rule.duration, search.possible(office, rule, agent))
+            starts = search.undecided(search.possible(office, rule, agent))
             if starts:
                 search.offer(rule.duration, search.free(agent.id, rule, starts))
-    return search.slots()
+    return search.minutes()
+
+
+def find_slots(org: Organisation, busy: Busy, query: SlotQuery, now: datetime) -> list[Slot]:
+    """Every slot offered for the query (SPEC section 4): sorted, each start once.
+
+    The slots of `find_slot_minutes`, as datetimes in UTC; errors as there.
+    """
+    return to_slots(find_slot_minutes(org, busy, query, now))
+
+
+def to_slots(found: SlotMinutes) -> list[Slot]:
+    result = []
+    lengths: dict[int, timedelta] = {}
+    for minute, duration in zip(found.starts, found.durations, strict=True):
+        start = EPOCH + timedelta(minutes=minute)
+        length = lengths.get(duration)
+        if length is None:
+            length = lengths[duration] = timedelta(minutes=duration)
+        result.append(Slot(start, start + length))
+    return result

@@ -48,10 +48,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api", default=DEFAULT_API, help="origin of the Rendezvous server")
     args = parser.parse_args(argv)
     handler = type("Handler", (_Handler,), {"api": args.api})
-    server = http.server.ThreadingHTTPServer(
-        (args.host, args.port), functools.partial(handler, directory=str(HOST_DIR))
+    try:
+        server = http.server.ThreadingHTTPServer(
+            (args.host, args.port), functools.partial(handler, directory=str(HOST_DIR))
+        )
+    except OSError as exc:
+        raise SystemExit(
+            f"serve_host.py: cannot serve the example host pages on {args.host}:{args.port}:"
+            f" {exc.strerror}. Choose another port, e.g. `make run HOST_PORT=8011`."
+        ) from None
+    print(
+        f"  example host page: http://{args.host}:{args.port}/  (another origin; the widget"
+        f" comes from {args.api})",
+        flush=True,
     )
-    print(f"Host pages on http://{args.host}:{args.port}/ (widget from {args.api})")
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
 

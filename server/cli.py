@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from server import config, vocabulary
+from server.config.warnings import rule_warnings
+from server.origins import origin_of
 from server.settings import Settings
 
 EXIT_OK = 0
@@ -34,6 +36,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     loaded = _load_or_exit(path)
     _secrets_or_exit(path, loaded)
     print(config.summary(loaded))
+    # Warnings: the file is valid (exit 0), but these rules can never be met.
+    found = rule_warnings(loaded)
+    if found:
+        print(f"\n{len(found)} warning(s): rules that can never be met")
+        print("\n".join(str(issue) for issue in found))
     return EXIT_OK
 
 
@@ -66,13 +73,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(
         f"Rendezvous is serving {name!r} "
         f"(organisation file {settings.config_path}, version {loaded.version})\n"
-        f"  example host page: http://{host}:8001/  (another origin; `make run` serves it)\n"
         f"  booking page:      {base}/book\n"
+        f"  bookings:          {settings.database_path} (stop, delete it to start afresh)\n"
         f"  health:            {base}/healthz\n"
         f"  API description:   {base}/api/v1/openapi.json\n"
         f"  e-mails:           {mail}\n",
         flush=True,
     )
+    public = section.public_url.rstrip("/")
+    if origin_of(public) != origin_of(base):
+        print(
+            f"  note: links in confirmations and invites point to {public}"
+            " (organisation.public_url), not to this address\n",
+            flush=True,
+        )
     uvicorn.run(
         "server.app:app_from_environ",
         factory=True,
@@ -171,18 +185,21 @@ def cmd_invite(args: argparse.Namespace) -> int:
         "office": args.office,
         "customer_email": args.customer_email,
     }
-    wrong = invites.problems(Snapshot.build(loaded), **choices)
+    snapshot = Snapshot.build(loaded)
+    wrong = invites.problems(snapshot, **choices)
     if wrong:
         print("\n".join(wrong), file=sys.stderr)
         return EXIT_INVALID
     tokens = Tokens(load_or_create_secret(settings.database_path, settings.secret_key))
-    token = invites.mint(
-        tokens,
-        **choices,
-        single_use=args.single_use,
-        expires_at=datetime.now(UTC) + lifetime,
+    expires_at = datetime.now(UTC) + lifetime
+    token = invites.mint(tokens, **choices, single_use=args.single_use, expires_at=expires_at)
+    # What the link pre-selects goes to stderr, the link alone to stdout, so that
+    # `link=$(rendezvous invite ...)` keeps only the link.
+    print(
+        invites.description(snapshot, **choices, single_use=args.single_use, expires_at=expires_at),
+        file=sys.stderr,
     )
-    print(f"{loaded.organisation.organisation.public_url.rstrip('/')}/book?invite={token}")
+    print(f"{snapshot.public_url}/book?invite={token}")
     return EXIT_OK
 
 

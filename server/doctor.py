@@ -1,9 +1,16 @@
 """`rendezvous doctor`: why something cannot be booked, in words (SPEC 4 and 8).
 
-For every subject × meeting type × office (offices where the subject is assigned;
-VIDEO and PHONE also as "any office") that offers nothing in the next N days, the
-engine's `explain` gives reason codes; `MESSAGES` turns each into a sentence an
-office manager understands. A first section lists organisation-level problems.
+For every subject × meeting type × office that enables it (a meeting type no office
+enables is examined once, as "no office") that offers nothing in the next N days, the
+engine's `explain` gives reason codes; `server.explanations` turns each into a sentence
+an office manager understands. Before them come organisation-level problems (hidden
+subjects, switched-off offices, inactive agents, rules that can never be met: the
+warnings of `rendezvous check`) and agents assigned where they can never serve (the
+office is not theirs, the expertise is missing, no hours there), whether or not a
+colleague can.
+
+The number of bookable combinations is `config.bookable_combinations`, the count that
+`rendezvous check` prints; the doctor adds how many of them have a free time.
 
 The window starts today in the organisation's time zone. Busy time comes from the
 database when one is given (the CLI uses RENDEZVOUS_DATABASE if the file exists);
@@ -12,7 +19,6 @@ without one, every agent is taken to be free.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -21,53 +27,17 @@ from zoneinfo import ZoneInfo
 
 import availability
 from availability import model
-from server import config, vocabulary
-
-#: One sentence per reason code; the fields are filled with names from the file.
-MESSAGES: Final[Mapping[str, str]] = {
-    availability.SUBJECT_NOT_AVAILABLE: (
-        "{subject} is hidden from customers (available_for_customers = false)"
-    ),
-    availability.MEETING_TYPE_NOT_ENABLED: (
-        "{subject} is not offered {how} anywhere ([subjects.meeting_types.{meeting_type}]"
-        " is missing)"
-    ),
-    availability.OFFICE_INACTIVE: "{office} is switched off (active = false)",
-    availability.MEETING_TYPE_NOT_ENABLED_FOR_OFFICE: (
-        "{office} does not offer {subject} {how} (offices.subjects.{subject_id}.meeting_types)"
-    ),
-    availability.NO_AGENT_ASSIGNED: "nobody at {office} is assigned to {subject}",
-    availability.AGENT_NO_EXPERTISE: (
-        "{agent} is assigned at {office} but does not have {subject} in their expertise"
-    ),
-    availability.AGENT_INACTIVE: "{agent} is not active (active = false)",
-    availability.AGENT_NOT_ONLINE: "{agent} is not planning online (online_planning = false)",
-    availability.OUTSIDE_HOURS: (
-        "{agent} has no hours at {office} for this subject {how} in the next {days} days"
-    ),
-    availability.TOO_SOON: (
-        "{agent}'s hours at {office} in the next {days} days all start too soon"
-        " for the minimum notice (earliest = {earliest} minutes)"
-    ),
-    availability.TOO_FAR: (
-        "{agent}'s hours at {office} lie beyond the booking horizon (latest = {latest} days)"
-    ),
-    availability.BUSY: "{agent} is fully booked at {office} in the next {days} days",
-    availability.HELD: (
-        "{agent}'s remaining times at {office} are held by customers who are booking right now"
-    ),
-    availability.BUSY_EXTERNAL: (
-        "{agent} is busy in their own calendar whenever they could see customers at {office}"
-        " in the next {days} days"
-    ),
-}
-
-HOW: Final[Mapping[str, str]] = {
-    model.OFFICE: "at the office",
-    model.VIDEO: "by video",
-    model.PHONE: "by phone",
-    model.ON_LOCATION: "at the customer's address",
-}
+from availability.conditions import allows
+from server import config
+from server.config.warnings import rule_warnings
+from server.explanations import (
+    BLOCKS_TOO_SHORT,
+    HOW,
+    MESSAGES,
+    NOTICE_BEYOND_HORIZON,
+    Names,
+    never_met,
+)
 
 EXIT_OK: Final = 0
 EXIT_NOTHING_BOOKABLE: Final = 1
@@ -79,7 +49,7 @@ class Finding:
 
     subject: str
     meeting_type: str
-    office: str | None  # None: any office
+    office: str | None  # None: no office offers it
     title: str  # "Mortgage by video at Brussels Centre"
     reasons: tuple[availability.Reason, ...]
     sentences: tuple[str, ...]
@@ -93,24 +63,35 @@ class Report:
     days: int
     first_day: date
     organisation_problems: list[str] = field(default_factory=list)
+    #: Agents assigned where they can never serve, even when others can.
+    assignment_problems: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    #: Combinations examined: each subject × meeting type it enables × office enabling it.
     checked: int = 0
+    #: Those customers can book, whatever the date (`config.bookable_combinations`, the
+    #: count of `rendezvous check`).
     bookable: int = 0
+    #: Those with a free time in the window.
+    free: int = 0
     subject_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
-        return EXIT_OK if self.bookable else EXIT_NOTHING_BOOKABLE
+        return EXIT_OK if self.free else EXIT_NOTHING_BOOKABLE
 
     def text(self) -> str:
         lines = [
             f"Checked {self.checked} combinations of subject, meeting type and office"
             f" over {self.days} days from {self.first_day.isoformat()}:"
-            f" {self.bookable} can be booked.",
+            f" {self.bookable} can be booked (as `rendezvous check` counts them),"
+            f" {self.free} with a free time.",
             "",
             "Organisation",
         ]
         lines += [f"  - {problem}" for problem in self.organisation_problems] or ["  - no problems"]
+        if self.assignment_problems:
+            lines += ["", "Assignments"]
+            lines += [f"  - {problem}" for problem in self.assignment_problems]
         by_subject: dict[str, list[Finding]] = {}
         for finding in self.findings:
             by_subject.setdefault(finding.subject, []).append(finding)
@@ -119,21 +100,18 @@ class Report:
             lines += [f"  - {finding.line()}" for finding in findings]
         if self.bookable == 0:
             lines += ["", "Nothing at all can be booked: customers will see no categories."]
+        elif self.free == 0:
+            lines += [
+                "",
+                f"Nothing can be booked in these {self.days} days: customers will see no free"
+                " times.",
+            ]
         return "\n".join(lines)
-
-
-class _Names:
-    def __init__(self, loaded: config.LoadedOrganisation) -> None:
-        org = loaded.organisation
-        self.lang = org.organisation.languages[0]
-        self.subjects = {s.id: vocabulary.text(s.name, self.lang, self.lang) for s in org.subjects}
-        self.offices = {o.id: vocabulary.text(o.name, self.lang, self.lang) for o in org.offices}
-        self.agents = {a.id: a.name for a in org.agents}
 
 
 def sentence(
     reason: availability.Reason,
-    names: _Names,
+    names: Names,
     engine: model.Organisation,
     days: int,
 ) -> str:
@@ -144,18 +122,48 @@ def sentence(
         if assignment is not None:
             rule = assignment.rules.get(reason.meeting_type)
     fields = {
-        "subject": names.subjects.get(reason.subject, reason.subject),
-        "subject_id": reason.subject,
-        "meeting_type": reason.meeting_type or "",
-        "how": HOW.get(reason.meeting_type or "", ""),
-        "office": names.offices.get(reason.office or "", reason.office or "an office"),
-        "agent": names.agents.get(reason.agent or "", reason.agent or "an agent"),
+        **names.fields(
+            subject=reason.subject,
+            meeting_type=reason.meeting_type,
+            office=reason.office,
+            agent=reason.agent,
+        ),
         "days": days,
         "earliest": rule.earliest if rule else "?",
         "latest": rule.latest if rule else "?",
+        "duration": rule.duration if rule else "?",
     }
     template = MESSAGES.get(reason.code, "{code}")
+    too_soon_or_far = reason.code in (availability.TOO_SOON, availability.TOO_FAR)
+    if rule is not None and too_soon_or_far and never_met(rule):
+        template = NOTICE_BEYOND_HORIZON
+    if (
+        rule is not None
+        and reason.code == availability.OUTSIDE_HOURS
+        and reason.agent is not None
+        and reason.office is not None
+        and reason.meeting_type is not None
+        and _blocks_too_short(engine, reason, rule)
+    ):
+        template = BLOCKS_TOO_SHORT
     return template.format(code=reason.code, **fields)
+
+
+def _blocks_too_short(
+    engine: model.Organisation, reason: availability.Reason, rule: model.PlanningRule
+) -> bool:
+    """The agent has blocks at the office that allow the subject and meeting type, and
+    every one of them is shorter than the appointment."""
+    agent = engine.agents.get(reason.agent or "")
+    if agent is None:
+        return False
+    lengths = [
+        (block.end.hour - block.start.hour) * 60 + block.end.minute - block.start.minute
+        for blocks in (*agent.week, *agent.days.values())
+        for block in blocks
+        if allows(block, reason.office or "", reason.subject, reason.meeting_type or "")
+    ]
+    return bool(lengths) and max(lengths) < rule.duration
 
 
 def diagnose(
@@ -169,13 +177,21 @@ def diagnose(
 ) -> Report:
     org = loaded.organisation
     engine = loaded.engine
-    names = _Names(loaded)
+    names = Names(loaded)
     zone = ZoneInfo(org.organisation.timezone)
     first_day = now.astimezone(zone).date()
     last_day = first_day + timedelta(days=days - 1)
     window = _Window(first_day, last_day, days, org.organisation.timezone)
     report = Report(days=days, first_day=first_day, subject_names=dict(names.subjects))
     report.organisation_problems = _organisation_problems(loaded, names, subject, office)
+    report.assignment_problems = _assignment_problems(loaded, names, subject, office)
+    bookable = {
+        combination
+        for combination in config.bookable_combinations(engine)
+        if (subject is None or combination[0] == subject)
+        and (office is None or combination[2] == office)
+    }
+    report.bookable = len(bookable)
     offices = [o for o in org.offices if office is None or o.id == office]
     for item in org.subjects:
         if subject is not None and item.id != subject:
@@ -188,20 +204,29 @@ def diagnose(
                 continue
             # Offices that enable this meeting type for the subject; the others chose
             # not to offer it, which is no problem as long as some office does.
-            places: list[str | None] = [
+            places = [
                 o.id
                 for o in offices
                 if item.id in o.subjects and meeting_type in o.subjects[item.id].meeting_types
             ]
-            if not places or (meeting_type in model.REMOTE_MEETING_TYPES and office is None):
-                places.append(None)
+            anywhere = any(
+                item.id in o.subjects and meeting_type in o.subjects[item.id].meeting_types
+                for o in org.offices
+            )
+            if not anywhere:
+                finding = _check(
+                    engine, busy, names, item.id, meeting_type, None, assigned, window, now
+                )
+                if finding is not None:
+                    report.findings.append(finding)
+                continue
             for place in places:
                 report.checked += 1
                 finding = _check(
                     engine, busy, names, item.id, meeting_type, place, assigned, window, now
                 )
                 if finding is None:
-                    report.bookable += 1
+                    report.free += 1
                 else:
                     report.findings.append(finding)
     return report
@@ -218,7 +243,7 @@ class _Window:
 def _check(
     engine: model.Organisation,
     busy: model.Busy,
-    names: _Names,
+    names: Names,
     subject: str,
     meeting_type: str,
     office: str | None,
@@ -228,7 +253,7 @@ def _check(
 ) -> Finding | None:
     """None when the combination offers a slot in the window, else why not."""
     tz = window.timezone if office is None else engine.offices[office].timezone
-    if office is not None or meeting_type in model.REMOTE_MEETING_TYPES:
+    if office is not None:
         query = model.SlotQuery(
             subject, meeting_type, office, None, window.first_day, window.last_day, tz
         )
@@ -246,24 +271,24 @@ def _check(
         tz,
         now,
     )
-    if office is None:  # any office: only those where the subject is assigned
+    if office is None:  # no office offers it: those where the subject is assigned
         reasons = [r for r in reasons if r.office in assigned]
     sentences = list(dict.fromkeys(sentence(r, names, engine, window.days) for r in reasons))
     if not sentences:
         sentences = [f"no office offers {names.subjects[subject]} {HOW[meeting_type]}"]
-    where = "(any office)" if office is None else f"at {names.offices[office]}"
+    where = "" if office is None else f" at {names.offices[office]}"
     return Finding(
         subject=subject,
         meeting_type=meeting_type,
         office=office,
-        title=f"{names.subjects[subject]} {HOW[meeting_type]} {where}",
+        title=f"{names.subjects[subject]} {HOW[meeting_type]}{where}",
         reasons=tuple(reasons),
         sentences=tuple(sentences),
     )
 
 
 def _organisation_problems(
-    loaded: config.LoadedOrganisation, names: _Names, subject: str | None, office: str | None
+    loaded: config.LoadedOrganisation, names: Names, subject: str | None, office: str | None
 ) -> list[str]:
     org = loaded.organisation
     problems: list[str] = []
@@ -301,6 +326,69 @@ def _organisation_problems(
             problems.append(f"{agent.name} is not active (active = false).")
         elif not agent.online_planning:
             problems.append(f"{agent.name} is not planning online (online_planning = false).")
+    for warning in rule_warnings(loaded):
+        if any(
+            (subject is None or s == subject) and (office is None or o == office)
+            for s, _, o in warning.combinations
+        ):
+            problems.append(f"{warning}.")
+    return problems
+
+
+def _assignment_problems(
+    loaded: config.LoadedOrganisation, names: Names, subject: str | None, office: str | None
+) -> list[str]:
+    """Agents assigned to a subject at an office where they can never serve it, whether or
+    not someone else can: the office is not theirs, the expertise is missing, or they
+    have no hours there that allow it (inactive and offline agents are reported above)."""
+    engine = loaded.engine
+    linked = {agent.id: set(agent.offices) for agent in loaded.organisation.agents}
+    problems: list[str] = []
+    for place in loaded.organisation.offices:
+        if not place.active or (office is not None and place.id != office):
+            continue
+        for subject_id, assignment in place.subjects.items():
+            if (subject is not None and subject_id != subject) or subject_id not in engine.subjects:
+                continue
+            enabled = [
+                m
+                for m in model.MEETING_TYPES
+                if m in assignment.meeting_types and m in engine.subjects[subject_id].meeting_types
+            ]
+            for agent_id in dict.fromkeys(assignment.agents):
+                agent = engine.agents.get(agent_id)
+                if agent is None or not (agent.active and agent.online_planning):
+                    continue
+                fields = names.fields(subject=subject_id, office=place.id, agent=agent_id)
+                if place.id not in linked[agent_id]:
+                    problems.append(
+                        "{agent} is assigned to {subject} at {office}, but {office} is not one"
+                        " of their offices (agents.offices).".format(**fields)
+                    )
+                    continue
+                codes = {
+                    m: availability.why_not_served(engine, agent_id, place.id, subject_id, m)
+                    for m in enabled
+                }
+                if availability.AGENT_NO_EXPERTISE in codes.values():
+                    problems.append(
+                        "{agent} is assigned to {subject} at {office} but does not have"
+                        " {subject} in their expertise (agents.expertise).".format(**fields)
+                    )
+                    continue
+                missing = [m for m, code in codes.items() if code == availability.OUTSIDE_HOURS]
+                if missing:
+                    how = (
+                        ""
+                        if len(missing) == len(enabled)
+                        else " " + " or ".join(HOW[m] for m in missing)
+                    )
+                    problems.append(
+                        "{agent} is assigned to {subject} at {office} but has no hours there"
+                        " that allow it{how} (agents.week and agents.days).".format(
+                            **{**fields, "how": how}
+                        )
+                    )
     return problems
 
 

@@ -63,7 +63,9 @@ _CATALOG_HEADERS = {
 _CATALOG_NOTE = (
     "Only what can really be booked now. Without `lang`, the language comes from "
     "Accept-Language, else the organisation's first language; an unknown language "
-    "falls back. Ids may also be given as `ext:` followed by an external id."
+    "falls back. Ids may also be given as `ext:` followed by an external id. An empty "
+    "answer of subjects, meeting-types or offices carries `reason`: why nothing is "
+    "listed, as a reason code of SPEC 4 (or NO_SUBJECTS, NO_OFFICES)."
 )
 _AGENT_NOTE = (
     " With `agent`, only what that agent can serve: assigned there, with the expertise, "
@@ -162,7 +164,9 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         description=(
             "The slots whose start falls on a date from `from` to `to` (both included, "
             "at most 62 days) in `tz` (default: the office's zone, else the "
-            "organisation's), sorted, unique, with the offset of `tz`. `office` is "
+            "organisation's), sorted, unique, with the offset of `tz`. Each start is "
+            "listed once, with its `duration` in minutes: where offices' rules give one "
+            "start different durations, the shortest. `office` is "
             "required for OFFICE and ON_LOCATION. `invite` fixes the agent and whatever "
             "else the invite names. Cache-Control: no-store."
         ),
@@ -174,6 +178,11 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "booking",
         {201: schemas.HoldResponse},
         body=schemas.HoldRequest,
+        description=(
+            "With `duration` (the slot's, as GET /api/v1/slots showed it), only agents "
+            "whose rule gives exactly that duration are considered; without it, those of "
+            "the duration the slots answer offers for the start."
+        ),
         errors=(
             errors.ValidationFailed,
             errors.NotFound,
@@ -219,7 +228,12 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
             errors.InviteUsed,
             *_WRITE_ERRORS,
         ),
-        description="Atomic: the slot is checked again in the transaction that writes.",
+        description=(
+            "Atomic: the slot is checked again in the transaction that writes. With "
+            "`duration`, only agents whose rule gives exactly that duration are "
+            "considered; without it, the hold's duration, else the one the slots answer "
+            "offers for the start."
+        ),
     ),
     Operation(
         "GET",

@@ -49,6 +49,17 @@ AnswerValue = (
 #: Metadata is a flat table of scalars (a campaign, a referrer): nothing nests, so a
 #: body cannot be deep, and what is stored is what a CRM export can show.
 MetadataValue = Annotated[str, Meta(max_length=500)] | int | float | bool | None
+#: The duration of the slot the customer was shown (`SlotOut.duration`): only candidates
+#: that give exactly this duration are considered. Left out: the duration the slots
+#: answer offers for that start (the shortest when offices' rules differ).
+SlotDuration = Annotated[
+    int,
+    Meta(
+        ge=1,
+        le=1440,
+        description="Minutes, as the slot's `duration` in GET /api/v1/slots showed it",
+    ),
+]
 Metadata = Annotated[
     dict[Annotated[str, Meta(max_length=64)], MetadataValue],
     Meta(
@@ -103,8 +114,12 @@ class CategoryOut(Out):
     subjects: list[SubjectOut]
 
 
-class SubjectsResponse(Out):
+class SubjectsResponse(Out, omit_defaults=True):
     categories: list[CategoryOut]
+    #: Only in an empty answer: why nothing is listed, a reason code of SPEC 4 (the
+    #: condition nearest to bookable among what the query asks for), or NO_SUBJECTS /
+    #: NO_OFFICES when the organisation file has none (`catalog.why_empty`).
+    reason: str | None = None
 
 
 class MeetingTypeOut(Out):
@@ -112,8 +127,12 @@ class MeetingTypeOut(Out):
     name: str
 
 
-class MeetingTypesResponse(Out):
+class MeetingTypesResponse(Out, omit_defaults=True):
     meeting_types: list[MeetingTypeOut]
+    #: Only in an empty answer: why nothing is listed, a reason code of SPEC 4 (the
+    #: condition nearest to bookable among what the query asks for), or NO_SUBJECTS /
+    #: NO_OFFICES when the organisation file has none (`catalog.why_empty`).
+    reason: str | None = None
 
 
 class Address(Body):
@@ -141,8 +160,12 @@ class OfficeOut(Out):
     timezone: str
 
 
-class OfficesResponse(Out):
+class OfficesResponse(Out, omit_defaults=True):
     offices: list[OfficeOut]
+    #: Only in an empty answer: why nothing is listed, a reason code of SPEC 4 (the
+    #: condition nearest to bookable among what the query asks for), or NO_SUBJECTS /
+    #: NO_OFFICES when the organisation file has none (`catalog.why_empty`).
+    reason: str | None = None
 
 
 class AgentOut(Out):
@@ -181,6 +204,9 @@ class OrganisationResponse(Out):
 class SlotOut(Out):
     start: str
     end: str
+    duration: Annotated[
+        int, Meta(description="Minutes from start to end, what booking the start gives")
+    ]
 
 
 class SlotsResponse(Out):
@@ -195,6 +221,7 @@ class HoldRequest(Body):
     office: Id | None = None
     agent: Id | None = None
     invite: Token | None = None
+    duration: SlotDuration | None = None
 
 
 class HoldResponse(Out):
@@ -226,11 +253,13 @@ class AppointmentRequest(Body):
     location: Address | None = None
     answers: Annotated[dict[Id, AnswerValue], Meta(max_length=50)] = {}
     metadata: Metadata = {}
+    duration: SlotDuration | None = None
 
 
 class RescheduleRequest(Body):
     start: Annotated[str, Meta(max_length=40, description="ISO 8601 with offset")]
     hold: Token | None = None
+    duration: SlotDuration | None = None
 
 
 class NamedRef(Out):

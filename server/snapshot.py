@@ -25,6 +25,7 @@ from typing import Final, Literal, Protocol, TypeVar
 
 import availability
 from availability import model
+from availability.conditions import office_failure
 from server import config, vocabulary
 from server.calendar.text import CalendarTemplates
 from server.deliveries.templates import EmailTemplates
@@ -37,6 +38,15 @@ PoolKey = tuple[str, str, str | None]
 Kind = Literal["subject", "office", "agent"]
 
 EXTERNAL_PREFIX: Final = "ext:"
+
+
+@dataclass(slots=True)
+class SlotAnswer:
+    """One answer of the slot search, kept in `Snapshot.slot_memo`: the engine's minutes
+    and, once a route has rendered it, the JSON body (`booking.presenters.slots_body`)."""
+
+    minutes: model.SlotMinutes
+    body: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +73,15 @@ class Snapshot:
     country: str | None
     #: The e-mail texts, overrides compiled (SPEC 10; `server.deliveries.templates`).
     email_templates: EmailTemplates
-    #: Engine answers of the slot search for this version (`booking.slots.find`): an
-    #: answer lives as long as the version it was computed from.
-    slot_memo: OrderedDict[tuple[object, ...], list[model.Slot]] = field(
+    #: Answers of the slot search for this version (`booking.slots.find`), the engine's
+    #: and its rendered JSON: an answer lives as long as the version it was computed from.
+    slot_memo: OrderedDict[tuple[object, ...], SlotAnswer] = field(
         default_factory=OrderedDict, compare=False, repr=False
     )
+    #: Per assigned (subject, meeting type, office) that nobody can serve, the reason
+    #: nearest to bookable (`availability.closest` of each assigned agent's
+    #: `why_not_served`): what an empty catalog answer says (`catalog.why_empty`).
+    failures: Mapping[Combination, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, loaded: config.LoadedOrganisation) -> Snapshot:
@@ -138,6 +152,7 @@ class Snapshot:
                     for lang, kinds in settings.email_templates.items()
                 }
             ),
+            failures=MappingProxyType(_failures(engine, by_combination)),
         )
 
     # -- the organisation's settings ------------------------------------------------
@@ -259,6 +274,37 @@ def main_country(offices: Iterable[config.Office]) -> str | None:
     counts = Counter(active)
     most = max(counts.values())
     return next(country for country in active if counts[country] == most)
+
+
+def _failures(
+    engine: model.Organisation, served: Mapping[Combination, tuple[str, ...]]
+) -> dict[Combination, str]:
+    """Why nobody serves each assigned combination that `servers` left out."""
+    found: dict[Combination, str] = {}
+    for office_id, office in engine.offices.items():
+        for subject_id, assignment in office.subjects.items():
+            if subject_id not in engine.subjects:
+                continue
+            for meeting_type in model.MEETING_TYPES:
+                key = (subject_id, meeting_type, office_id)
+                if key in served:
+                    continue
+                codes = [
+                    availability.why_not_served(engine, agent, office_id, subject_id, meeting_type)
+                    for agent in assignment.agents
+                    if agent in engine.agents
+                ]
+                nearest = availability.closest(code for code in codes if code is not None)
+                if nearest is None:
+                    subject = engine.subjects[subject_id]
+                    nearest = (
+                        availability.MEETING_TYPE_NOT_ENABLED
+                        if meeting_type not in subject.meeting_types
+                        else office_failure(office, subject_id, meeting_type)
+                        or availability.NO_AGENT_ASSIGNED
+                    )
+                found[key] = nearest
+    return found
 
 
 def _opened(engine: model.Organisation, subject: str) -> model.Organisation:

@@ -1,9 +1,9 @@
 """Signed tokens for manage links, holds and invites (SPEC 5).
 
 Each kind is signed with its own salt (`rendezvous.manage`, `rendezvous.hold`,
-`rendezvous.invite`), so a token of one kind is never accepted as another. Each token
-carries its own expiry (`exp`, unix seconds, inside the signed payload), so the
-verifier needs no max_age and every kind can have its own lifetime.
+`rendezvous.invite`, `rendezvous.form`), so a token of one kind is never accepted as
+another. Each token carries its own expiry (`exp`, unix seconds, inside the signed
+payload), so the verifier needs no max_age and every kind can have its own lifetime.
 
 Errors::
 
@@ -25,8 +25,9 @@ from itsdangerous import BadData, URLSafeSerializer
 
 from server.vocabulary import from_unix, to_unix
 
-TokenKind: TypeAlias = Literal["manage", "hold", "invite"]
-KINDS: tuple[TokenKind, ...] = ("manage", "hold", "invite")
+TokenKind: TypeAlias = Literal["manage", "hold", "invite", "form"]
+#: "form": the hosted page's forms (`server.hosted.guard`), which are not API tokens.
+KINDS: tuple[TokenKind, ...] = ("manage", "hold", "invite", "form")
 #: Longer strings are refused before any decoding.
 MAX_TOKEN_LENGTH = 2048
 SECRET_FILE_NAME = "secret_key"

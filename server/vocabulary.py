@@ -28,6 +28,14 @@ REMOTE_MEETING_TYPES: Final = model.REMOTE_MEETING_TYPES
 #: the office the agent travels from.
 NEEDS_OFFICE: Final = frozenset(MEETING_TYPES) - REMOTE_MEETING_TYPES
 
+#: How each meeting type reads in an operator's sentence ("Mortgage by video").
+HOW: Final[Mapping[str, str]] = {
+    "OFFICE": "at the office",
+    "VIDEO": "by video",
+    "PHONE": "by phone",
+    "ON_LOCATION": "at the customer's address",
+}
+
 AppointmentStatus = Literal["confirmed", "requested", "cancelled", "declined"]
 
 #: An id in the organisation file: subjects, offices, agents, questions...

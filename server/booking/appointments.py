@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from server.booking import claims, invites
-from server.booking.holds import check_invite_unused, held
+from server.booking.holds import check_invite_unused, held, with_hold
 from server.booking.offer import offer, pool, status_of
 from server.booking.requests import (
     IDEMPOTENCY_PATH,
@@ -66,6 +66,7 @@ async def book(
         agent=request.agent,
         start=request.start,
         invite=invite,
+        duration=request.duration,
     )
     problems = customer_problems(snapshot, request)
     if problems:
@@ -88,7 +89,7 @@ async def book(
             tx,
             engine,
             agents,
-            target,
+            with_hold(target, hold),
             now,
             preferred=None if hold is None else hold.agent,
             exclude_hold=hold,

@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+import availability
+from availability.conditions import office_failure
 from server import config, schemas
 from server.booking import invites
 from server.booking.slots import resolve
@@ -288,7 +290,17 @@ def subjects(
                     subjects=listed,
                 )
             )
-    return schemas.SubjectsResponse(categories=categories)
+    reason = None
+    if not categories:
+        reason = why_empty(
+            snapshot,
+            subject=subject,
+            meeting_type=meeting_type,
+            office=office,
+            agent=agent,
+            opened=opened,
+        )
+    return schemas.SubjectsResponse(categories=categories, reason=reason)
 
 
 def _subject_out(
@@ -355,7 +367,17 @@ def meeting_types(
                 name=meeting_type_name(m, lang, snapshot.languages[0]),
             )
             for m in present
-        ]
+        ],
+        reason=None
+        if present
+        else why_empty(
+            snapshot,
+            subject=subject,
+            meeting_type=meeting_type,
+            office=office,
+            agent=agent,
+            opened=opened,
+        ),
     )
 
 
@@ -392,7 +414,17 @@ def offices(
                 o.id,
             )
         )
-    return schemas.OfficesResponse(offices=listed)
+    reason = None
+    if not listed:
+        reason = why_empty(
+            snapshot,
+            subject=subject,
+            meeting_type=meeting_type,
+            office=office,
+            agent=agent,
+            opened=opened,
+        )
+    return schemas.OfficesResponse(offices=listed, reason=reason)
 
 
 def _office_out(
@@ -450,6 +482,57 @@ def agents(
     ]
     listed.sort(key=lambda a: (a.name.casefold(), a.id))
     return schemas.AgentsResponse(agents=listed)
+
+
+#: An empty listing's reason when the organisation file has no subjects or no offices.
+NO_SUBJECTS: Final = "NO_SUBJECTS"
+NO_OFFICES: Final = "NO_OFFICES"
+
+
+def why_empty(
+    snapshot: Snapshot,
+    *,
+    subject: str | None = None,
+    meeting_type: str | None = None,
+    office: str | None = None,
+    agent: str | None = None,
+    opened: str | None = None,
+) -> str:
+    """Why nothing matches the filters, as the reason code nearest to bookable
+    (`availability.closest`) among the combinations they allow: for the widget's
+    `rendezvous:misconfigured` and the operator (`rendezvous doctor` says it in words).
+
+    Without an agent the reasons come from the snapshot (`Snapshot.failures`); with one,
+    from `availability.why_not_served` for that agent. Only asked for an empty answer."""
+    engine = snapshot.engine_for(opened)
+    subjects = [subject] if subject is not None else list(engine.subjects)
+    offices = [office] if office is not None else list(engine.offices)
+    if not subjects:
+        return NO_SUBJECTS
+    if not offices:
+        return NO_OFFICES
+    kinds = [meeting_type] if meeting_type is not None else list(MEETING_TYPES)
+    codes: list[str] = []
+    for subject_id in subjects:
+        found = engine.subjects[subject_id]
+        if not found.available_for_customers:
+            codes.append(availability.SUBJECT_NOT_AVAILABLE)
+            continue
+        for kind in kinds:
+            if kind not in found.meeting_types:
+                codes.append(availability.MEETING_TYPE_NOT_ENABLED)
+                continue
+            for office_id in offices:
+                place = engine.offices[office_id]
+                code = (
+                    availability.why_not_served(engine, agent, office_id, subject_id, kind)
+                    if agent is not None
+                    else snapshot.failures.get((subject_id, kind, office_id))
+                    or office_failure(place, subject_id, kind)
+                )
+                if code is not None:
+                    codes.append(code)
+    return availability.closest(codes) or availability.NO_AGENT_ASSIGNED
 
 
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:

@@ -6,6 +6,7 @@ left out of the busy time it is booked against.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from server.booking import claims, invites
@@ -30,6 +31,7 @@ async def place_hold(runtime: Runtime, request: HoldRequest) -> HoldResponse:
         agent=request.agent,
         start=request.start,
         invite=invite,
+        duration=request.duration,
     )
     expires_at = now + timedelta(minutes=snapshot.settings.hold_minutes)
     engine = snapshot.engine_for(target.opened)
@@ -71,7 +73,8 @@ async def release_hold(runtime: Runtime, token: str) -> None:
 
 async def held(tx: Transaction, hold_id: str, target: Target, now: datetime) -> HoldRow:
     """The customer's own hold, read in the booking's transaction: live, unused, and for
-    what is being booked (HOLD_EXPIRED, or VALIDATION_FAILED for another choice)."""
+    what is being booked (HOLD_EXPIRED, or VALIDATION_FAILED for another choice, a
+    duration other than the target's included)."""
     hold = await tx.hold(hold_id)
     if hold is None or hold.used_by is not None or hold.expires_at <= now:
         raise HoldExpired()
@@ -81,9 +84,23 @@ async def held(tx: Transaction, hold_id: str, target: Target, now: datetime) -> 
         or hold.start != target.start
         or (target.office is not None and hold.office != target.office)
         or (target.agent is not None and hold.agent != target.agent)
+        or (target.duration is not None and hold_duration(hold) != target.duration)
     ):
         raise ValidationFailed.at("$.hold", "the reservation is for another time or choice")
     return hold
+
+
+def hold_duration(hold: HoldRow) -> int:
+    """The held slot's length in minutes: what booking with the hold gives."""
+    return (hold.end - hold.start) // timedelta(minutes=1)
+
+
+def with_hold(target: Target, hold: HoldRow | None) -> Target:
+    """The target of a booking with `hold`: the held duration, when the request left the
+    duration out (what the customer was shown when they held it)."""
+    if hold is None or target.duration is not None:
+        return target
+    return replace(target, duration=hold_duration(hold))
 
 
 async def check_invite_unused(tx: Transaction, invite: invites.Invite | None) -> None:

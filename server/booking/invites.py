@@ -22,6 +22,7 @@ from typing import Any
 
 import msgspec
 
+import availability
 from server import vocabulary
 from server.errors import (
     Detail,
@@ -32,11 +33,12 @@ from server.errors import (
     RendezvousError,
     ValidationFailed,
 )
+from server.explanations import Names, service_sentence
 from server.runtime import Runtime
 from server.schemas import AgentRef, CustomerPrefill, InviteResponse
 from server.snapshot import Snapshot
 from server.tokens import TokenExpired, TokenInvalid, Tokens, expiry
-from server.vocabulary import MeetingType
+from server.vocabulary import HOW, MeetingType
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +255,92 @@ def problems(
         found.append(f'--office: no office "{office}" (known: {", ".join(sorted(offices))})')
     if customer_email is not None and not _EMAIL.match(customer_email):
         found.append(f'--customer-email: not an e-mail address: "{customer_email}"')
+    if not found:
+        found += unbookable(snapshot, agent, subject, meeting_type, office)
     return found
+
+
+def unbookable(
+    snapshot: Snapshot,
+    agent: str,
+    subject: str | None,
+    meeting_type: str | None,
+    office: str | None,
+) -> list[str]:
+    """Why an invite with these (known) choices could never book anything, in words; [] when
+    the agent can serve some combination they allow (`availability.why_not_served`, the
+    engine's own rule; a subject hidden from customers counts, as the invite opens it).
+
+    Of the combinations the choices allow, the reasons nearest to bookable are given
+    (`availability.closest`): an agent assigned at the office but without the expertise
+    is told about the expertise, not about the offices where they are not assigned."""
+    engine = snapshot.engine
+    names = Names(snapshot.loaded)
+    if office is not None and not any(
+        agent in assignment.agents for assignment in engine.offices[office].subjects.values()
+    ):
+        fields = names.fields(subject="", office=office, agent=agent)
+        return [
+            "{agent} cannot be booked through this invite: {agent} is not assigned to anything"
+            " at {office} (offices.subjects.*.agents).".format(**fields)
+        ]
+    failures: dict[tuple[str, str, str], str] = {}
+    for subject_id in [subject] if subject is not None else list(engine.subjects):
+        for kind in [meeting_type] if meeting_type is not None else vocabulary.MEETING_TYPES:
+            for place in [office] if office is not None else sorted(engine.offices):
+                code = availability.why_not_served(engine, agent, place, subject_id, kind)
+                if code is None:
+                    return []
+                failures[(subject_id, kind, place)] = code
+    nearest = availability.closest(failures.values())
+    sentences = [
+        service_sentence(names, code, agent=agent, office=place, subject=s, meeting_type=kind)
+        for (s, kind, place), code in failures.items()
+        if code == nearest
+    ]
+    listed = list(dict.fromkeys(sentences))
+    more = f" (and {len(listed) - 3} more)" if len(listed) > 3 else ""
+    name = names.agents.get(agent, agent)
+    return [
+        f"{name} cannot be booked through this invite: {'; '.join(listed[:3])}{more}."
+        if listed
+        else f"{name} cannot be booked through this invite: nothing matches these choices."
+    ]
+
+
+def description(
+    snapshot: Snapshot,
+    *,
+    agent: str,
+    subject: str | None,
+    meeting_type: str | None,
+    office: str | None,
+    customer_email: str | None,
+    single_use: bool,
+    expires_at: datetime,
+) -> str:
+    """What an invite pre-selects, for the agent who makes it (`rendezvous invite`)."""
+    names = Names(snapshot.loaded)
+    zone = vocabulary.time_zone(snapshot.timezone)
+    expiry = expires_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    def named(found: dict[str, str], value: str | None, otherwise: str) -> str:
+        return otherwise if value is None else f"{found.get(value, value)} ({value})"
+
+    kind = "any" if meeting_type is None else f"{meeting_type} ({HOW[meeting_type]})"
+    lines = [
+        f"Invite for {named(names.agents, agent, '')}",
+        f"  subject:      {named(names.subjects, subject, 'any the agent serves')}",
+        f"  meeting type: {kind}",
+        f"  office:       {named(names.offices, office, 'any where the agent works')}",
+    ]
+    if customer_email is not None:
+        lines.append(f"  customer:     {customer_email} (prefilled)")
+    lines += [
+        f"  single use:   {'yes' if single_use else 'no'}",
+        f"  expires:      {expiry} ({snapshot.timezone})",
+    ]
+    return "\n".join(lines)
 
 
 __all__ = [
@@ -262,9 +349,11 @@ __all__ = [
     "Scope",
     "Wanted",
     "describe",
+    "description",
     "mint",
     "parse_duration",
     "problems",
     "scope",
+    "unbookable",
     "verify",
 ]

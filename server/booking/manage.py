@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from server.booking import claims
-from server.booking.holds import held
+from server.booking.holds import held, with_hold
 from server.booking.offer import offer, pool, status_of
 from server.booking.requests import Target, parse_start
 from server.deliveries import outbox
@@ -86,13 +86,13 @@ async def reschedule(runtime: Runtime, token: str, request: RescheduleRequest) -
     async with runtime.store.write() as tx:
         row = managed(snapshot, await tx.appointment(id), expired, now)
         check_movable(row)
-        target = move_target(snapshot, row, start)
+        target = move_target(snapshot, row, start, request.duration)
         hold = None if hold_id is None else await held(tx, hold_id, target, now)
         chosen = await offer(
             tx,
             snapshot.engine_for(row.subject if row.invite_id is not None else None),
             pool(snapshot, target),
-            target,
+            with_hold(target, hold),
             now,
             preferred=row.agent if hold is None else hold.agent,
             exclude_hold=hold,
@@ -123,9 +123,12 @@ def check_movable(row: AppointmentRow) -> None:
         raise ValidationFailed.at("$", f"a {row.status} appointment cannot be rescheduled")
 
 
-def move_target(snapshot: Snapshot, row: AppointmentRow, start: datetime) -> Target:
+def move_target(
+    snapshot: Snapshot, row: AppointmentRow, start: datetime, duration: int | None = None
+) -> Target:
     """Where an appointment may move: its subject and meeting type, its office for
-    OFFICE and ON_LOCATION, its agent when it was booked through an invite."""
+    OFFICE and ON_LOCATION, its agent when it was booked through an invite; `duration`
+    as the move's slot showed it."""
     if row.subject not in snapshot.subjects or (
         row.office is not None and row.office not in snapshot.offices
     ):
@@ -138,4 +141,5 @@ def move_target(snapshot: Snapshot, row: AppointmentRow, start: datetime) -> Tar
         agent=row.agent if row.invite_id is not None and row.agent in snapshot.agents else None,
         start=start,
         invite=None,
+        duration=duration,
     )

@@ -1,12 +1,18 @@
-"""Stored appointments and holds, turned into the engine's `Busy` input."""
+"""Stored appointments and holds, turned into the engine's `Busy` input.
+
+`load_busy` reads and converts in one go (bookings, holds); the slot search reads the
+plain spans first (`load_spans`), keys its memo on them, and converts them
+(`spans_to_busy`) only when the engine must run.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from availability.model import Busy, Interval, Occupation
-from server.store import BusyRow, Reader
+from server.store import BusyRow, BusySpan, Reader
+from server.vocabulary import from_unix, to_unix
 
 #: Longest time one appointment or hold can occupy an agent (duration + trailing
 #: buffer, each at most a day): how far past a window a slot that starts in it runs.
@@ -41,6 +47,71 @@ def to_busy(
             items.append(Occupation(row.start, row.end, row.trailing_buffer, row.hold))
         occupations[agent] = items
     return Busy(occupations=occupations, external=dict(external or {}))
+
+
+def _unix(key: tuple[str, datetime, datetime] | None) -> tuple[str, int, int] | None:
+    return None if key is None else (key[0], to_unix(key[1]), to_unix(key[2]))
+
+
+def spans_to_busy(
+    spans: Sequence[BusySpan],
+    agents: Collection[str],
+    *,
+    exclude_appointment: tuple[str, datetime, datetime] | None = None,
+) -> Busy:
+    """`to_busy` for the plain spans of `Reader.busy_spans` (every agent a key).
+
+    An agent's spans become `Occupation`s when the engine first asks for them: the
+    engine skips agents whose starts others offer already, and never reads their busy
+    time.
+    """
+    by_agent: dict[str, list[BusySpan]] = {agent: [] for agent in agents}
+    key = _unix(exclude_appointment)
+    for span in spans:
+        if key is not None and not span[4] and span[:3] == key:
+            key = None
+            continue
+        by_agent[span[0]].append(span)
+    return Busy(occupations=_Occupations(by_agent), external={})
+
+
+class _Occupations(Mapping[str, Sequence[Occupation]]):
+    """Per agent, its spans as `Occupation`s, converted on first look."""
+
+    def __init__(self, spans: dict[str, list[BusySpan]]) -> None:
+        self._spans = spans
+        self._converted: dict[str, list[Occupation]] = {}
+        self._moments: dict[int, datetime] = {}
+
+    def _moment(self, seconds: int) -> datetime:
+        found = self._moments.get(seconds)
+        if found is None:
+            found = self._moments[seconds] = from_unix(seconds)
+        return found
+
+    def __getitem__(self, agent: str) -> Sequence[Occupation]:
+        found = self._converted.get(agent)
+        if found is None:
+            moment = self._moment
+            found = self._converted[agent] = [
+                Occupation(moment(start), moment(end), trailing_buffer, bool(hold))
+                for _, start, end, trailing_buffer, hold in self._spans[agent]
+            ]
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._spans)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+
+async def load_spans(
+    reader: Reader, agents: Collection[str], start: datetime, end: datetime, now: datetime
+) -> list[BusySpan]:
+    """What occupies `agents` during `[start, end)`, as plain spans (`end` widened as in
+    `load_busy`)."""
+    return await reader.busy_spans(agents, start, end + MAX_OCCUPATION, now)
 
 
 async def load_busy(

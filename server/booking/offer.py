@@ -47,7 +47,11 @@ async def offer(
     APPOINTMENT_NO_AVAILABILITY (409) when there is none.
 
     `exclude_hold` is the customer's own hold (it must not block the booking it was
-    taken for); `exclude_appointment` is the appointment being moved."""
+    taken for); `exclude_appointment` is the appointment being moved.
+
+    One start is one offer: with `target.duration` only candidates that give exactly
+    that duration count; without it, those of the duration the slots answer offers
+    for the start (`availability.offered`: the shortest)."""
     if not agents:
         raise NoAvailability()
     busy = await load_busy(
@@ -72,7 +76,10 @@ async def offer(
         target.agent,
         target.start,
         now,
+        duration=target.duration,
     )
+    if target.duration is None:
+        options = availability.offered(options)
     if not options:
         raise NoAvailability()
     return availability.choose_agent(engine, busy, options, preferred=preferred)

@@ -42,6 +42,8 @@ class Target:
     agent: str | None  # named by the customer or fixed by an invite: a filter
     start: datetime  # UTC
     invite: Invite | None
+    #: Minutes, as the slot the customer was shown; None: what the slots answer offers.
+    duration: int | None = None
 
     @property
     def opened(self) -> str | None:
@@ -100,6 +102,7 @@ def target_of(
     agent: str | None,
     start: str,
     invite: Invite | None,
+    duration: int | None = None,
 ) -> Target:
     """Check ids (NOT_FOUND), the start, and an invite's constraints (VALIDATION_FAILED)."""
     if invite is not None:
@@ -129,7 +132,7 @@ def target_of(
         )
     if office is None and meeting_type in vocabulary.NEEDS_OFFICE:
         raise ValidationFailed.at("$.office", f"an office is required for {meeting_type}")
-    return Target(subject, meeting_type, office, agent, parse_start(start), invite)
+    return Target(subject, meeting_type, office, agent, parse_start(start), invite, duration)
 
 
 def customer_problems(snapshot: Snapshot, request: AppointmentRequest) -> list[Detail]:

@@ -17,9 +17,13 @@ Decisions:
   need the write connection); the booking refuses it with INVITE_USED.
 - Dates outside what any planning rule can offer (before yesterday, beyond
   today + 732 days) give no slots without asking the engine.
-- An engine answer is reused while the organisation version, the query, the minute
-  and the busy rows just read are all equal (`Snapshot.slot_memo`): a booking
-  in any process changes the busy rows, so it shows at once.
+- An answer is reused while the organisation version, the query, the minute and the
+  busy rows just read are all equal (`Snapshot.slot_memo`): a booking in any process
+  changes the busy rows, so it shows at once. The memo keeps the engine's minutes and
+  the rendered JSON body (`Found.body`), so a reused answer costs no rendering.
+- One start is one offer: each slot carries its `duration` (the engine offers the
+  shortest when offices' rules differ); holds and bookings that send it back get
+  exactly that.
 """
 
 from __future__ import annotations
@@ -33,12 +37,12 @@ from zoneinfo import ZoneInfo
 import availability
 from availability import model
 from server import schemas, vocabulary
-from server.booking import invites
+from server.booking import invites, presenters
 from server.booking.manage import movable
-from server.booking.occupancy import load_busy
+from server.booking.occupancy import load_spans, spans_to_busy
 from server.errors import Detail, NotFound, ValidationFailed
 from server.runtime import Runtime
-from server.snapshot import Kind, Snapshot
+from server.snapshot import Kind, SlotAnswer, Snapshot
 
 MAX_DAYS: Final = 62
 #: Planning rules allow `latest` up to 730 days; nothing is offered beyond this.
@@ -48,11 +52,23 @@ _MEMO_SIZE: Final = 256
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """The answer to a slots query: the slots, and the zone to show them in."""
+    """The answer to a slots query: the engine's minutes, and the zone to show them in."""
 
     timezone: str
     zone: ZoneInfo
-    slots: list[model.Slot]
+    answer: SlotAnswer
+
+    @property
+    def minutes(self) -> model.SlotMinutes:
+        return self.answer.minutes
+
+    @property
+    def body(self) -> bytes:
+        """The JSON answer (`schemas.SlotsResponse`), rendered once per memo entry."""
+        answer = self.answer
+        if answer.body is None:
+            answer.body = presenters.slots_body(self.timezone, self.zone, answer.minutes)
+        return answer.body
 
 
 async def search(runtime: Runtime, query: schemas.SlotsQuery) -> Found:
@@ -91,7 +107,8 @@ async def search(runtime: Runtime, query: schemas.SlotsQuery) -> Found:
         timezone=tz_name,
     )
     opened = subject if query.invite is not None else None
-    return Found(tz_name, zone, await find(runtime, snapshot, slot_query, now, opened=opened))
+    answer = await find(runtime, snapshot, slot_query, now, opened=opened)
+    return Found(tz_name, zone, answer)
 
 
 async def search_for_move(
@@ -109,7 +126,7 @@ async def search_for_move(
     check_days(query.first_day, query.last_day)
     tz_name = query.tz or row.timezone
     zone = zone_named(tz_name)
-    found = await find(
+    answer = await find(
         runtime,
         runtime.snapshot,
         model.SlotQuery(
@@ -125,7 +142,7 @@ async def search_for_move(
         opened=row.subject if row.invite_id is not None else None,
         exclude_appointment=(row.agent, row.start, row.end),
     )
-    return Found(tz_name, zone, [slot for slot in found if slot.start != row.start])
+    return Found(tz_name, zone, answer)
 
 
 def resolve(snapshot: Snapshot, kind: Kind, value: str | None) -> str | None:
@@ -163,37 +180,39 @@ async def find(
     *,
     opened: str | None,
     exclude_appointment: tuple[str, datetime, datetime] | None = None,
-) -> list[model.Slot]:
+) -> SlotAnswer:
     """The engine's slots for `query`; `opened` is the subject an invite opens,
     `exclude_appointment` (agent, start, end) leaves one appointment out of the busy
-    time (as its reschedule does)."""
+    time and its start out of the answer (as its reschedule does: not a move)."""
     today = now.date()
     first_day = max(query.first_day, today - timedelta(days=1))
     last_day = min(query.last_day, today + HORIZON)
     if first_day > last_day:
-        return []
+        return SlotAnswer(_NOTHING)
     pool = snapshot.pool(query.subject, query.meeting_type, query.office)
     if query.agent is not None:
         pool = (query.agent,) if query.agent in pool else ()
     if not pool:
-        return []
+        return SlotAnswer(_NOTHING)
     zone = vocabulary.time_zone(query.timezone)
     window_start = datetime.combine(first_day, time(), zone).astimezone(UTC)
     window_end = datetime.combine(last_day + timedelta(days=1), time(), zone).astimezone(UTC)
-    busy = await load_busy(
-        runtime.store, pool, window_start, window_end, now, exclude_appointment=exclude_appointment
-    )
+    spans = await load_spans(runtime.store, pool, window_start, window_end, now)
     query = dataclasses.replace(query, first_day=first_day, last_day=last_day)
-    # `find_slots` is a pure function of what goes into this key: `now` only counts to
-    # the minute (slots start on whole minutes), and the busy time just read from the
-    # store is part of it, so a booking in any process changes the key.
+    # `find_slot_minutes` is a pure function of what goes into this key: `now` only
+    # counts to the minute (slots start on whole minutes), and the busy time just read
+    # from the store is part of it (as plain values, cheap to hash), so a booking in any
+    # process changes the key.
     minute = now.replace(second=0, microsecond=0)
-    key = (opened, query, minute, now == minute, _busy_key(busy))
+    key = (opened, query, minute, now == minute, exclude_appointment, tuple(spans))
     memo = snapshot.slot_memo
     found = memo.get(key)
     if found is None:
-        found = availability.find_slots(snapshot.engine_for(opened), busy, query, now)
-        memo[key] = found
+        busy = spans_to_busy(spans, pool, exclude_appointment=exclude_appointment)
+        minutes = availability.find_slot_minutes(snapshot.engine_for(opened), busy, query, now)
+        if exclude_appointment is not None:
+            minutes = _without(minutes, vocabulary.to_unix(exclude_appointment[1]) // 60)
+        found = memo[key] = SlotAnswer(minutes)
         if len(memo) > _MEMO_SIZE:
             memo.popitem(last=False)
     else:
@@ -201,8 +220,15 @@ async def find(
     return found
 
 
-def _busy_key(busy: model.Busy) -> tuple[object, ...]:
-    return (
-        tuple((agent, tuple(items)) for agent, items in busy.occupations.items()),
-        tuple((agent, tuple(items)) for agent, items in busy.external.items()),
+_NOTHING: Final = model.SlotMinutes((), ())
+
+
+def _without(found: model.SlotMinutes, start: int) -> model.SlotMinutes:
+    """`found` without the slot that starts at epoch minute `start`."""
+    if start not in found.starts:
+        return found
+    index = list(found.starts).index(start)
+    return model.SlotMinutes(
+        [*found.starts[:index], *found.starts[index + 1 :]],
+        [*found.durations[:index], *found.durations[index + 1 :]],
     )

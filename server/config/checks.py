@@ -253,6 +253,11 @@ class _Checker:
         if org.video_url_template is not None:
             self.check_video_url_template(org.video_url_template)
         self.check_calendar_templates(org)
+        if org.logo is not None:
+            if not _is_http_url(org.logo):
+                self.add("organisation.logo", f'expected an http(s) URL, got "{org.logo}"')
+            elif problem := _uri_problem(org.logo):
+                self.add("organisation.logo", problem)
 
     def check_calendar_templates(self, org: OrganisationSettings) -> None:
         """Compile each template and render it on sample values, as the server does."""

@@ -12,6 +12,7 @@ Keys beyond the example in SPEC 3 (full reference: docs/organisation-file.md):
                                      #   after the appointment
     video_url_template = "https://meet.example/r/{appointment_id}"   # optional; the
                                      #   bare {appointment_id} is its only placeholder
+    logo = "https://www.example.com/logo.svg"   # optional; shown on /book
     [organisation.calendar_templates.<lang>.<MEETING_TYPE | "default">]
     title = "..."                    # optional Jinja2 sources, each checked to parse
                                      #   and to render on sample values
@@ -110,6 +111,8 @@ class OrganisationSettings(_Base, frozen=True):
     hold_minutes: Annotated[int, msgspec.Meta(ge=1, le=60)] = 7
     manage_days_after: Annotated[int, msgspec.Meta(ge=0, le=3650)] = 30
     calendar_templates: dict[Language, dict[CalendarTemplateKey, CalendarTemplate]] = {}
+    #: Optional: an http(s) URL of the organisation's logo, shown on the hosted page /book.
+    logo: Url | None = None
     # Deliveries (SPEC 10): see the block "Deliveries" at the end of this module.
     notifications: "Notifications | None" = None
     email_templates: "dict[Language, dict[EmailKind, EmailTemplate]]" = {}

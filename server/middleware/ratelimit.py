@@ -1,5 +1,5 @@
 """A per-client limit on state-changing API calls (holds and their release, bookings,
-cancel, reschedule).
+cancel, reschedule), and on the forms of the hosted page that make them (POST /book).
 
 A token bucket per client address, in each server process: `limit` requests a minute
 with bursts of up to `limit`. Reads (catalog, slots) are not limited; they are cheap
@@ -61,7 +61,7 @@ class RateLimitMiddleware:
             self.buckets is None
             or scope["type"] != "http"
             or scope["method"] not in _LIMITED_METHODS
-            or not scope["path"].startswith("/api/")
+            or not (scope["path"].startswith("/api/") or scope["path"] == "/book")
         ):
             await self.app(scope, receive, send)
             return

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from starlette.routing import BaseRoute
 
 from server.routes import (
     appointments,
     assets,
+    book,
     catalog,
     health,
     holds,
@@ -21,7 +20,6 @@ from server.settings import Settings
 
 
 def all_routes(settings: Settings) -> list[BaseRoute]:
-    templates = Path(__file__).resolve().parent.parent / "templates"
     return [
         *health.routes,
         *holds.routes,
@@ -31,5 +29,6 @@ def all_routes(settings: Settings) -> list[BaseRoute]:
         *organisation.routes,
         *slots.routes,
         *openapi.routes,
-        *assets.asset_routes(settings.plugin_dir, settings.embed_path, templates),
+        *assets.asset_routes(settings.plugin_dir, settings.embed_path),
+        *book.routes,
     ]

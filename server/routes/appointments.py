@@ -71,7 +71,7 @@ async def appointment_slots(request: Request) -> Response:
     await manage.movable(runtime, token)
     query = decode_query(request, schemas.AppointmentSlotsQuery)
     found = await slots.search_for_move(runtime, token, query)
-    return json_response(presenters.slots_body(found.timezone, found.zone, found.slots))
+    return json_response(found.body)
 
 
 async def calendar_file(request: Request) -> Response:

@@ -1,4 +1,5 @@
-"""The widget's assets: the loader, the versioned plugin files, the hosted page (SPEC 7).
+"""The widget's assets: the loader and the versioned plugin files (SPEC 7). The hosted
+page /book that embeds the widget is `server.routes.book`.
 
 Cache rules ("never stale"):
 
@@ -23,7 +24,6 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-from starlette.templating import Jinja2Templates
 
 VERSION_PLACEHOLDER = b"__RENDEZVOUS_VERSION__"
 
@@ -37,37 +37,6 @@ _CONTENT_TYPES = {
     ".json": "application/json",
     ".svg": "image/svg+xml",
     ".html": "text/html; charset=utf-8",
-}
-
-#: Query parameters of ``/book`` that become ``data-*`` attributes of the widget.
-_BOOK_PARAMS = {
-    "subject": "subject",
-    "category": "category",
-    "meeting_type": "meeting-type",
-    "office": "office",
-    "agent": "agent",
-    "invite": "invite",
-    "language": "language",
-    "lang": "language",
-    "timezone": "timezone",
-    "manage": "manage",
-    "show_agents": "show-agents",
-}
-_MAX_PARAM_LENGTH = 2048
-
-#: The icon of /book and of the example host pages (a browser asks every page's site for
-#: one; without it, a 404 in the console): a calendar in the widget's accent colour.
-FAVICON = (
-    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
-    b'<rect x="3" y="6" width="26" height="23" rx="5" fill="#1f5fae"/>'
-    b'<rect x="7" y="13" width="18" height="12" rx="2" fill="#fff"/>'
-    b'<path d="M11 3v6m10-6v6" stroke="#1f5fae" stroke-width="3" stroke-linecap="round"/>'
-    b"</svg>"
-)
-_FAVICON_HEADERS = {
-    "Content-Type": "image/svg+xml",
-    "Cache-Control": "public, max-age=86400",
-    "X-Content-Type-Options": "nosniff",
 }
 
 
@@ -207,13 +176,12 @@ def _cached(request: Request, body: bytes, etag: str, headers: dict[str, str]) -
     return Response(body, headers=headers)
 
 
-def asset_routes(plugin_dir: Path, embed_path: Path, templates_dir: Path) -> list[BaseRoute]:
-    """``/embed.js``, ``/plugin/{version}/{path}``, ``/book`` and the favicon.
+def asset_routes(plugin_dir: Path, embed_path: Path) -> list[BaseRoute]:
+    """``/embed.js`` and ``/plugin/{version}/{path}``.
 
     Mount with ``Mount("", routes=asset_routes(...))`` or add to the app's routes.
     """
     assets = PluginAssets(plugin_dir, embed_path)
-    templates = Jinja2Templates(directory=templates_dir)
 
     async def embed(request: Request) -> Response:
         body, etag = assets.embed()
@@ -242,30 +210,7 @@ def asset_routes(plugin_dir: Path, embed_path: Path, templates_dir: Path) -> lis
             },
         )
 
-    async def book(request: Request) -> Response:
-        attributes: dict[str, str] = {}
-        for param, attribute in _BOOK_PARAMS.items():
-            value = request.query_params.get(param)
-            if value and len(value) <= _MAX_PARAM_LENGTH:
-                attributes.setdefault(attribute, value)
-        response = templates.TemplateResponse(
-            request,
-            "book.html",
-            {"attributes": attributes, "manage": "manage" in attributes},
-        )
-        response.headers["Cache-Control"] = NO_CACHE
-        # Manage and invite tokens travel in this page's URL: keep them out of Referer.
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Robots-Tag"] = "noindex"
-        return response
-
-    async def favicon(request: Request) -> Response:
-        return Response(FAVICON, headers=_FAVICON_HEADERS)
-
     return [
         Route("/embed.js", embed, methods=["GET", "HEAD"]),
-        Route("/favicon.svg", favicon, methods=["GET", "HEAD"]),
-        Route("/favicon.ico", favicon, methods=["GET", "HEAD"]),
         Route("/plugin/{version}/{path:path}", plugin_file, methods=["GET", "HEAD"]),
-        Route("/book", book, methods=["GET", "HEAD"]),
     ]

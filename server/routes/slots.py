@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from server import schemas
-from server.booking import presenters, slots
+from server.booking import slots
 from server.routes._http import decode_query, json_response
 from server.runtime import runtime_of
 
@@ -18,7 +18,7 @@ from server.runtime import runtime_of
 async def list_slots(request: Request) -> Response:
     query = decode_query(request, schemas.SlotsQuery)
     found = await slots.search(runtime_of(request), query)
-    return json_response(presenters.slots_body(found.timezone, found.zone, found.slots))
+    return json_response(found.body)
 
 
 routes: list[BaseRoute] = [Route("/api/v1/slots", list_slots, methods=["GET"])]

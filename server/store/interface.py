@@ -188,8 +188,20 @@ class DeliveryWriter(Protocol):
         ...
 
 
+#: An occupation as `Reader.busy_spans` reads it: (agent, start, end, trailing buffer in
+#: minutes, 1 for a live hold else 0), times in unix seconds. Plain values: a slot search
+#: compares and hashes thousands of them per request.
+BusySpan = tuple[str, int, int, int, int]
+
+
 class Reader(DeliveryReader, Protocol):
     """Reads, on a `Store` (the last committed state) or in a `Transaction`."""
+
+    async def busy_spans(
+        self, agents: Collection[str], start: datetime, end: datetime, now: datetime
+    ) -> list[BusySpan]:
+        """What `busy` reads, as plain values, sorted by agent, start and end."""
+        ...
 
     async def busy(
         self, agents: Collection[str], start: datetime, end: datetime, now: datetime

@@ -44,6 +44,7 @@ from server.store.interface import (
     MAX_OCCUPATION,
     AppointmentRow,
     BusyRow,
+    BusySpan,
     Conflict,
     HoldRow,
     IdempotencyRow,
@@ -138,19 +139,42 @@ async def _busy(
     now: datetime,
 ) -> dict[str, list[BusyRow]]:
     result: dict[str, list[BusyRow]] = {agent: [] for agent in agents}
-    if not result:
-        return result
-    names = list(result)
+    for agent, start_utc, end_utc, trailing_buffer, hold in await _busy_spans(
+        conn, agents, start, end, now
+    ):
+        result[agent].append(
+            BusyRow(
+                agent=agent,
+                start=from_unix(start_utc),
+                end=from_unix(end_utc),
+                trailing_buffer=trailing_buffer,
+                hold=bool(hold),
+            )
+        )
+    return result
+
+
+async def _busy_spans(
+    conn: aiosqlite.Connection,
+    agents: Collection[str],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> list[BusySpan]:
+    names = list(dict.fromkeys(agents))
+    if not names:
+        return []
     lo, hi = to_unix(start), to_unix(end)
     # `start_utc > lo - MAX_OCCUPATION` is implied by the overlap and the schema's CHECK;
-    # stating it bounds the scan of the (agent, start_utc) indexes from below.
+    # stating it bounds the scan of the (agent, start_utc) indexes from below. The unary
+    # `+` keeps SQLite from scanning the status index instead (every booking ever made).
     earliest = lo - int(MAX_OCCUPATION.total_seconds())
     in_agents = _placeholders(len(names))
     sql = f"""
         SELECT agent, start_utc, end_utc, trailing_buffer, 0 AS hold
           FROM appointments
          WHERE agent IN ({in_agents})
-           AND status IN ('confirmed', 'requested')
+           AND +status IN ('confirmed', 'requested')
            AND start_utc < ? AND start_utc > ?
            AND end_utc + trailing_buffer * 60 > ?
         UNION ALL
@@ -163,17 +187,10 @@ async def _busy(
          ORDER BY agent, start_utc, end_utc
     """
     params = [*names, hi, earliest, lo, *names, to_unix(now), hi, earliest, lo]
-    for row in await _fetchall(conn, sql, params):
-        result[row["agent"]].append(
-            BusyRow(
-                agent=row["agent"],
-                start=from_unix(row["start_utc"]),
-                end=from_unix(row["end_utc"]),
-                trailing_buffer=row["trailing_buffer"],
-                hold=bool(row["hold"]),
-            )
-        )
-    return result
+    async with conn.execute(sql, params) as cursor:
+        cursor.row_factory = None  # plain tuples: no sqlite3.Row per occupation
+        rows: list[BusySpan] = list(await cursor.fetchall())  # type: ignore[arg-type]
+        return rows
 
 
 async def _appointment_counts(
@@ -256,6 +273,11 @@ class SQLiteTransaction(OutboxWrites):
         self, agents: Collection[str], start: datetime, end: datetime, now: datetime
     ) -> dict[str, list[BusyRow]]:
         return await _busy(self._conn, agents, start, end, now)
+
+    async def busy_spans(
+        self, agents: Collection[str], start: datetime, end: datetime, now: datetime
+    ) -> list[BusySpan]:
+        return await _busy_spans(self._conn, agents, start, end, now)
 
     async def appointment_counts(
         self, agents: Collection[str], start: datetime, end: datetime
@@ -468,6 +490,12 @@ class SQLiteStore(OutboxReads):
         appointments and the live holds (not used, `expires_at > now`) whose occupation
         `[start, end + trailing_buffer)` overlaps `[start, end)`, sorted by start."""
         return await _busy(self._reader, agents, start, end, now)
+
+    async def busy_spans(
+        self, agents: Collection[str], start: datetime, end: datetime, now: datetime
+    ) -> list[BusySpan]:
+        """What `busy` reads, as plain values, sorted by agent, start and end."""
+        return await _busy_spans(self._reader, agents, start, end, now)
 
     async def appointment_counts(
         self, agents: Collection[str], start: datetime, end: datetime

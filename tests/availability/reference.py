@@ -2,7 +2,8 @@
 
 Every wall-clock minute of every local date near the window is a possible start;
 each of the twelve conditions is checked literally, with `zoneinfo` and `datetime`
-and nothing clever. Slow on purpose.
+and nothing clever. Slow on purpose. A start that several offices offer with different
+durations is offered once, with the shortest (one start is one offer).
 """
 
 from __future__ import annotations
@@ -77,7 +78,10 @@ def reference_slots(org: Organisation, busy: Busy, query: SlotQuery, now: dateti
                         if is_free(busy, agent_id, start, occupied, rule.max_concurrent):
                             found.add(Slot(start, end))
                 day += timedelta(days=1)
-    return sorted(found)
+    shortest: dict[datetime, Slot] = {}
+    for slot in sorted(found):
+        shortest.setdefault(slot.start, slot)
+    return sorted(shortest.values())
 
 
 def is_free(busy: Busy, agent: str, start: datetime, end: datetime, max_concurrent: int) -> bool:

@@ -1,4 +1,5 @@
-"""The loader, the versioned plugin files and /book (SPEC 7, "never stale")."""
+"""The loader and the versioned plugin files (SPEC 7, "never stale"); /book is
+tests/server/test_book_page.py."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from server.routes.assets import PluginAssets, asset_routes
-
-TEMPLATES = Path(__file__).resolve().parents[2] / "server" / "templates"
 
 
 @pytest.fixture
@@ -28,7 +27,7 @@ def plugin(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def client(plugin: Path) -> TestClient:
-    app = Starlette(routes=asset_routes(plugin, plugin.parent / "embed.js", TEMPLATES))
+    app = Starlette(routes=asset_routes(plugin, plugin.parent / "embed.js"))
     return TestClient(app)
 
 
@@ -106,28 +105,3 @@ def test_the_version_is_looked_at_once_per_interval(plugin: Path) -> None:
     assert assets.version == before
     now[0] += 1.5
     assert assets.version != before
-
-
-def test_book_page_carries_the_query_as_escaped_data_attributes(client: TestClient) -> None:
-    response = client.get(
-        "/book",
-        params={"subject": '"><script>alert(1)</script>', "meeting_type": "VIDEO", "manage": "t"},
-    )
-    assert response.status_code == 200
-    assert response.headers["cache-control"] == "no-cache"
-    assert "<script>alert(1)" not in response.text
-    assert 'data-subject="&#34;&gt;&lt;script&gt;' in response.text
-    assert 'data-meeting-type="VIDEO"' in response.text
-    assert 'src="/embed.js"' in response.text
-
-
-@pytest.mark.parametrize("path", ["/favicon.svg", "/favicon.ico"])
-def test_a_favicon_is_served_so_no_page_logs_a_404(client: TestClient, path: str) -> None:
-    response = client.get(path)
-    assert response.status_code == 200
-    assert response.headers["content-type"] == "image/svg+xml"
-    assert response.content.startswith(b"<svg ") and response.content.endswith(b"</svg>")
-
-
-def test_book_page_names_its_icon(client: TestClient) -> None:
-    assert '<link rel="icon" href="/favicon.svg"' in client.get("/book").text

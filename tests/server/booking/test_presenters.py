@@ -212,9 +212,10 @@ def test_what_the_file_no_longer_has_is_shown_by_its_id() -> None:
     ],
 )
 def test_slots_are_written_with_the_offsets_of_the_asked_zone(zone: str, start: str) -> None:
-    slot = model.Slot(NINE, NINE + timedelta(minutes=30))
+    minute = int(NINE.timestamp()) // 60
+    found = model.SlotMinutes(starts=[minute], durations=[30])
 
-    body = json.loads(presenters.slots_body(zone, ZoneInfo(zone), [slot]))
+    body = json.loads(presenters.slots_body(zone, ZoneInfo(zone), found))
 
     assert body["timezone"] == zone
     assert [s["start"] for s in body["slots"]] == [start]
@@ -222,6 +223,7 @@ def test_slots_are_written_with_the_offsets_of_the_asked_zone(zone: str, start: 
 
 
 def test_no_slots_is_an_empty_list() -> None:
-    body = json.loads(presenters.slots_body("UTC", ZoneInfo("UTC"), []))
+    empty = model.SlotMinutes(starts=[], durations=[])
+    body = json.loads(presenters.slots_body("UTC", ZoneInfo("UTC"), empty))
 
     assert body == {"timezone": "UTC", "slots": []}

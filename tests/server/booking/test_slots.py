@@ -53,9 +53,9 @@ def test_slots_are_sorted_unique_and_on_the_asked_dates(client: TestClient) -> N
 def test_the_first_mortgage_slots_follow_bobs_wednesday_in_brussels(client: TestClient) -> None:
     found = slots(client, f"{MORTGAGE_AT_BRUSSELS}&from=2026-11-25&to=2026-11-25")
     assert found[:3] == [
-        {"start": "2026-11-25T08:30:00+01:00", "end": "2026-11-25T09:30:00+01:00"},
-        {"start": "2026-11-25T09:00:00+01:00", "end": "2026-11-25T10:00:00+01:00"},
-        {"start": "2026-11-25T09:30:00+01:00", "end": "2026-11-25T10:30:00+01:00"},
+        {"start": "2026-11-25T08:30:00+01:00", "end": "2026-11-25T09:30:00+01:00", "duration": 60},
+        {"start": "2026-11-25T09:00:00+01:00", "end": "2026-11-25T10:00:00+01:00", "duration": 60},
+        {"start": "2026-11-25T09:30:00+01:00", "end": "2026-11-25T10:30:00+01:00", "duration": 60},
     ]
 
 
