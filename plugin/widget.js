@@ -1,7 +1,7 @@
 // The booking widget: mount/unmount on a host element, options, and the walk through
 // the steps (SPEC 7). Each step lives in steps/ and either renders or says "skip".
 
-import { client, ApiError } from './api.js';
+import { client, ApiError, clean } from './api.js';
 import { h, icon } from './dom.js';
 import { LANGUAGES, validZone, addressLine, duration } from './format.js';
 import { State } from './state.js';
@@ -107,9 +107,12 @@ function localeFor(lang, wanted) {
 const CONTEXT = ['subject', 'meeting-type', 'address', 'office', 'agent', 'timetable', 'reschedule'];
 
 class Misconfigured extends Error {
-  constructor(reason) {
+  // `code`: the server's own reason for an empty catalog (SPEC 4's code, such as
+  // AGENT_NOT_ONLINE), for the operator; `reason` picks the words the customer reads.
+  constructor(reason, code) {
     super(reason);
     this.reason = reason;
+    this.code = code;
   }
 }
 
@@ -359,8 +362,8 @@ class Widget {
       h('dt', { class: 'rv-sr' }, this.t[k]), h('dd', null, v))));
   }
 
-  misconfigured(reason) {
-    throw new Misconfigured(reason);
+  misconfigured(reason, code) {
+    throw new Misconfigured(reason, code);
   }
 
   fail(e) {
@@ -369,7 +372,7 @@ class Widget {
       const message = this.t[reason] || this.t.UNKNOWN;
       this.history = [];
       this.render({ title: this.t.unavailable, body: h('p', { class: 'rv-muted' }, message) });
-      this.emit('misconfigured', { reason, message });
+      this.emit('misconfigured', clean({ reason, code: e instanceof Misconfigured ? e.code : null, message }));
       return;
     }
     if (!(e instanceof ApiError)) console.error(e);

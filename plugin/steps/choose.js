@@ -69,7 +69,7 @@ export async function subject(w) {
   let cats;
   for (;;) {
     const office = await fixedOffice(w);
-    const { categories = [] } = await catalog(w, 'subjects', { lang: s.lang, office, meeting_type: s.fixed.meetingType });
+    const { categories = [], reason } = await catalog(w, 'subjects', { lang: s.lang, office, meeting_type: s.fixed.meetingType });
     cats = categories.filter((c) => c.subjects && c.subjects.length).sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
     const wanted = s.choice.subject;
     if (cats.length && (!wanted || find(cats.flatMap((c) => c.subjects), wanted))) break;
@@ -77,7 +77,7 @@ export async function subject(w) {
     // to meet: without them, maybe. With nothing preselected, nothing can be booked here.
     const key = s.invite ? 'invite' : ['agent', 'office', 'meetingType'].find((k) => s.fixed[k]);
     if (key) unbookable(w, key);
-    else if (!cats.length) w.misconfigured('NO_SUBJECTS');
+    else if (!cats.length) w.misconfigured('NO_SUBJECTS', reason);
     else break;
   }
   const category = s.options.category;

@@ -1,6 +1,7 @@
 // After booking: the confirmation; and the manage mode behind a manage link
 // (the hosted /book?manage=TOKEN page): show, cancel, reschedule.
 
+import { clean } from '../api.js';
 import { h, icon, safeUrl } from '../dom.js';
 import { summary } from '../format.js';
 import { timetable } from './timetable.js';
@@ -122,7 +123,7 @@ export function reschedule(w) {
       w.busy(true);
       let r;
       try {
-        r = await w.api.post(w.api.token('appointments', token, 'reschedule'), { start: slot.start });
+        r = await w.api.post(w.api.token('appointments', token, 'reschedule'), clean({ start: slot.start, duration: slot.duration }));
       } catch (e) {
         w.busy(false);
         s.dropTimetable();

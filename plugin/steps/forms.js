@@ -265,6 +265,7 @@ async function book(w, fields, button) {
   const body = clean({
     ...s.query(),
     start: c.start,
+    duration: c.duration,
     hold: c.hold,
     customer: clean({ ...c.customer, timezone: s.tz }),
     location: c.meetingType === 'ON_LOCATION' ? c.location : null,

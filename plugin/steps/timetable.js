@@ -464,7 +464,7 @@ export function bookingTimetable(w) {
       w.busy(true);
       try {
         await w.release(); // the time held before, if any: freed before this one is asked for
-        hold = await w.api.post('holds', clean({ ...query, start: slot.start }));
+        hold = await w.api.post('holds', clean({ ...query, start: slot.start, duration: slot.duration }));
       } catch (e) {
         w.busy(false);
         if (e.status === 409) {

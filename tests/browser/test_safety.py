@@ -114,8 +114,11 @@ def test_markup_in_the_customers_name_comes_back_as_text_on_the_confirmation(
 # ---- a widget that cannot book says why ------------------------------------------------
 
 
-def expect_misconfigured(page: Page, w: Locator, reason: str, message: str) -> None:
-    """The widget shows a human message (no list, no retry) and fired misconfigured."""
+def expect_misconfigured(
+    page: Page, w: Locator, reason: str, message: str, code: str | None = None
+) -> None:
+    """The widget shows a human message (no list, no retry) and fired misconfigured, with
+    the server's own reason code for the operator when it gave one."""
     expect(heading(w)).to_have_text("Booking is not available")
     expect(w.get_by_text(message, exact=True)).to_be_visible()
     expect(w.get_by_role("list")).to_have_count(0)
@@ -123,6 +126,7 @@ def expect_misconfigured(page: Page, w: Locator, reason: str, message: str) -> N
     fired: list[dict[str, Any]] = events(page, "misconfigured")
     assert [e["detail"]["reason"] for e in fired] == [reason]
     assert fired[0]["detail"]["message"] == message
+    assert fired[0]["detail"].get("code") == code
     assert events(page, "error") == []
 
 
@@ -176,13 +180,16 @@ def test_an_organisation_that_offers_nothing_says_so(page: Page, own_servers: Se
         )
 
     edit_organisation(own_servers, hide_every_subject)
-    assert httpx.get(f"{own_servers.api}/api/v1/subjects").json()["categories"] == []
+    listing = httpx.get(f"{own_servers.api}/api/v1/subjects").json()
+    assert listing["categories"] == []
+    assert listing["reason"] == "SUBJECT_NOT_AVAILABLE"
     w = embed_page(page, own_servers, name="test-nothing")
     expect_misconfigured(
         page,
         w,
         "NO_SUBJECTS",
         "There is nothing to book here at the moment. Please come back later.",
+        code="SUBJECT_NOT_AVAILABLE",  # what the operator can act on
     )
 
 
