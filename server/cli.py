@@ -68,6 +68,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"(organisation file {settings.config_path}, version {loaded.version})\n"
         f"  example host page: http://{host}:8001/  (another origin; `make run` serves it)\n"
         f"  booking page:      {base}/book\n"
+        f"  agents' desk:      {base}/desk\n"
         f"  health:            {base}/healthz\n"
         f"  API description:   {base}/api/v1/openapi.json\n"
         f"  e-mails:           {mail}\n",
@@ -151,10 +152,12 @@ def cmd_mail_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
+    import asyncio
     from datetime import UTC, datetime
 
     from server.booking import invites
     from server.snapshot import Snapshot
+    from server.store import InviteRow, open_store
     from server.tokens import Tokens, load_or_create_secret
 
     settings = Settings.from_environ()
@@ -176,13 +179,26 @@ def cmd_invite(args: argparse.Namespace) -> int:
         print("\n".join(wrong), file=sys.stderr)
         return EXIT_INVALID
     tokens = Tokens(load_or_create_secret(settings.database_path, settings.secret_key))
-    token = invites.mint(
-        tokens,
-        **choices,
-        single_use=args.single_use,
-        expires_at=datetime.now(UTC) + lifetime,
-    )
-    print(f"{loaded.organisation.organisation.public_url.rstrip('/')}/book?invite={token}")
+    now = datetime.now(UTC)
+
+    async def store_invite() -> InviteRow:
+        # Stored, so that the link carries only an id and can be revoked (docs/desk.md).
+        store = await open_store(settings.database_path)
+        try:
+            async with store.write() as tx:
+                return await invites.create(
+                    tx,
+                    **choices,
+                    single_use=args.single_use,
+                    expires_at=now + lifetime,
+                    created_by=None,
+                    now=now,
+                )
+        finally:
+            await store.close()
+
+    row = asyncio.run(store_invite())
+    print(invites.link_of(loaded.organisation.organisation.public_url, tokens, row))
     return EXIT_OK
 
 

@@ -66,7 +66,9 @@ async def search(runtime: Runtime, query: schemas.SlotsQuery) -> Found:
         agent=resolve(snapshot, "agent", query.agent),
     )
     if query.invite is not None:
-        wanted, _ = invites.scope(snapshot, runtime.tokens, query.invite, wanted, now)
+        wanted, _ = await invites.scope(
+            snapshot, runtime.tokens, runtime.store, query.invite, wanted, now
+        )
     subject, meeting_type, office = wanted.subject, wanted.meeting_type, wanted.office
     if subject is None:
         raise ValidationFailed.at("$.query.subject", "The query parameter subject is required.")
