@@ -6,7 +6,17 @@ from pathlib import Path
 
 from starlette.routing import BaseRoute
 
-from server.routes import appointments, assets, catalog, health, holds, invites, openapi, slots
+from server.routes import (
+    appointments,
+    assets,
+    catalog,
+    desk,
+    health,
+    holds,
+    invites,
+    openapi,
+    slots,
+)
 from server.settings import Settings
 
 
@@ -21,4 +31,6 @@ def all_routes(settings: Settings) -> list[BaseRoute]:
         *slots.routes,
         *openapi.routes,
         *assets.asset_routes(settings.plugin_dir, settings.embed_path, templates),
+        # The agent's desk (SPEC 11).
+        *desk.desk_routes(),
     ]
