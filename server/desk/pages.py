@@ -5,7 +5,7 @@ Every page gets `t` (the catalogue of its language), `org` (the organisation's n
 every page), `viewer` (None before sign-in), `csrf(action)` (the form token of a form
 that posts to `action`), the language switcher's choices, and `problems` (a form's
 messages by field). Pages are `no-store` (they show customers' details), never framed,
-and send no referrer (a sign-in link's token is in its page's URL).
+and send no referrer to other sites (a sign-in link's token is in its page's URL).
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ from server.runtime import Runtime, runtime_of
 _TEMPLATES: Final = Path(__file__).resolve().parent.parent / "templates" / "desk"
 HEADERS: Final = {
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
+    # same-origin: no address (a sign-in token) leaks to another site, while our own
+    # forms still send their `Origin` (with no-referrer, browsers send `Origin: null`).
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "X-Robots-Tag": "noindex",

@@ -162,6 +162,7 @@ def desk_routes() -> list[BaseRoute]:
             "appointments.html",
             {
                 "appointments": shown,
+                "done": request.query_params.get("done"),
                 "day": day,
                 "today": runtime.now()
                 .astimezone(appointments.home_zone(runtime.snapshot, viewer.agent))
@@ -295,8 +296,10 @@ def desk_routes() -> list[BaseRoute]:
                 chosen = form.text("agent", limit=64, required=True)
                 form.check()
                 assert chosen is not None
-                await actions.reassign(runtime, viewer, id, chosen)
-                return redirect(f"/desk/appointments/{id}?done=reassigned")
+                changed = await actions.reassign(runtime, viewer, id, chosen)
+                if viewer.sees(changed.agent, changed.office):  # a manager still does
+                    return redirect(f"/desk/appointments/{id}?done=reassigned")
+                return redirect("/desk/appointments?done=reassigned")
             except FormProblems as found:
                 problems = found
             except Problem as problem:

@@ -236,6 +236,7 @@ def test_reassigning_hands_it_to_a_free_coworker_with_the_expertise(
     )
 
     assert response.status_code == 303
+    assert response.headers["location"] == "/desk/appointments?done=reassigned"  # not Alice's
     row = appointment(client, confirmed_id)
     assert (row["agent"], row["sequence"]) == ("emma", 1)
     send_due(client)
@@ -293,6 +294,7 @@ def test_a_manager_reassigns_between_the_offices_agents(
         {"agent": "emma"},
     )
     assert response.status_code == 303
+    assert response.headers["location"] == f"/desk/appointments/{confirmed_id}?done=reassigned"
     assert appointment(client, confirmed_id)["agent"] == "emma"
 
 

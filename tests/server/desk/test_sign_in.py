@@ -299,3 +299,15 @@ def test_an_agent_made_inactive_is_signed_out_on_the_next_request(
 
     assert client.get("/desk/appointments", follow_redirects=False).status_code == 303
     assert rows(client, "SELECT ended_at FROM desk_sessions")[0]["ended_at"] is not None
+
+
+def test_the_cookie_is_secure_when_the_public_url_is_https(config_path: Path) -> None:
+    from server import config
+    from server.desk import sessions
+    from server.snapshot import Snapshot
+
+    text = config_path.read_text().replace(
+        'public_url = "http://127.0.0.1:8000"', 'public_url = "https://book.demobank.example"'
+    )
+    snapshot = Snapshot.build(config.loads(text))
+    assert sessions.cookie_settings(snapshot)["secure"] is True
