@@ -363,3 +363,31 @@ def test_a_booking_with_one_agent_removes_its_own_slot() -> None:
     after = find_slots(bank.org(), booked, query(), NOW)
     assert set(before) - set(after) == {before[0], before[1]}  # 09:00 and 09:15
     assert WORKDAY  # the fixture's week is used as-is
+
+
+# Time off (SPEC 11, condition 12: TIME_OFF) ------------------------------------------
+
+
+@properties
+@given(scenarios())
+def test_no_slot_overlaps_the_time_off_of_an_agent_who_offers_it(scenario: Scenario) -> None:
+    org, busy, asked, now = scenario.org, scenario.busy, scenario.query, scenario.now
+    for agent in sorted(org.agents):
+        own = replace(asked, agent=agent)
+        leave = busy.time_off.get(agent, ())
+        for slot in find_slots(org, busy, own, now):
+            for option in candidates(
+                org, busy, own.subject, own.meeting_type, own.office, agent, slot.start, now
+            ):
+                until = slot.end + timedelta(minutes=option.rule.trailing_buffer)
+                assert all(off.end <= slot.start or until <= off.start for off in leave)
+
+
+def test_a_time_range_off_removes_exactly_the_slots_it_overlaps() -> None:
+    # 10:00-11:00 Brussels (08:00-09:00 UTC) off; 30-minute slots every 15 minutes.
+    off = Busy(time_off={"ann": [Interval(utc(2026, 6, 15, 8, 0), utc(2026, 6, 15, 9, 0))]})
+    free = starts(find_slots(Bank().org(), Busy(), query(), NOW))
+    left = starts(find_slots(Bank().org(), off, query(), NOW))
+    removed = sorted(set(free) - set(left))
+    assert removed == [utc(2026, 6, 15, 7, 45) + timedelta(minutes=15 * k) for k in range(5)]
+    assert set(left) <= set(free)  # 09:45 would run into it; 11:00 starts as it ends
