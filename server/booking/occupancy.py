@@ -1,8 +1,9 @@
-"""Stored appointments and holds, turned into the engine's `Busy` input."""
+"""Stored appointments, holds and time off, turned into the engine's `Busy` input."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from availability.model import Busy, Interval, Occupation
@@ -59,4 +60,15 @@ async def load_busy(
     with its trailing buffer, past it.
     """
     rows = await reader.busy(agents, start, end + MAX_OCCUPATION, now)
-    return to_busy(rows, exclude_hold=exclude_hold, exclude_appointment=exclude_appointment)
+    busy = to_busy(rows, exclude_hold=exclude_hold, exclude_appointment=exclude_appointment)
+    # Time off (SPEC 11): the agent's own busy time, read with the rest (in a booking's
+    # transaction too, so a booking re-checks it as it re-checks appointments).
+    leave = await reader.time_off(agents, start, end + MAX_OCCUPATION)
+    return replace(
+        busy,
+        time_off={
+            agent: [Interval(row.start, row.end) for row in entries]
+            for agent, entries in leave.items()
+            if entries
+        },
+    )

@@ -207,4 +207,5 @@ def _busy_key(busy: model.Busy) -> tuple[object, ...]:
     return (
         tuple((agent, tuple(items)) for agent, items in busy.occupations.items()),
         tuple((agent, tuple(items)) for agent, items in busy.external.items()),
+        tuple((agent, tuple(items)) for agent, items in busy.time_off.items()),
     )

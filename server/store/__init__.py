@@ -26,6 +26,7 @@ from server.store.interface import (
     SignInLinkRow,
     Store,
     StoreError,
+    TimeOffRow,
     Transaction,
     new_id,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "SignInLinkRow",
     "Store",
     "StoreError",
+    "TimeOffRow",
     "Transaction",
     "migrations",
     "new_id",

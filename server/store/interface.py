@@ -237,6 +237,22 @@ class FeedRow:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class TimeOffRow:
+    """An agent's time off (busy time, reason TIME_OFF): `[start, end)` in UTC."""
+
+    id: str
+    agent: str
+    start: datetime  # UTC
+    end: datetime  # UTC
+    timezone: str  # the zone it was entered in
+    whole_days: bool  # from local midnight to local midnight in `timezone`
+    note: str | None  # private
+    created_by: str  # the agent, or the office manager who set it
+    created_at: datetime
+    updated_at: datetime
+
+
 class DeskReader(Protocol):
     async def sign_in_link(self, id: str) -> SignInLinkRow | None: ...
 
@@ -265,6 +281,15 @@ class DeskReader(Protocol):
         """Appointments of these agents or at these offices, in these statuses, that end
         after `start` and start before `end`; by start."""
         ...
+
+    async def time_off(
+        self, agents: Collection[str], start: datetime, end: datetime
+    ) -> dict[str, list[TimeOffRow]]:
+        """Per agent (every agent asked for is a key), the time off overlapping
+        `[start, end)`, sorted by start."""
+        ...
+
+    async def time_off_entry(self, id: str) -> TimeOffRow | None: ...
 
 
 class DeskWriter(Protocol):
@@ -299,6 +324,14 @@ class DeskWriter(Protocol):
     async def set_feed(self, agent: str, secret: str, now: datetime) -> None:
         """Give the agent's feed this secret (the old one stops working)."""
         ...
+
+    async def insert_time_off(self, row: TimeOffRow) -> None: ...
+
+    async def update_time_off(self, row: TimeOffRow) -> bool:
+        """Replace an entry's times, zone, kind and note; False when it is gone."""
+        ...
+
+    async def delete_time_off(self, id: str) -> bool: ...
 
 
 class Reader(DeliveryReader, DeskReader, Protocol):

@@ -21,6 +21,7 @@ from server.store.interface import (
     InviteRow,
     SessionRow,
     SignInLinkRow,
+    TimeOffRow,
 )
 from server.vocabulary import AppointmentStatus, from_unix, to_unix
 
@@ -78,6 +79,26 @@ def _invite(row: sqlite3.Row) -> InviteRow:
         expires_at=from_unix(row["expires_at"]),
         revoked_at=_maybe(row["revoked_at"]),
         used=bool(row["used"]),
+    )
+
+
+_TIME_OFF_COLUMNS = (
+    "id, agent, start_utc, end_utc, timezone, whole_days, note, created_by, created_at, updated_at"
+)
+
+
+def _time_off(row: sqlite3.Row) -> TimeOffRow:
+    return TimeOffRow(
+        id=row["id"],
+        agent=row["agent"],
+        start=from_unix(row["start_utc"]),
+        end=from_unix(row["end_utc"]),
+        timezone=row["timezone"],
+        whole_days=bool(row["whole_days"]),
+        note=row["note"],
+        created_by=row["created_by"],
+        created_at=from_unix(row["created_at"]),
+        updated_at=from_unix(row["updated_at"]),
     )
 
 
@@ -182,6 +203,29 @@ class DeskReads:
             where, params, f"ORDER BY start_utc, id LIMIT {int(limit)}"
         )
 
+    async def time_off(
+        self, agents: Collection[str], start: datetime, end: datetime
+    ) -> dict[str, list[TimeOffRow]]:
+        found: dict[str, list[TimeOffRow]] = {agent: [] for agent in agents}
+        if not found:
+            return found
+        rows = await _all(
+            self._desk_reader(),
+            f"SELECT {_TIME_OFF_COLUMNS} FROM time_off"
+            f" WHERE agent IN ({', '.join('?' * len(found))})"
+            " AND start_utc < ? AND end_utc > ? ORDER BY agent, start_utc, id",
+            [*found, to_unix(end), to_unix(start)],
+        )
+        for row in rows:
+            found[row["agent"]].append(_time_off(row))
+        return found
+
+    async def time_off_entry(self, id: str) -> TimeOffRow | None:
+        row = await _one(
+            self._desk_reader(), f"SELECT {_TIME_OFF_COLUMNS} FROM time_off WHERE id = ?", [id]
+        )
+        return None if row is None else _time_off(row)
+
 
 class DeskWrites(DeskReads):
     """`DeskWriter` inside a transaction whose class gives `_desk_execute`."""
@@ -278,6 +322,42 @@ class DeskWrites(DeskReads):
             "created_at = excluded.created_at",
             [agent, secret, to_unix(now)],
         )
+
+    async def insert_time_off(self, row: TimeOffRow) -> None:
+        await self._desk_execute(
+            f"INSERT INTO time_off ({_TIME_OFF_COLUMNS}) VALUES ({', '.join('?' * 10)})",
+            [
+                row.id,
+                row.agent,
+                to_unix(row.start),
+                to_unix(row.end),
+                row.timezone,
+                int(row.whole_days),
+                row.note,
+                row.created_by,
+                to_unix(row.created_at),
+                to_unix(row.updated_at),
+            ],
+        )
+
+    async def update_time_off(self, row: TimeOffRow) -> bool:
+        changed = await self._desk_execute(
+            "UPDATE time_off SET start_utc = ?, end_utc = ?, timezone = ?, whole_days = ?,"
+            " note = ?, updated_at = ? WHERE id = ?",
+            [
+                to_unix(row.start),
+                to_unix(row.end),
+                row.timezone,
+                int(row.whole_days),
+                row.note,
+                to_unix(row.updated_at),
+                row.id,
+            ],
+        )
+        return changed == 1
+
+    async def delete_time_off(self, id: str) -> bool:
+        return await self._desk_execute("DELETE FROM time_off WHERE id = ?", [id]) == 1
 
 
 __all__ = ["DeskReads", "DeskWrites"]
