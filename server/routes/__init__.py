@@ -16,6 +16,7 @@ from server.routes import (
     invites,
     openapi,
     slots,
+    time_off,
 )
 from server.settings import Settings
 
@@ -33,4 +34,5 @@ def all_routes(settings: Settings) -> list[BaseRoute]:
         *assets.asset_routes(settings.plugin_dir, settings.embed_path, templates),
         # The agent's desk (SPEC 11).
         *desk.desk_routes(),
+        *time_off.time_off_routes(),
     ]
