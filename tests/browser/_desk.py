@@ -5,7 +5,7 @@ the e-mail the way a person does (the address, the e-mail's link, the button).""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
@@ -174,3 +174,37 @@ def expect_fits_320(page: Page, where: str) -> None:
 
 def local(iso: str) -> datetime:
     return datetime.fromisoformat(iso)
+
+
+def edit_config(desk: Desk, change: Callable[[str], str]) -> None:
+    """Change the server's organisation file and wait until it serves the new version."""
+    import time
+
+    before = httpx.get(f"{desk.api}/healthz").json()["config_version"]
+    path = desk.servers.config_path
+    path.write_text(change(path.read_text()))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if httpx.get(f"{desk.api}/healthz").json()["config_version"] != before:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the server did not reload its organisation file")
+
+
+def slot_starts(
+    desk: Desk, subject: str, meeting_type: str, office: str, day: date
+) -> list[datetime]:
+    """The starts the widget is offered on one local date (GET /api/v1/slots)."""
+    response = httpx.get(
+        f"{desk.api}/api/v1/slots",
+        params={
+            "subject": subject,
+            "meeting_type": meeting_type,
+            "office": office,
+            "from": day.isoformat(),
+            "to": day.isoformat(),
+            "tz": BRUSSELS,
+        },
+    )
+    assert response.status_code == 200, response.text
+    return [datetime.fromisoformat(slot["start"]) for slot in response.json()["slots"]]

@@ -73,21 +73,29 @@ def forms(html: str) -> list[FormFound]:
     return parser.forms
 
 
-def form_to(html: str, action: str) -> FormFound:
+def form_to(html: str, action: str, where: dict[str, str] | None = None) -> FormFound:
+    """The form that posts to `action` (and has these hidden values, if given)."""
     for found in forms(html):
-        if found.action.split("?")[0] == action:
+        if found.action.split("?")[0] != action or found.method.lower() != "post":
+            continue
+        if all(found.fields.get(name, [None])[0] == value for name, value in (where or {}).items()):
             return found
     raise AssertionError(f"no form posts to {action}; forms: {[f.action for f in forms(html)]}")
 
 
 def submit(
-    client: TestClient, page: str, action: str, data: dict[str, Any] | None = None, **kwargs: Any
+    client: TestClient,
+    page: str,
+    action: str,
+    data: dict[str, Any] | None = None,
+    where: dict[str, str] | None = None,
+    **kwargs: Any,
 ) -> Any:
     """Open `page`, fill its form that posts to `action` with `data`, and post it from
     this site (as a browser would), without following the redirect."""
     shown = client.get(page)
     assert shown.status_code == 200, shown.text
-    found = form_to(shown.text, action)
+    found = form_to(shown.text, action, where)
     fields: dict[str, Any] = {name: values[0] for name, values in found.fields.items()}
     fields.update(data or {})
     return client.post(
