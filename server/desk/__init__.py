@@ -1,7 +1,8 @@
 """The agent's desk (SPEC 11; docs/desk.md): a small server-rendered site at `/desk`.
 
-One module per concern; the route module `server.routes.desk` decodes each request,
-calls one service here and renders a template of `server/templates/desk/`:
+One module per concern. The route modules (`server.routes.desk`, and
+`server.routes.time_off` for time off) decode each request, call one service here and
+render a template of `server/templates/desk/`:
 
     words.py         the desk's message catalogue (en, nl, fr, de) and language choice
     problems.py      what goes wrong on the desk, as catalogue keys (HTML pages, not JSON)
@@ -15,4 +16,6 @@ calls one service here and renders a template of `server/templates/desk/`:
     invites.py       invite links made, listed and revoked on the desk
     outbound.py      an appointment the agent books for a customer
     feed.py          the agent's private calendar feed
+    time_off.py      time off: whole days or hours nobody can book the agent (TIME_OFF)
+    pages.py         rendering the pages, and what every desk route does first
 """

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
+from starlette.responses import Response
+
 from server import config
 from server.desk.problems import Problem
 from server.desk.words import agent_language
@@ -70,14 +72,27 @@ def cookie_value(tokens: Tokens, session: SessionRow) -> str:
     return tokens.dumps("desk_session", {"s": session.id}, session.expires_at)
 
 
-def cookie_settings(snapshot: Snapshot) -> dict[str, object]:
-    return {
-        "key": COOKIE,
-        "path": "/desk",
-        "httponly": True,
-        "samesite": "strict",
-        "secure": snapshot.public_url.startswith("https://"),
-    }
+def secure(snapshot: Snapshot) -> bool:
+    """Whether the cookie is `Secure`: when the public URL is https."""
+    return snapshot.public_url.startswith("https://")
+
+
+def set_cookie(response: Response, snapshot: Snapshot, tokens: Tokens, session: SessionRow) -> None:
+    response.set_cookie(
+        COOKIE,
+        cookie_value(tokens, session),
+        max_age=int(LIFETIME.total_seconds()),
+        path="/desk",
+        secure=secure(snapshot),
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def clear_cookie(response: Response, snapshot: Snapshot) -> None:
+    response.delete_cookie(
+        COOKIE, path="/desk", secure=secure(snapshot), httponly=True, samesite="strict"
+    )
 
 
 async def viewer_of(runtime: Runtime, cookie: str | None) -> Viewer | None:
@@ -157,11 +172,13 @@ __all__ = [
     "Viewer",
     "check_form",
     "check_origin",
-    "cookie_settings",
+    "clear_cookie",
     "cookie_value",
     "end",
     "form_token",
     "may_sign_in",
+    "secure",
+    "set_cookie",
     "start",
     "viewer_of",
 ]

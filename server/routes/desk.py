@@ -121,19 +121,14 @@ def desk_routes() -> list[BaseRoute]:
         except Problem as problem:
             return pages.problem(request, runtime, None, problem)
         response = redirect(next_path or "/desk/appointments")
-        response.set_cookie(
-            value=sessions.cookie_value(runtime.tokens, session),
-            max_age=int(sessions.LIFETIME.total_seconds()),
-            **sessions.cookie_settings(runtime.snapshot),  # type: ignore[arg-type]
-        )
+        sessions.set_cookie(response, runtime.snapshot, runtime.tokens, session)
         return response
 
     async def sign_out(request: Request, viewer: Viewer) -> Response:
         await posted(request, viewer)
         await sessions.end(runtime_of(request), viewer)
         response = redirect("/desk")
-        settings = sessions.cookie_settings(runtime_of(request).snapshot)
-        response.delete_cookie(**settings)  # type: ignore[arg-type]
+        sessions.clear_cookie(response, runtime_of(request).snapshot)
         return response
 
     async def language(request: Request, viewer: Viewer) -> Response:

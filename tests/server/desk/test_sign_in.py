@@ -3,6 +3,7 @@ once within 15 minutes, a session that ends when the agent leaves or signs out."
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from datetime import timedelta
@@ -301,13 +302,26 @@ def test_an_agent_made_inactive_is_signed_out_on_the_next_request(
     assert rows(client, "SELECT ended_at FROM desk_sessions")[0]["ended_at"] is not None
 
 
-def test_the_cookie_is_secure_when_the_public_url_is_https(config_path: Path) -> None:
-    from server import config
-    from server.desk import sessions
-    from server.snapshot import Snapshot
-
+def test_the_cookie_is_secure_when_the_public_url_is_https(
+    client: TestClient, smtp: MailServer, config_path: Path
+) -> None:
+    public = "https://book.demobank.example"
     text = config_path.read_text().replace(
-        'public_url = "http://127.0.0.1:8000"', 'public_url = "https://book.demobank.example"'
+        'public_url = "http://127.0.0.1:8000"', f'public_url = "{public}"'
     )
-    snapshot = Snapshot.build(config.loads(text))
-    assert sessions.cookie_settings(snapshot)["secure"] is True
+    config_path.write_text(text)
+    assert client.app.state.runtime.organisation_file.refresh()  # type: ignore[attr-defined]
+    origin = {"Origin": public}
+    client.post("/desk/sign-in", data={"email": ALICE}, headers=origin)
+    send_due(client)
+    found = re.search(
+        r"https://book\.demobank\.example(/desk/sign-in/\S+)", text_of(mail_to(smtp, ALICE)[-1])
+    )
+    assert found is not None
+
+    signed = client.post(found.group(1), headers=origin, follow_redirects=False)
+
+    assert signed.status_code == 303
+    assert "Secure" in signed.headers["set-cookie"]
+    # and the old origin is now another site's
+    assert client.post("/desk/sign-in", data={"email": ALICE}, headers=SAME_SITE).status_code == 403
