@@ -94,6 +94,7 @@ def candidates(
                 instant,
                 occupied_until,
                 rule.max_concurrent,
+                busy.time_off.get(person.id, ()),
             )
             if cause is None:
                 manual = block.confirm_manually or not rule.auto_accept

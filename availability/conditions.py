@@ -38,6 +38,7 @@ TOO_FAR = "TOO_FAR"
 BUSY = "BUSY"
 HELD = "HELD"
 BUSY_EXTERNAL = "BUSY_EXTERNAL"
+TIME_OFF = "TIME_OFF"
 
 #: Every reason code, in the order of SPEC section 4's table.
 REASON_CODES = (
@@ -55,6 +56,7 @@ REASON_CODES = (
     BUSY,
     HELD,
     BUSY_EXTERNAL,
+    TIME_OFF,
 )
 
 _START = attrgetter("start")
@@ -219,13 +221,20 @@ def busy_cause(
     start: datetime,
     end: datetime,
     max_concurrent: int,
+    time_off: Sequence[Interval] = (),
 ) -> str | None:
-    """Condition 12 for `[start, end)`: None when free, else BUSY, HELD or BUSY_EXTERNAL.
+    """Condition 12 for `[start, end)`: None when free, else TIME_OFF, BUSY, HELD or
+    BUSY_EXTERNAL.
 
-    The count of occupations is piecewise constant and only rises where one starts,
-    so it is read at `start` and at every occupation start inside the interval.
-    When the limit is reached, BUSY wins over HELD if an appointment takes part.
+    Time off (the agent's own, entered on the desk) comes first. The count of
+    occupations is piecewise constant and only rises where one starts, so it is read at
+    `start` and at every occupation start inside the interval. When the limit is
+    reached, BUSY wins over HELD if an appointment takes part.
     """
+    if time_off:
+        upto = bisect_left(time_off, end, key=_START)
+        if any(item.end > start for item in time_off[:upto]):
+            return TIME_OFF
     upto = bisect_left(occupations, end, key=_START)
     present = [
         item

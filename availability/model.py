@@ -107,7 +107,7 @@ class Occupation:
 
 @dataclass(frozen=True, slots=True)
 class Interval:
-    """External busy time: `[start, end)` in UTC."""
+    """External busy time or time off: `[start, end)` in UTC."""
 
     start: datetime
     end: datetime
@@ -119,6 +119,8 @@ class Busy:
 
     occupations: Mapping[str, Sequence[Occupation]] = field(default_factory=dict)
     external: Mapping[str, Sequence[Interval]] = field(default_factory=dict)
+    #: Time off the agent entered on the desk (SPEC 11, reason TIME_OFF).
+    time_off: Mapping[str, Sequence[Interval]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

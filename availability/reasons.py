@@ -3,8 +3,8 @@
 Each agent is reported once, with the first condition of the table at which all of
 its starts in the window have failed: OUTSIDE_HOURS when it has no start on a block's
 grid, TOO_SOON when all of those are too early, TOO_FAR when the rest lie beyond the
-horizon, else the busy time that covers what is left (BUSY before HELD before
-BUSY_EXTERNAL, the order of the table).
+horizon, else the busy time that covers what is left (TIME_OFF, the agent's own, before
+BUSY before HELD before BUSY_EXTERNAL, the order of the table).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from availability.conditions import (
     NO_AGENT_ASSIGNED,
     OUTSIDE_HOURS,
     SUBJECT_NOT_AVAILABLE,
+    TIME_OFF,
     TOO_FAR,
     TOO_SOON,
     agent_failure,
@@ -130,11 +131,12 @@ class _Window:
                 start,
                 start + length,
                 rule.max_concurrent,
+                busy.time_off.get(agent.id, ()),
             )
             if cause is None:
                 return None
             causes.add(cause)
-        return next(code for code in (BUSY, HELD, BUSY_EXTERNAL) if code in causes)
+        return next(code for code in (TIME_OFF, BUSY, HELD, BUSY_EXTERNAL) if code in causes)
 
     def _grid(
         self, office: Office, agent: Agent, subject: str, meeting_type: str, rule: PlanningRule

@@ -280,6 +280,12 @@ class _Search:
         spans.extend(
             ((item.start - base) // MINUTE, -((base - item.end) // MINUTE)) for item in external
         )
+        # Time off (SPEC 11) blocks like external busy time.
+        time_off: Sequence[Interval] = self.busy.time_off.get(agent, ())
+        time_off = time_off[: bisect_left(time_off, until, key=_START)]
+        spans.extend(
+            ((item.start - base) // MINUTE, -((base - item.end) // MINUTE)) for item in time_off
+        )
         spans.sort()
         starts: list[int] = []
         ends: list[int] = []

@@ -75,6 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"(organisation file {settings.config_path}, version {loaded.version})\n"
         f"  booking page:      {base}/book\n"
         f"  bookings:          {settings.database_path} (stop, delete it to start afresh)\n"
+        f"  agents' desk:      {base}/desk\n"
         f"  health:            {base}/healthz\n"
         f"  API description:   {base}/api/v1/openapi.json\n"
         f"  e-mails:           {mail}\n",
@@ -165,10 +166,12 @@ def cmd_mail_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
+    import asyncio
     from datetime import UTC, datetime
 
     from server.booking import invites
     from server.snapshot import Snapshot
+    from server.store import InviteRow, open_store
     from server.tokens import Tokens, load_or_create_secret
 
     settings = Settings.from_environ()
@@ -191,15 +194,34 @@ def cmd_invite(args: argparse.Namespace) -> int:
         print("\n".join(wrong), file=sys.stderr)
         return EXIT_INVALID
     tokens = Tokens(load_or_create_secret(settings.database_path, settings.secret_key))
-    expires_at = datetime.now(UTC) + lifetime
-    token = invites.mint(tokens, **choices, single_use=args.single_use, expires_at=expires_at)
+    now = datetime.now(UTC)
+
+    async def store_invite() -> InviteRow:
+        # Stored, so that the link carries only an id and can be revoked (docs/desk.md).
+        store = await open_store(settings.database_path)
+        try:
+            async with store.write() as tx:
+                return await invites.create(
+                    tx,
+                    **choices,
+                    single_use=args.single_use,
+                    expires_at=now + lifetime,
+                    created_by=None,
+                    now=now,
+                )
+        finally:
+            await store.close()
+
+    row = asyncio.run(store_invite())
     # What the link pre-selects goes to stderr, the link alone to stdout, so that
     # `link=$(rendezvous invite ...)` keeps only the link.
     print(
-        invites.description(snapshot, **choices, single_use=args.single_use, expires_at=expires_at),
+        invites.description(
+            snapshot, **choices, single_use=args.single_use, expires_at=now + lifetime
+        ),
         file=sys.stderr,
     )
-    print(f"{snapshot.public_url}/book?invite={token}")
+    print(invites.link_of(snapshot.public_url, tokens, row))
     return EXIT_OK
 
 

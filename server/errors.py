@@ -39,6 +39,8 @@ _TOKEN_PATTERNS = (
     (re.compile(r"(/api/+v1/+(?:appointments|invites|holds)/+)[^/?#\s'\"]+", re.I), r"\1{token}"),
     (re.compile(r"([?&](?:manage|invite|hold|token)=)[^&#\s'\"]+", re.I), r"\1{token}"),
     (re.compile(r"(?<![\w.-])(?:eyJ|\.eJ)[\w-]*\.[\w-]{27}(?![\w-])"), "{token}"),
+    # The desk (SPEC 11): a sign-in link's token, a calendar feed's secret.
+    (re.compile(r"(/desk/+(?:sign-in|feed)/+)[^/?#\s'\"]+", re.I), r"\1{token}"),
 )
 
 

@@ -53,6 +53,10 @@ MESSAGES: Final[Mapping[str, str]] = {
         "{agent} is busy in their own calendar whenever they could see customers at {office}"
         " in the next {days} days"
     ),
+    availability.TIME_OFF: (
+        "{agent} has taken time off (on the desk) whenever they could see customers at"
+        " {office} in the next {days} days"
+    ),
 }
 
 #: TOO_SOON or TOO_FAR when the rule itself can never be met (see `config.warnings`).

@@ -11,6 +11,7 @@ from start to end and never builds anything itself:
   what customers can book (`combinations`), and per agent what they serve (`served_by`);
 - the compiled calendar templates and the origins allowed to call the API;
 - the compiled e-mail templates (`server.deliveries.templates`);
+- the desk's lookups: the offices each agent manages, the agent behind an address;
 - the slot search's reuse memo, which lives and dies with its version.
 """
 
@@ -82,6 +83,12 @@ class Snapshot:
     #: nearest to bookable (`availability.closest` of each assigned agent's
     #: `why_not_served`): what an empty catalog answer says (`catalog.why_empty`).
     failures: Mapping[Combination, str] = field(default_factory=dict, repr=False)
+    # -- the desk (SPEC 11) --
+    #: Per agent, the offices they manage (`[[offices]] managers`).
+    managed_by: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: An e-mail address (lower case) to its agent, for the desk's sign-in; an address
+    #: that several agents share signs nobody in (it could not say who).
+    agent_by_email: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, loaded: config.LoadedOrganisation) -> Snapshot:
@@ -153,6 +160,8 @@ class Snapshot:
                 }
             ),
             failures=MappingProxyType(_failures(engine, by_combination)),
+            managed_by=_managed_by(org),
+            agent_by_email=_agent_by_email(org),
         )
 
     # -- the organisation's settings ------------------------------------------------
@@ -305,6 +314,24 @@ def _failures(
                     )
                 found[key] = nearest
     return found
+
+
+def _managed_by(org: config.OrganisationFile) -> Mapping[str, frozenset[str]]:
+    """Per agent, the offices they manage (the desk)."""
+    managed: dict[str, set[str]] = {}
+    for office in org.offices:
+        for agent_id in office.managers:
+            managed.setdefault(agent_id, set()).add(office.id)
+    return MappingProxyType({agent: frozenset(found) for agent, found in managed.items()})
+
+
+def _agent_by_email(org: config.OrganisationFile) -> Mapping[str, str]:
+    """An address (lower case) to the one agent who has it (the desk's sign-in)."""
+    emails: dict[str, list[str]] = {}
+    for person in org.agents:
+        if person.email:
+            emails.setdefault(person.email.lower(), []).append(person.id)
+    return MappingProxyType({email: ids[0] for email, ids in emails.items() if len(ids) == 1})
 
 
 def _opened(engine: model.Organisation, subject: str) -> model.Organisation:

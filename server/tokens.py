@@ -1,9 +1,11 @@
 """Signed tokens for manage links, holds and invites (SPEC 5).
 
 Each kind is signed with its own salt (`rendezvous.manage`, `rendezvous.hold`,
-`rendezvous.invite`, `rendezvous.form`), so a token of one kind is never accepted as
-another. Each token carries its own expiry (`exp`, unix seconds, inside the signed
-payload), so the verifier needs no max_age and every kind can have its own lifetime.
+`rendezvous.invite`, `rendezvous.form`, and the desk's `rendezvous.desk_sign_in`,
+`rendezvous.desk_session`, `rendezvous.desk_form`), so a token of one kind is never
+accepted as another. Each token carries its own expiry (`exp`, unix seconds, inside the
+signed payload), so the verifier needs no max_age and every kind can have its own
+lifetime.
 
 Errors::
 
@@ -19,15 +21,24 @@ import os
 import secrets
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, get_args
 
 from itsdangerous import BadData, URLSafeSerializer
 
 from server.vocabulary import from_unix, to_unix
 
-TokenKind: TypeAlias = Literal["manage", "hold", "invite", "form"]
-#: "form": the hosted page's forms (`server.hosted.guard`), which are not API tokens.
-KINDS: tuple[TokenKind, ...] = ("manage", "hold", "invite", "form")
+TokenKind: TypeAlias = Literal[
+    "manage",
+    "hold",
+    "invite",
+    # The hosted page's forms (`server.hosted.guard`), which are not API tokens.
+    "form",
+    # The desk (SPEC 11): the sign-in link, the session cookie, a form's cross-site token.
+    "desk_sign_in",
+    "desk_session",
+    "desk_form",
+]
+KINDS: tuple[TokenKind, ...] = get_args(TokenKind)
 #: Longer strings are refused before any decoding.
 MAX_TOKEN_LENGTH = 2048
 SECRET_FILE_NAME = "secret_key"

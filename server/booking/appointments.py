@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from server.booking import claims, invites
-from server.booking.holds import check_invite_unused, held, with_hold
+from server.booking.holds import held, with_hold
 from server.booking.offer import offer, pool, status_of
 from server.booking.requests import (
     IDEMPOTENCY_PATH,
@@ -48,16 +48,29 @@ IDEMPOTENCY_TTL = timedelta(hours=24)
 
 
 async def book(
-    runtime: Runtime, request: AppointmentRequest, *, idempotency_key: str | None, digest: str
+    runtime: Runtime,
+    request: AppointmentRequest,
+    *,
+    idempotency_key: str | None,
+    digest: str,
+    by_agent: bool = False,
 ) -> AppointmentRow:
-    """Book an appointment; with `idempotency_key`, the one booked under it before."""
+    """Book an appointment; with `idempotency_key`, the one booked under it before.
+
+    `by_agent`: the request's agent books it on the desk for a customer (SPEC 11,
+    outbound): a subject hidden from customers is open to them (as through their own
+    invite), and the appointment is confirmed at once (the agent chose the time)."""
     snapshot = runtime.snapshot
     now = runtime.now()
     if idempotency_key is not None:
         earlier = await _booked_before(runtime.store, idempotency_key, digest, now)
         if earlier is not None:
             return earlier
-    invite = None if request.invite is None else invites.verify(runtime.tokens, request.invite, now)
+    invite = (
+        None
+        if request.invite is None
+        else await invites.verify(runtime.tokens, runtime.store, request.invite, now)
+    )
     target = target_of(
         snapshot,
         subject=request.subject,
@@ -72,7 +85,7 @@ async def book(
     if problems:
         raise ValidationFailed(problems[0].message, problems)
     hold_id = None if request.hold is None else claims.hold_id(runtime.tokens, request.hold, now)
-    engine = snapshot.engine_for(target.opened)
+    engine = snapshot.engine_for(target.subject if by_agent else target.opened)
     agents = pool(snapshot, target)
     template = snapshot.settings.video_url_template
     async with runtime.store.write() as tx:
@@ -84,7 +97,7 @@ async def book(
             if earlier is not None:
                 return earlier
         hold = None if hold_id is None else await held(tx, hold_id, target, now)
-        await check_invite_unused(tx, invite)
+        await invites.check_usable(tx, invite)
         chosen = await offer(
             tx,
             engine,
@@ -97,7 +110,7 @@ async def book(
         id = new_id()
         row = AppointmentRow(
             id=id,
-            status=status_of(chosen),
+            status="confirmed" if by_agent else status_of(chosen),
             sequence=0,
             subject=target.subject,
             meeting_type=request.meeting_type,

@@ -70,17 +70,19 @@ class Listing:
     build: Callable[[], schemas.Out]
 
 
-def _scoped(
+async def _scoped(
     runtime: Runtime, snapshot: Snapshot, token: str | None, wanted: invites.Wanted
 ) -> tuple[invites.Wanted, str | None, invites.Scope | None]:
     """The filters after the invite, the subject it opens, and its scope for the key."""
     if token is None:
         return wanted, None, None
-    fixed, scope = invites.scope(snapshot, runtime.tokens, token, wanted, runtime.now())
+    fixed, scope = await invites.scope(
+        snapshot, runtime.tokens, runtime.store, token, wanted, runtime.now()
+    )
     return fixed, fixed.subject, scope
 
 
-def list_subjects(
+async def list_subjects(
     runtime: Runtime, query: schemas.SubjectsQuery, accept_language: str | None
 ) -> Listing:
     snapshot = runtime.snapshot
@@ -89,7 +91,7 @@ def list_subjects(
         office=resolve(snapshot, "office", query.office),
         agent=resolve(snapshot, "agent", query.agent),
     )
-    w, opened, scope = _scoped(runtime, snapshot, query.invite, asked)
+    w, opened, scope = await _scoped(runtime, snapshot, query.invite, asked)
     lang = snapshot.language(query.lang, accept_language)
     return Listing(
         snapshot.version,
@@ -106,7 +108,7 @@ def list_subjects(
     )
 
 
-def list_meeting_types(
+async def list_meeting_types(
     runtime: Runtime, query: schemas.MeetingTypesQuery, accept_language: str | None
 ) -> Listing:
     snapshot = runtime.snapshot
@@ -115,7 +117,7 @@ def list_meeting_types(
         office=resolve(snapshot, "office", query.office),
         agent=resolve(snapshot, "agent", query.agent),
     )
-    w, opened, scope = _scoped(runtime, snapshot, query.invite, asked)
+    w, opened, scope = await _scoped(runtime, snapshot, query.invite, asked)
     # Meeting type names ship in more languages than an organisation may list.
     lang = snapshot.language(query.lang, accept_language, MEETING_TYPE_LANGUAGES)
     return Listing(
@@ -133,7 +135,7 @@ def list_meeting_types(
     )
 
 
-def list_offices(
+async def list_offices(
     runtime: Runtime, query: schemas.OfficesQuery, accept_language: str | None
 ) -> Listing:
     snapshot = runtime.snapshot
@@ -142,7 +144,7 @@ def list_offices(
         meeting_type=query.meeting_type,
         agent=resolve(snapshot, "agent", query.agent),
     )
-    w, opened, scope = _scoped(runtime, snapshot, query.invite, asked)
+    w, opened, scope = await _scoped(runtime, snapshot, query.invite, asked)
     near = parse_near(query.near)
     lang = snapshot.language(query.lang, accept_language)
     return Listing(
@@ -161,7 +163,7 @@ def list_offices(
     )
 
 
-def list_agents(
+async def list_agents(
     runtime: Runtime, query: schemas.AgentsQuery, accept_language: str | None
 ) -> Listing:
     snapshot = runtime.snapshot
@@ -170,7 +172,7 @@ def list_agents(
         meeting_type=query.meeting_type,
         office=resolve(snapshot, "office", query.office),
     )
-    w, opened, scope = _scoped(runtime, snapshot, query.invite, asked)
+    w, opened, scope = await _scoped(runtime, snapshot, query.invite, asked)
     lang = snapshot.language(query.lang, accept_language)
     return Listing(
         snapshot.version,

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from server.booking import claims, invites
 from server.booking.offer import offer, pool
 from server.booking.requests import Target, target_of
-from server.errors import HoldExpired, InviteUsed, ValidationFailed
+from server.errors import HoldExpired, ValidationFailed
 from server.runtime import Runtime
 from server.schemas import HoldRequest, HoldResponse
 from server.store import HoldRow, Transaction, new_id
@@ -22,7 +22,11 @@ async def place_hold(runtime: Runtime, request: HoldRequest) -> HoldResponse:
     """Reserve a start while the customer fills in the form (POST /api/v1/holds)."""
     snapshot = runtime.snapshot
     now = runtime.now()
-    invite = None if request.invite is None else invites.verify(runtime.tokens, request.invite, now)
+    invite = (
+        None
+        if request.invite is None
+        else await invites.verify(runtime.tokens, runtime.store, request.invite, now)
+    )
     target = target_of(
         snapshot,
         subject=request.subject,
@@ -37,7 +41,7 @@ async def place_hold(runtime: Runtime, request: HoldRequest) -> HoldResponse:
     engine = snapshot.engine_for(target.opened)
     agents = pool(snapshot, target)
     async with runtime.store.write() as tx:
-        await check_invite_unused(tx, invite)
+        await invites.check_usable(tx, invite)
         await tx.delete_expired_holds(now)
         chosen = await offer(tx, engine, agents, target, now)
         hold = HoldRow(
@@ -101,9 +105,3 @@ def with_hold(target: Target, hold: HoldRow | None) -> Target:
     if hold is None or target.duration is not None:
         return target
     return replace(target, duration=hold_duration(hold))
-
-
-async def check_invite_unused(tx: Transaction, invite: invites.Invite | None) -> None:
-    """INVITE_USED when a single-use invite has booked already (read in the transaction)."""
-    if invite is not None and invite.single_use and await tx.invite_used(invite.id):
-        raise InviteUsed()

@@ -1,10 +1,23 @@
-"""Invites: signed links from an agent that pre-select the agent and optionally more.
+"""Invites: links from an agent that pre-select the agent and optionally more.
 
-An invite token (kind "invite") carries the payload::
+An invite is a row of the store (`InviteRow`: agent, subject?, meeting type?, office?,
+customer e-mail?, single use, expiry, who made it, revoked?), made by `create` (the desk
+and `rendezvous invite`). Its token (kind "invite") carries only the id and the expiry::
+
+    {"i": <invite id>, "exp": <unix seconds>}
+
+so the customer's e-mail is never readable in the link, and revoking the row ends the
+link at once (TOKEN_EXPIRED, "withdrawn").
+
+Invites made before they were stored (migration 0005) were self-contained tokens::
 
     {"id": <random>, "agent": <agent id>, "subject"?: ..., "meeting_type"?: ...,
      "office"?: ..., "email"?: <customer e-mail to prefill>, "single_use": bool,
      "exp": <unix seconds>}
+
+Decision: those links were sent to customers already, so they keep working until they
+expire (at most 366 days after they were made); they cannot be revoked. Nothing makes
+new ones (`mint` is kept to read and test that form).
 
 Only a single-use invite is recorded when it books (`used_invites`); any other invite
 may book as often as it likes until it expires. An invite also opens subjects that are
@@ -37,6 +50,7 @@ from server.explanations import Names, service_sentence
 from server.runtime import Runtime
 from server.schemas import AgentRef, CustomerPrefill, InviteResponse
 from server.snapshot import Snapshot
+from server.store import InviteRow, Reader, Transaction, new_id
 from server.tokens import TokenExpired, TokenInvalid, Tokens, expiry
 from server.vocabulary import HOW, MeetingType
 
@@ -51,6 +65,8 @@ class Invite:
     email: str | None
     single_use: bool
     expires_at: datetime
+    #: A stored invite (its token carries only the id); False: a self-contained token.
+    stored: bool = False
 
     def check(self, snapshot: Snapshot) -> None:
         """NotFound at `$.invite` when the invite names something the organisation no
@@ -74,6 +90,45 @@ class _Payload(msgspec.Struct, frozen=True):
     single_use: bool = False
 
 
+def token_of(tokens: Tokens, row: InviteRow) -> str:
+    """The link's token of a stored invite: its id and its expiry, signed."""
+    return tokens.dumps("invite", {"i": row.id}, row.expires_at)
+
+
+def link_of(public_url: str, tokens: Tokens, row: InviteRow) -> str:
+    return f"{public_url.rstrip('/')}/book?invite={token_of(tokens, row)}"
+
+
+async def create(
+    tx: Transaction,
+    *,
+    agent: str,
+    subject: str | None = None,
+    meeting_type: MeetingType | None = None,
+    office: str | None = None,
+    customer_email: str | None = None,
+    single_use: bool = False,
+    expires_at: datetime,
+    created_by: str | None,
+    now: datetime,
+) -> InviteRow:
+    """Store an invite (the caller has checked its choices); `token_of` is its link."""
+    row = InviteRow(
+        id=new_id(),
+        agent=agent,
+        subject=subject,
+        meeting_type=meeting_type,
+        office=office,
+        customer_email=customer_email,
+        single_use=single_use,
+        created_by=created_by,
+        created_at=now,
+        expires_at=expires_at,
+    )
+    await tx.insert_invite(row)
+    return row
+
+
 def mint(
     tokens: Tokens,
     *,
@@ -85,7 +140,8 @@ def mint(
     single_use: bool = False,
     expires_at: datetime,
 ) -> str:
-    """A signed invite token; the caller checks the ids against the organisation."""
+    """A self-contained invite token, the form invites had before they were stored
+    (still accepted until it expires; see the module's docstring)."""
     payload: dict[str, Any] = {"id": secrets.token_urlsafe(12), "agent": agent}
     optional = {
         "subject": subject,
@@ -98,14 +154,25 @@ def mint(
     return tokens.dumps("invite", payload, expires_at)
 
 
-def verify(tokens: Tokens, token: str, now: datetime) -> Invite:
-    """The invite behind a token; InvalidToken (401) or ExpiredToken (410) otherwise."""
+class _Stored(msgspec.Struct, frozen=True):
+    i: str
+    exp: int
+
+
+_WITHDRAWN = "This invitation has been withdrawn."
+
+
+async def verify(tokens: Tokens, reader: Reader, token: str, now: datetime) -> Invite:
+    """The invite behind a token; InvalidToken (401) or ExpiredToken (410: expired or
+    withdrawn) otherwise. A stored invite is read from `reader`."""
     try:
         raw = tokens.loads("invite", token, now)
     except TokenExpired as exc:
         raise ExpiredToken("This invitation has expired.") from exc
     except TokenInvalid as exc:
         raise InvalidToken("This invitation link is not valid.") from exc
+    if "i" in raw:
+        return await _stored(reader, raw, now)
     try:
         payload = msgspec.convert(raw, _Payload)
     except msgspec.ValidationError as exc:
@@ -122,6 +189,44 @@ def verify(tokens: Tokens, token: str, now: datetime) -> Invite:
     )
 
 
+async def _stored(reader: Reader, raw: dict[str, Any], now: datetime) -> Invite:
+    try:
+        payload = msgspec.convert(raw, _Stored)
+    except msgspec.ValidationError as exc:
+        raise InvalidToken("This invitation link is not valid.") from exc
+    row = await reader.invite(payload.i)
+    if row is None:
+        raise InvalidToken("This invitation link is not valid.")
+    if row.revoked_at is not None:
+        raise ExpiredToken(_WITHDRAWN)
+    if row.expires_at <= now:
+        raise ExpiredToken("This invitation has expired.")
+    return Invite(
+        id=row.id,
+        agent=row.agent,
+        subject=row.subject,
+        meeting_type=row.meeting_type,
+        office=row.office,
+        email=row.customer_email,
+        single_use=row.single_use,
+        expires_at=row.expires_at,
+        stored=True,
+    )
+
+
+async def check_usable(tx: Transaction, invite: Invite | None) -> None:
+    """Inside a booking's or a hold's transaction: a stored invite is not revoked
+    (TOKEN_EXPIRED) and a single-use invite has not booked already (INVITE_USED)."""
+    if invite is None:
+        return
+    if invite.stored:
+        row = await tx.invite(invite.id)
+        if row is None or row.revoked_at is not None:
+            raise ExpiredToken(_WITHDRAWN)
+    if invite.single_use and await tx.invite_used(invite.id):
+        raise InviteUsed()
+
+
 def _gone(message: str) -> NotFound:
     return NotFound(message, [Detail("$.invite", message)])
 
@@ -130,7 +235,7 @@ async def describe(runtime: Runtime, token: str, lang: str | None) -> InviteResp
     """What an invite pre-selects (GET /api/v1/invites/{token}); INVITE_USED once a
     single-use invite has booked."""
     snapshot = runtime.snapshot
-    invite = verify(runtime.tokens, token, runtime.now())
+    invite = await verify(runtime.tokens, runtime.store, token, runtime.now())
     invite.check(snapshot)
     if invite.single_use and await runtime.store.invite_used(invite.id):
         raise InviteUsed()
@@ -165,8 +270,8 @@ class Wanted:
 Scope = tuple[str, str | None, str | None, str | None]
 
 
-def scope(
-    snapshot: Snapshot, tokens: Tokens, token: str, wanted: Wanted, now: datetime
+async def scope(
+    snapshot: Snapshot, tokens: Tokens, reader: Reader, token: str, wanted: Wanted, now: datetime
 ) -> tuple[Wanted, Scope]:
     """What the invite in a query fixes, checked against what the query asks, and its
     scope (for cache keys): the listings and the slot search read invites this way.
@@ -177,7 +282,7 @@ def scope(
     single-use invite was used is the booking's business (INVITE_USED).
     """
     try:
-        invite = verify(tokens, token, now)
+        invite = await verify(tokens, reader, token, now)
     except RendezvousError as exc:  # TOKEN_INVALID or TOKEN_EXPIRED
         exc.details = [Detail("$.query.invite", exc.message)]
         raise
@@ -348,12 +453,16 @@ __all__ = [
     "Invite",
     "Scope",
     "Wanted",
+    "check_usable",
+    "create",
     "describe",
     "description",
+    "link_of",
     "mint",
     "parse_duration",
     "problems",
     "scope",
+    "token_of",
     "unbookable",
     "verify",
 ]

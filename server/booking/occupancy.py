@@ -1,13 +1,14 @@
-"""Stored appointments and holds, turned into the engine's `Busy` input.
+"""Stored appointments, holds and time off, turned into the engine's `Busy` input.
 
 `load_busy` reads and converts in one go (bookings, holds); the slot search reads the
 plain spans first (`load_spans`), keys its memo on them, and converts them
-(`spans_to_busy`) only when the engine must run.
+(`spans_to_busy`) only when the engine must run. Time off is read with both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from availability.model import Busy, Interval, Occupation
@@ -58,6 +59,7 @@ def spans_to_busy(
     agents: Collection[str],
     *,
     exclude_appointment: tuple[str, datetime, datetime] | None = None,
+    time_off: Mapping[str, Sequence[Interval]] | None = None,
 ) -> Busy:
     """`to_busy` for the plain spans of `Reader.busy_spans` (every agent a key).
 
@@ -72,7 +74,7 @@ def spans_to_busy(
             key = None
             continue
         by_agent[span[0]].append(span)
-    return Busy(occupations=_Occupations(by_agent), external={})
+    return Busy(occupations=_Occupations(by_agent), external={}, time_off=dict(time_off or {}))
 
 
 class _Occupations(Mapping[str, Sequence[Occupation]]):
@@ -114,6 +116,19 @@ async def load_spans(
     return await reader.busy_spans(agents, start, end + MAX_OCCUPATION, now)
 
 
+async def load_time_off(
+    reader: Reader, agents: Collection[str], start: datetime, end: datetime
+) -> dict[str, list[Interval]]:
+    """Per agent with any, the time off (SPEC 11) overlapping `[start, end)` (`end`
+    widened as in `load_busy`)."""
+    leave = await reader.time_off(agents, start, end + MAX_OCCUPATION)
+    return {
+        agent: [Interval(row.start, row.end) for row in entries]
+        for agent, entries in leave.items()
+        if entries
+    }
+
+
 async def load_busy(
     reader: Reader,
     agents: Collection[str],
@@ -130,4 +145,7 @@ async def load_busy(
     with its trailing buffer, past it.
     """
     rows = await reader.busy(agents, start, end + MAX_OCCUPATION, now)
-    return to_busy(rows, exclude_hold=exclude_hold, exclude_appointment=exclude_appointment)
+    busy = to_busy(rows, exclude_hold=exclude_hold, exclude_appointment=exclude_appointment)
+    # Time off (SPEC 11): the agent's own busy time, read with the rest (in a booking's
+    # transaction too, so a booking re-checks it as it re-checks appointments).
+    return replace(busy, time_off=await load_time_off(reader, agents, start, end))

@@ -18,8 +18,9 @@ Decisions:
 - Dates outside what any planning rule can offer (before yesterday, beyond
   today + 732 days) give no slots without asking the engine.
 - An answer is reused while the organisation version, the query, the minute and the
-  busy rows just read are all equal (`Snapshot.slot_memo`): a booking in any process
-  changes the busy rows, so it shows at once. The memo keeps the engine's minutes and
+  busy rows (appointments, holds, time off) just read are all equal
+  (`Snapshot.slot_memo`): a booking in any process changes the busy rows, so it shows
+  at once. The memo keeps the engine's minutes and
   the rendered JSON body (`Found.body`), so a reused answer costs no rendering.
 - One start is one offer: each slot carries its `duration` (the engine offers the
   shortest when offices' rules differ); holds and bookings that send it back get
@@ -39,7 +40,7 @@ from availability import model
 from server import schemas, vocabulary
 from server.booking import invites, presenters
 from server.booking.manage import movable
-from server.booking.occupancy import load_spans, spans_to_busy
+from server.booking.occupancy import load_spans, load_time_off, spans_to_busy
 from server.errors import Detail, NotFound, ValidationFailed
 from server.runtime import Runtime
 from server.snapshot import Kind, SlotAnswer, Snapshot
@@ -82,7 +83,9 @@ async def search(runtime: Runtime, query: schemas.SlotsQuery) -> Found:
         agent=resolve(snapshot, "agent", query.agent),
     )
     if query.invite is not None:
-        wanted, _ = invites.scope(snapshot, runtime.tokens, query.invite, wanted, now)
+        wanted, _ = await invites.scope(
+            snapshot, runtime.tokens, runtime.store, query.invite, wanted, now
+        )
     subject, meeting_type, office = wanted.subject, wanted.meeting_type, wanted.office
     if subject is None:
         raise ValidationFailed.at("$.query.subject", "The query parameter subject is required.")
@@ -198,17 +201,21 @@ async def find(
     window_start = datetime.combine(first_day, time(), zone).astimezone(UTC)
     window_end = datetime.combine(last_day + timedelta(days=1), time(), zone).astimezone(UTC)
     spans = await load_spans(runtime.store, pool, window_start, window_end, now)
+    time_off = await load_time_off(runtime.store, pool, window_start, window_end)
     query = dataclasses.replace(query, first_day=first_day, last_day=last_day)
     # `find_slot_minutes` is a pure function of what goes into this key: `now` only
     # counts to the minute (slots start on whole minutes), and the busy time just read
     # from the store is part of it (as plain values, cheap to hash), so a booking in any
     # process changes the key.
     minute = now.replace(second=0, microsecond=0)
-    key = (opened, query, minute, now == minute, exclude_appointment, tuple(spans))
+    leave = tuple((agent, tuple(entries)) for agent, entries in sorted(time_off.items()))
+    key = (opened, query, minute, now == minute, exclude_appointment, tuple(spans), leave)
     memo = snapshot.slot_memo
     found = memo.get(key)
     if found is None:
-        busy = spans_to_busy(spans, pool, exclude_appointment=exclude_appointment)
+        busy = spans_to_busy(
+            spans, pool, exclude_appointment=exclude_appointment, time_off=time_off
+        )
         minutes = availability.find_slot_minutes(snapshot.engine_for(opened), busy, query, now)
         if exclude_appointment is not None:
             minutes = _without(minutes, vocabulary.to_unix(exclude_appointment[1]) // 60)

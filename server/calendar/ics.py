@@ -9,6 +9,7 @@ line ends, content lines folded at 75 octets without splitting a UTF-8 character
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, TypeAlias
@@ -72,6 +73,35 @@ def render_ics(event: CalendarEvent, method: Method = "PUBLISH") -> bytes:
         f"PRODID:{PRODID}",
         "CALSCALE:GREGORIAN",
         f"METHOD:{method}",
+        *_vevent(event),
+        "END:VCALENDAR",
+    ]
+    return b"".join(_fold(line) for line in lines)
+
+
+def render_feed(events: Iterable[CalendarEvent], name: str, refresh_minutes: int = 60) -> bytes:
+    """A subscribed calendar (the desk's feed, SPEC 11): every event in one
+    `METHOD:PUBLISH` calendar named `name`, with a hint how often to look again
+    (`REFRESH-INTERVAL`, RFC 7986, and Outlook's `X-PUBLISHED-TTL`)."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"NAME:{_text(name)}",
+        f"X-WR-CALNAME:{_text(name)}",
+        f"REFRESH-INTERVAL;VALUE=DURATION:PT{int(refresh_minutes)}M",
+        f"X-PUBLISHED-TTL:PT{int(refresh_minutes)}M",
+    ]
+    for event in events:
+        lines += _vevent(event)
+    lines.append("END:VCALENDAR")
+    return b"".join(_fold(line) for line in lines)
+
+
+def _vevent(event: CalendarEvent) -> list[str]:
+    lines = [
         "BEGIN:VEVENT",
         f"UID:{_text(event.uid)}",
         f"SEQUENCE:{int(event.sequence)}",
@@ -95,8 +125,8 @@ def render_ics(event: CalendarEvent, method: Method = "PUBLISH") -> bytes:
         # nobody reads replies to the organiser's address: accepted, no reply wanted.
         params = f"{_cn(event.attendee_name)};ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE"
         lines.append(f"ATTENDEE{params}:mailto:{_uri(quote(event.attendee_email, safe='@+'))}")
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return b"".join(_fold(line) for line in lines)
+    lines.append("END:VEVENT")
+    return lines
 
 
 def _cn(name: str | None) -> str:
@@ -199,5 +229,6 @@ __all__ = [
     "event_uid",
     "google_link",
     "outlook_link",
+    "render_feed",
     "render_ics",
 ]

@@ -26,6 +26,7 @@ from server.config import checks as config_checks
 from server.config import engine as planning
 from server.config.checks import Decoded
 from server.config.delivery_checks import delivery_issues
+from server.config.desk_checks import desk_issues
 from server.config.messages import Issue, issue_from, key_path, kind
 from server.config.types import (
     ENV_NAME_PATTERN,
@@ -138,6 +139,7 @@ def _decode_and_check(raw: dict[str, Any]) -> OrganisationFile:
     decoded = _decode(raw, issues)
     issues.extend(config_checks.check(decoded))
     issues.extend(delivery_issues(decoded.organisation, decoded.webhooks))
+    issues.extend(desk_issues(decoded))
     if issues or decoded.organisation is None:
         raise ConfigError(issues)
     return OrganisationFile(

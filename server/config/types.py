@@ -181,6 +181,8 @@ class Office(_Base, frozen=True):
     active: bool = True
     geo: Geo | None = None
     subjects: dict[Id, OfficeSubject] = {}
+    #: The desk (SPEC 11): agents who see and act on every appointment of this office.
+    managers: tuple[Id, ...] = ()
 
 
 class Block(_Base, frozen=True):

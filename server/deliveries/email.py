@@ -52,8 +52,8 @@ from server.booking.presenters import calendar_event
 from server.calendar.ics import CalendarEvent, Method, render_ics
 from server.deliveries.addresses import header_name, mailbox, parse_mailbox
 from server.deliveries.kinds import KINDS, Link
-from server.deliveries.outbox import Change
-from server.deliveries.templates import Language
+from server.deliveries.outbox import Change, SignInNotice
+from server.deliveries.templates import EmailText, Language
 from server.snapshot import Snapshot
 from server.store import AppointmentRow, DeliveryRow
 from server.tokens import Tokens
@@ -102,11 +102,43 @@ def build(
     text = snapshot.email_templates.render(lang, row.kind, values)
     links = _links(info.links, words, values)
     details = _details(snapshot, change, lang, words, values, info.role)
-    footer = words.words["footer"].format(organisation=snapshot.name)
+    message = _message(
+        snapshot, notifications, row, lang, values["recipient_name"] or "", text, details, links
+    )
+    method = invitation_method(row.kind, change)
+    if method is not None:
+        event = _event(snapshot, change, values, details, sender, row)
+        calendar = render_ics(event, method).decode("utf-8")
+        message.add_alternative(
+            calendar, subtype="calendar", params={"method": method}, cte="base64"
+        )
+        message.add_attachment(
+            calendar.encode("utf-8"),
+            maintype="application",
+            subtype="ics",
+            filename="invite.ics",
+        )
+    return _finished(message, lang, sender, row)
 
+
+def _message(
+    snapshot: Snapshot,
+    notifications: config.Notifications,
+    row: DeliveryRow,
+    lang: str,
+    recipient_name: str,
+    text: EmailText,
+    details: Sequence[tuple[str, str, str | None]],
+    links: Sequence[tuple[str, str]],
+) -> EmailMessage:
+    """The headers and the text and HTML bodies of one message."""
+    words = snapshot.email_templates.language(lang)
+    footer = words.words["footer"].format(organisation=snapshot.name)
+    sender = parse_mailbox(notifications.from_)
+    assert sender is not None, "checked when the organisation file loaded"
     message = EmailMessage(policy=SMTP_POLICY)
     message["From"] = sender
-    message["To"] = mailbox(values["recipient_name"] or "", row.recipient)
+    message["To"] = mailbox(recipient_name, row.recipient)
     if notifications.reply_to is not None:
         reply_to = parse_mailbox(notifications.reply_to)
         if reply_to is not None:
@@ -129,19 +161,10 @@ def build(
         footer=footer,
     )
     message.add_alternative(html, subtype="html", cte="quoted-printable")
-    method = invitation_method(row.kind, change)
-    if method is not None:
-        event = _event(snapshot, change, values, details, sender, row)
-        calendar = render_ics(event, method).decode("utf-8")
-        message.add_alternative(
-            calendar, subtype="calendar", params={"method": method}, cte="base64"
-        )
-        message.add_attachment(
-            calendar.encode("utf-8"),
-            maintype="application",
-            subtype="ics",
-            filename="invite.ics",
-        )
+    return message
+
+
+def _finished(message: EmailMessage, lang: str, sender: Address, row: DeliveryRow) -> Outgoing:
     for part in message.walk():
         if part is not message:
             del part["MIME-Version"]  # the email package repeats it in parts it adds
@@ -410,4 +433,61 @@ def _layout() -> jinja2.Template:
     return environment.from_string(_LAYOUT.read_text(encoding="utf-8"))
 
 
-__all__ = ["SMTP_POLICY", "NotSendable", "Outgoing", "build", "invitation_method", "message_id"]
+# -- Notices about no appointment (SPEC 11) --------------------------------------------
+
+
+def build_sign_in(
+    snapshot: Snapshot,
+    tokens: Tokens,
+    row: DeliveryRow,
+    notice: SignInNotice,
+    *,
+    notifications: config.Notifications | None = None,
+    language: str | None = None,
+) -> Outgoing:
+    """The desk's sign-in e-mail: the kind's text and one button, the link. Its token
+    (kind "desk_sign_in", the link's id) is signed here, so the outbox row holds no
+    working link; the link's expiry is the token's."""
+    notifications = notifications or snapshot.settings.notifications
+    if notifications is None:
+        raise NotSendable("the organisation file has no [organisation.notifications] any more")
+    sender = parse_mailbox(notifications.from_)
+    assert sender is not None, "checked when the organisation file loaded"
+    agent = snapshot.agents.get(notice.agent)
+    lang = language or (
+        snapshot.default_language if agent is None else agent_language(snapshot, agent)
+    )
+    words = snapshot.email_templates.language(lang)
+    token = tokens.dumps("desk_sign_in", {"l": notice.link}, notice.expires_at)
+    values: dict[str, str | None] = {
+        "organisation_name": snapshot.name,
+        "recipient_name": agent.name if agent else None,
+        # ?lang: the page with the button speaks the e-mail's language.
+        "sign_in_url": f"{snapshot.public_url}/desk/sign-in/{token}?lang={lang}",
+        "valid_minutes": str(round((notice.expires_at - notice.at).total_seconds() / 60)),
+    }
+    values = {name: None if value is None else _one_line(value) for name, value in values.items()}
+    text = snapshot.email_templates.render(lang, row.kind, values)
+    links = _links(KINDS["agent_sign_in"].links, words, values)
+    message = _message(
+        snapshot, notifications, row, lang, values["recipient_name"] or "", text, [], links
+    )
+    return _finished(message, lang, sender, row)
+
+
+def agent_language(snapshot: Snapshot, agent: config.Agent) -> str:
+    """An agent's first language that the organisation speaks, else the organisation's."""
+    spoken = [lang for lang in agent.languages if lang in snapshot.languages]
+    return spoken[0] if spoken else snapshot.default_language
+
+
+__all__ = [
+    "SMTP_POLICY",
+    "NotSendable",
+    "Outgoing",
+    "agent_language",
+    "build",
+    "build_sign_in",
+    "invitation_method",
+    "message_id",
+]

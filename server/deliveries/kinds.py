@@ -33,6 +33,8 @@ EmailKind = Literal[
     "agent_reassigned_to",
     "agent_reassigned_away",
     "agent_reminder",
+    # The desk (SPEC 11): the sign-in link, about no appointment.
+    "agent_sign_in",
 ]
 EMAIL_KINDS: Final[tuple[EmailKind, ...]] = get_args(EmailKind)
 
@@ -53,11 +55,13 @@ Event = Literal["created", "accepted", "declined", "rescheduled", "cancelled", "
 
 #: Reminders are the only kinds written ahead of time; a change deletes and rewrites them.
 REMINDER_KINDS: Final[tuple[EmailKind, ...]] = ("customer_reminder", "agent_reminder")
+#: Kinds about no appointment (their payload is not a `Change`).
+NOTICE_KINDS: Final[tuple[EmailKind, ...]] = ("agent_sign_in",)
 
 #: The links a message carries: the customer's manage link (every customer message has
 #: it, SPEC 10), the appointment on the agent's desk (agents never get the manage link),
-#: and the booking page (to book again after a decline).
-Link = Literal["manage", "desk", "book"]
+#: the booking page (to book again after a decline), and the desk's sign-in link.
+Link = Literal["manage", "desk", "book", "sign_in"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,8 @@ class KindInfo:
 def _info(kind: str) -> KindInfo:
     if kind == "customer_declined":
         return KindInfo("customer", ("book", "manage"))
+    if kind == "agent_sign_in":
+        return KindInfo("agent", ("sign_in",))
     if kind.startswith("customer_"):
         return KindInfo("customer", ("manage",))
     return KindInfo("agent", ("desk",))
@@ -79,6 +85,7 @@ KINDS: Final[dict[EmailKind, KindInfo]] = {kind: _info(kind) for kind in EMAIL_K
 __all__ = [
     "EMAIL_KINDS",
     "KINDS",
+    "NOTICE_KINDS",
     "REMINDER_KINDS",
     "WEBHOOK_EVENTS",
     "Channel",

@@ -11,6 +11,7 @@ writes none):
     appointment_rescheduled a new time (the customer's manage link, or the desk)
     appointment_cancelled   by the customer or the agent, with an optional reason
     appointment_reassigned  handed to another agent (the desk)
+    sign_in_requested       the desk's sign-in link, to an agent (about no appointment)
 
 Each writes small rows only: who gets what, and the appointment as of the change
 (`Change`, JSON). Nothing is rendered here; the worker renders and sends later, outside
@@ -257,10 +258,55 @@ def _agent(snapshot: Snapshot, agent_id: str | None) -> _Recipient | None:
     return _Recipient("agent", agent.email)
 
 
+# -- Notices about no appointment: the desk's sign-in link (SPEC 11) -------------------
+
+
+class SignInNotice(msgspec.Struct, kw_only=True):
+    """The payload of an `agent_sign_in` e-mail. It names the link; the link's token is
+    signed when the e-mail is built (`server.deliveries.email.build_sign_in`)."""
+
+    event: Literal["sign_in"] = "sign_in"
+    at: datetime
+    agent: str
+    link: str  # the sign-in link's id
+    expires_at: datetime
+
+
+def read_sign_in(payload: object) -> SignInNotice:
+    """A stored payload as a `SignInNotice` (msgspec.ValidationError when it is not one)."""
+    return msgspec.convert(payload, SignInNotice)
+
+
+async def sign_in_requested(tx: Transaction, snapshot: Snapshot, notice: SignInNotice) -> bool:
+    """Write the sign-in e-mail to the agent; False (nothing written) when the
+    organisation sends no e-mail or the agent has no address. It is not tried after the
+    link has expired."""
+    agent = _agent(snapshot, notice.agent)
+    if snapshot.settings.notifications is None or agent is None:
+        return False
+    payload = msgspec.to_builtins(notice)
+    assert isinstance(payload, dict)
+    row = DeliveryRow(
+        id=new_id(),
+        channel="email",
+        kind="agent_sign_in",
+        recipient_role="agent",
+        recipient=agent.address,
+        appointment_id=None,
+        payload=payload,
+        due_at=notice.at,
+        expires_at=notice.expires_at,
+        created_at=notice.at,
+    )
+    await tx.insert_deliveries([row])
+    return True
+
+
 __all__ = [
     "GIVE_UP_AFTER",
     "CancelledBy",
     "Change",
+    "SignInNotice",
     "appointment_accepted",
     "appointment_cancelled",
     "appointment_created",
@@ -269,4 +315,6 @@ __all__ = [
     "appointment_rescheduled",
     "plan",
     "read_change",
+    "read_sign_in",
+    "sign_in_requested",
 ]

@@ -4,8 +4,10 @@ written where a person can open it (SPEC 8).
 The sample is an appointment of the organisation itself (its first bookable subject,
 meeting type, office and agent, tomorrow at 10:00 in the office's zone) for a sample
 customer; rescheduled and reassigned kinds get a previous time and agent, declined and
-cancelled ones a reason. Two files are written, by default under `mail-preview/`
-beside the database (`var/mail-preview/` for the demo):
+cancelled ones a reason. The desk's sign-in e-mail (`agent_sign_in`) goes to the first
+agent with an address, with a link that signs nobody in (a throwaway key). Two files are
+written, by default under `mail-preview/` beside the database (`var/mail-preview/` for
+the demo):
 
 - `<kind>.<lang>.eml`: the whole message, as it would be sent (open it in a mail
   client: Thunderbird, Apple Mail and Outlook open .eml files, invitation included);
@@ -24,9 +26,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from server import config
-from server.deliveries.email import SMTP_POLICY, build
-from server.deliveries.kinds import KINDS, EmailKind
-from server.deliveries.outbox import Change
+from server.deliveries.email import SMTP_POLICY, Outgoing, build, build_sign_in
+from server.deliveries.kinds import KINDS, NOTICE_KINDS, EmailKind
+from server.deliveries.outbox import Change, SignInNotice
 from server.snapshot import Snapshot
 from server.store import AppointmentRow, DeliveryRow
 from server.tokens import Tokens
@@ -117,6 +119,10 @@ def _replace(row: AppointmentRow, **changes: object) -> AppointmentRow:
 def render(
     snapshot: Snapshot, tokens: Tokens, kind: EmailKind, lang: str, directory: Path, now: datetime
 ) -> Preview:
+    placeholder = config.Notifications(from_=f"{snapshot.name} <no-reply@example.com>")
+    notifications = snapshot.settings.notifications or placeholder
+    if kind in NOTICE_KINDS:
+        return _write(_sign_in(snapshot, tokens, notifications, lang, now), kind, lang, directory)
     change = sample_change(snapshot, kind, lang, now)
     role = KINDS[kind].role
     agent_id = (
@@ -140,15 +146,41 @@ def render(
         expires_at=now,
         created_at=now,
     )
-    placeholder = config.Notifications(from_=f"{snapshot.name} <no-reply@example.com>")
-    outgoing = build(
-        snapshot,
-        tokens,
-        row,
-        change,
-        notifications=snapshot.settings.notifications or placeholder,
-        language=lang,
+    outgoing = build(snapshot, tokens, row, change, notifications=notifications, language=lang)
+    return _write(outgoing, kind, lang, directory)
+
+
+def _sign_in(
+    snapshot: Snapshot,
+    tokens: Tokens,
+    notifications: config.Notifications,
+    lang: str,
+    now: datetime,
+) -> Outgoing:
+    """The desk's sign-in e-mail to the organisation's first agent with an address."""
+    agent = next((a for a in snapshot.agents.values() if a.email), None)
+    notice = SignInNotice(
+        at=now,
+        agent=agent.id if agent else "agent",
+        link="preview",
+        expires_at=now + timedelta(minutes=15),
     )
+    row = DeliveryRow(
+        id="preview-agent_sign_in",
+        channel="email",
+        kind="agent_sign_in",
+        recipient_role="agent",
+        recipient=agent.email if agent and agent.email else "agent@example.com",
+        appointment_id=None,
+        payload={},
+        due_at=now,
+        expires_at=now,
+        created_at=now,
+    )
+    return build_sign_in(snapshot, tokens, row, notice, notifications=notifications, language=lang)
+
+
+def _write(outgoing: Outgoing, kind: EmailKind, lang: str, directory: Path) -> Preview:
     directory.mkdir(parents=True, exist_ok=True)
     eml = directory / f"{kind}.{lang}.eml"
     html = directory / f"{kind}.{lang}.html"

@@ -64,6 +64,9 @@ VARIABLES: Final = (
     "desk_url",
     "book_url",
     "reason",
+    # The desk's sign-in e-mail (agent_sign_in).
+    "sign_in_url",
+    "valid_minutes",
 )
 _VARIABLES = frozenset(VARIABLES)
 _SAMPLES = {name: name for name in VARIABLES}
@@ -85,6 +88,7 @@ WORDS: Final = (
     "desk",
     "book",
     "footer",
+    "sign_in",
 )
 
 logger = logging.getLogger("rendezvous.deliveries")

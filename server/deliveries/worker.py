@@ -45,9 +45,9 @@ import msgspec
 
 from server.deliveries import email, retries, webhooks
 from server.deliveries.email import Outgoing
-from server.deliveries.kinds import REMINDER_KINDS
+from server.deliveries.kinds import NOTICE_KINDS, REMINDER_KINDS
 from server.deliveries.maildir import MaildirTransport
-from server.deliveries.outbox import Change, read_change
+from server.deliveries.outbox import Change, read_change, read_sign_in
 from server.deliveries.retries import Outcome, SendFailed
 from server.deliveries.smtp import SMTPSettings, SMTPTransport
 from server.runtime import Runtime
@@ -171,6 +171,8 @@ class DeliveryWorker:
         return outcomes
 
     async def _deliver(self, row: DeliveryRow, session: MailSession) -> Outcome:
+        if row.kind in NOTICE_KINDS:
+            return await self._deliver_notice(row, session)
         try:
             change = read_change(row.payload)
         except msgspec.ValidationError as exc:
@@ -190,6 +192,28 @@ class DeliveryWorker:
                 )
             else:
                 raise SendFailed(f"no sender for the channel {row.channel}", permanent=True)
+        except email.NotSendable as exc:
+            return self._failed(row, SendFailed(str(exc), permanent=True))
+        except SendFailed as exc:
+            return self._failed(row, exc)
+        except Exception as exc:  # a bug must not stop the other deliveries
+            logger.exception("delivery %s (%s) failed unexpectedly", row.id, row.kind)
+            return self._failed(row, SendFailed(f"internal error: {type(exc).__name__}"))
+        return retries.sent(row, self.runtime.now())
+
+    async def _deliver_notice(self, row: DeliveryRow, session: MailSession) -> Outcome:
+        """A message about no appointment: the desk's sign-in link. One whose link has
+        expired is not sent (`skipped`): it could not sign anybody in."""
+        try:
+            notice = read_sign_in(row.payload)
+        except msgspec.ValidationError as exc:
+            return self._failed(row, SendFailed(f"unreadable payload: {exc}", permanent=True))
+        now = self.runtime.now()
+        if notice.expires_at <= now:
+            return retries.skipped(row, now, "the sign-in link has expired")
+        try:
+            outgoing = email.build_sign_in(self.runtime.snapshot, self.runtime.tokens, row, notice)
+            await session.send(outgoing)
         except email.NotSendable as exc:
             return self._failed(row, SendFailed(str(exc), permanent=True))
         except SendFailed as exc:

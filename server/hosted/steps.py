@@ -84,7 +84,9 @@ class _Choices:
             return
         t = self.frame.t
         try:
-            invite = invites.verify(self.runtime.tokens, token, self.runtime.now())
+            invite = await invites.verify(
+                self.runtime.tokens, self.runtime.store, token, self.runtime.now()
+            )
             invite.check(self.snapshot)
             if invite.single_use and await self.runtime.store.invite_used(invite.id):
                 raise InviteUsed()

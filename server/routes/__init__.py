@@ -9,12 +9,14 @@ from server.routes import (
     assets,
     book,
     catalog,
+    desk,
     health,
     holds,
     invites,
     openapi,
     organisation,
     slots,
+    time_off,
 )
 from server.settings import Settings
 
@@ -31,4 +33,7 @@ def all_routes(settings: Settings) -> list[BaseRoute]:
         *openapi.routes,
         *assets.asset_routes(settings.plugin_dir, settings.embed_path),
         *book.routes,
+        # The agent's desk (SPEC 11).
+        *desk.desk_routes(),
+        *time_off.time_off_routes(),
     ]

@@ -20,26 +20,28 @@ from server.runtime import runtime_of
 async def list_subjects(request: Request) -> Response:
     query = decode_query(request, schemas.SubjectsQuery)
     accept = request.headers.get("accept-language")
-    return listing_response(request, catalog.list_subjects(runtime_of(request), query, accept))
+    return listing_response(
+        request, await catalog.list_subjects(runtime_of(request), query, accept)
+    )
 
 
 async def list_meeting_types(request: Request) -> Response:
     query = decode_query(request, schemas.MeetingTypesQuery)
     accept = request.headers.get("accept-language")
-    listing = catalog.list_meeting_types(runtime_of(request), query, accept)
+    listing = await catalog.list_meeting_types(runtime_of(request), query, accept)
     return listing_response(request, listing)
 
 
 async def list_offices(request: Request) -> Response:
     query = decode_query(request, schemas.OfficesQuery)
     accept = request.headers.get("accept-language")
-    return listing_response(request, catalog.list_offices(runtime_of(request), query, accept))
+    return listing_response(request, await catalog.list_offices(runtime_of(request), query, accept))
 
 
 async def list_agents(request: Request) -> Response:
     query = decode_query(request, schemas.AgentsQuery)
     accept = request.headers.get("accept-language")
-    return listing_response(request, catalog.list_agents(runtime_of(request), query, accept))
+    return listing_response(request, await catalog.list_agents(runtime_of(request), query, accept))
 
 
 routes: list[BaseRoute] = [

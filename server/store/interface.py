@@ -194,7 +194,153 @@ class DeliveryWriter(Protocol):
 BusySpan = tuple[str, int, int, int, int]
 
 
-class Reader(DeliveryReader, Protocol):
+# -- The desk (SPEC 11): sign-in links, sessions, invites, calendar feeds --------------
+#
+# docs/desk.md. A sign-in link and a session are rows so that "used once", "signed
+# out" and "revoked" are real; the tokens in e-mails and cookies carry only their ids.
+
+
+@dataclass(frozen=True, slots=True)
+class SignInLinkRow:
+    id: str
+    agent: str | None  # None: asked for an address that is no active agent's
+    next: str | None  # a /desk path to open after signing in
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    id: str
+    agent: str
+    created_at: datetime
+    expires_at: datetime
+    language: str | None = None  # chosen on the desk; None: the agent's own
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InviteRow:
+    id: str
+    agent: str
+    subject: str | None
+    meeting_type: MeetingType | None
+    office: str | None
+    customer_email: str | None
+    single_use: bool
+    created_by: str | None  # the agent who made it on the desk; None: the command line
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    used: bool = False  # a single-use invite that booked (read from used_invites)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRow:
+    agent: str
+    secret: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TimeOffRow:
+    """An agent's time off (busy time, reason TIME_OFF): `[start, end)` in UTC."""
+
+    id: str
+    agent: str
+    start: datetime  # UTC
+    end: datetime  # UTC
+    timezone: str  # the zone it was entered in
+    whole_days: bool  # from local midnight to local midnight in `timezone`
+    note: str | None  # private
+    created_by: str  # the agent, or the office manager who set it
+    created_at: datetime
+    updated_at: datetime
+
+
+class DeskReader(Protocol):
+    async def sign_in_link(self, id: str) -> SignInLinkRow | None: ...
+
+    async def session(self, id: str) -> SessionRow | None: ...
+
+    async def invite(self, id: str) -> InviteRow | None: ...
+
+    async def open_invites(self, agent: str, now: datetime) -> list[InviteRow]:
+        """The agent's invites that still book: not revoked, not expired, and (single
+        use) not used; the newest first."""
+        ...
+
+    async def feed_of(self, agent: str) -> FeedRow | None: ...
+
+    async def feed_by_secret(self, secret: str) -> FeedRow | None: ...
+
+    async def desk_appointments(
+        self,
+        agents: Collection[str],
+        offices: Collection[str],
+        start: datetime,
+        end: datetime,
+        statuses: Collection[AppointmentStatus],
+        limit: int = 500,
+    ) -> list[AppointmentRow]:
+        """Appointments of these agents or at these offices, in these statuses, that end
+        after `start` and start before `end`; by start."""
+        ...
+
+    async def time_off(
+        self, agents: Collection[str], start: datetime, end: datetime
+    ) -> dict[str, list[TimeOffRow]]:
+        """Per agent (every agent asked for is a key), the time off overlapping
+        `[start, end)`, sorted by start."""
+        ...
+
+    async def time_off_entry(self, id: str) -> TimeOffRow | None: ...
+
+
+class DeskWriter(Protocol):
+    async def insert_sign_in_link(self, row: SignInLinkRow) -> None: ...
+
+    async def use_sign_in_link(self, id: str, now: datetime) -> bool:
+        """Mark a live, unused link used; False when it is unknown, used or expired."""
+        ...
+
+    async def delete_sign_in_links(self, before: datetime) -> int:
+        """Forget links made before `before`; returns how many."""
+        ...
+
+    async def insert_session(self, row: SessionRow) -> None: ...
+
+    async def end_session(self, id: str, now: datetime) -> bool:
+        """Sign out; False when the session is unknown or ended already."""
+        ...
+
+    async def set_session_language(self, id: str, language: str | None) -> None: ...
+
+    async def delete_sessions(self, before: datetime) -> int:
+        """Forget sessions that expired before `before`; returns how many."""
+        ...
+
+    async def insert_invite(self, row: InviteRow) -> None: ...
+
+    async def revoke_invite(self, id: str, now: datetime) -> bool:
+        """False when the invite is unknown or revoked already."""
+        ...
+
+    async def set_feed(self, agent: str, secret: str, now: datetime) -> None:
+        """Give the agent's feed this secret (the old one stops working)."""
+        ...
+
+    async def insert_time_off(self, row: TimeOffRow) -> None: ...
+
+    async def update_time_off(self, row: TimeOffRow) -> bool:
+        """Replace an entry's times, zone, kind and note; False when it is gone."""
+        ...
+
+    async def delete_time_off(self, id: str) -> bool: ...
+
+
+class Reader(DeliveryReader, DeskReader, Protocol):
     """Reads, on a `Store` (the last committed state) or in a `Transaction`."""
 
     async def busy_spans(
@@ -228,7 +374,7 @@ class Reader(DeliveryReader, Protocol):
         ...
 
 
-class Transaction(Reader, DeliveryWriter, Protocol):
+class Transaction(Reader, DeliveryWriter, DeskWriter, Protocol):
     """One transaction: its reads see the state it will write on."""
 
     async def insert_appointment(self, row: AppointmentRow) -> None: ...

@@ -50,6 +50,7 @@ from server.store.interface import (
     IdempotencyRow,
     StoreError,
 )
+from server.store.sqlite_desk import DeskReads, DeskWrites
 from server.store.sqlite_outbox import OutboxReads, OutboxWrites
 from server.vocabulary import AppointmentStatus, from_unix, to_unix
 
@@ -219,6 +220,14 @@ async def _appointment(conn: aiosqlite.Connection, id: str) -> AppointmentRow | 
     return None if row is None else _appointment_from_row(row)
 
 
+async def _appointments_where(
+    conn: aiosqlite.Connection, where: str, params: Sequence[Any], order: str
+) -> list[AppointmentRow]:
+    """Appointments matching `where` (SQL of the store's own modules, never a caller's)."""
+    sql = f"SELECT {_APPOINTMENT_COLUMNS} FROM appointments WHERE {where} {order}"
+    return [_appointment_from_row(row) for row in await _fetchall(conn, sql, params)]
+
+
 async def _invite_used(conn: aiosqlite.Connection, invite_id: str) -> bool:
     row = await _fetchone(conn, "SELECT 1 FROM used_invites WHERE invite_id = ?", [invite_id])
     return row is not None
@@ -248,7 +257,7 @@ async def _hold(conn: aiosqlite.Connection, id: str) -> HoldRow | None:
     return None if row is None else _hold_from_row(row)
 
 
-class SQLiteTransaction(OutboxWrites):
+class SQLiteTransaction(OutboxWrites, DeskWrites):
     """One `BEGIN IMMEDIATE` transaction: reads see the locked state, writes commit
     together at the end of `async with store.write()` or not at all. The outbox's
     methods are `OutboxWrites` (`server/store/sqlite_outbox.py`)."""
@@ -437,8 +446,21 @@ class SQLiteTransaction(OutboxWrites):
             raise RuntimeError("the transaction is over")
         return await _fetchall(self._conn, sql, params)
 
+    # -- the desk: its SQL is in server/store/sqlite_desk.py -----------------------------
 
-class SQLiteStore(OutboxReads):
+    def _desk_reader(self) -> aiosqlite.Connection:
+        return self._conn
+
+    async def _desk_execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return await self._execute(sql, params)
+
+    async def _appointments_where(
+        self, where: str, params: Sequence[Any], order: str
+    ) -> list[AppointmentRow]:
+        return await _appointments_where(self._conn, where, params, order)
+
+
+class SQLiteStore(OutboxReads, DeskReads):
     """The database of one server process. Open with `await Store.open(path)`."""
 
     def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
@@ -521,6 +543,14 @@ class SQLiteStore(OutboxReads):
 
     def _outbox_reader(self) -> aiosqlite.Connection:
         return self._reader
+
+    def _desk_reader(self) -> aiosqlite.Connection:
+        return self._reader
+
+    async def _appointments_where(
+        self, where: str, params: Sequence[Any], order: str
+    ) -> list[AppointmentRow]:
+        return await _appointments_where(self._reader, where, params, order)
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:

@@ -99,10 +99,14 @@ def query(
     )
 
 
-def busy_all_day(agent: str = "ann", *, hold: bool = False, external: bool = False) -> Busy:
+def busy_all_day(
+    agent: str = "ann", *, hold: bool = False, external: bool = False, time_off: bool = False
+) -> Busy:
     start, end = utc(2026, 6, 15, 0, 0), utc(2026, 6, 16, 0, 0)
     if external:
         return Busy(external={agent: [Interval(start, end)]})
+    if time_off:
+        return Busy(time_off={agent: [Interval(start, end)]})
     return Busy(occupations={agent: [Occupation(start, end, hold=hold)]})
 
 
@@ -148,4 +152,5 @@ CLOSED = {
     "12-busy": Closed(Bank(), "BUSY", busy=busy_all_day()),
     "12-held": Closed(Bank(), "HELD", busy=busy_all_day(hold=True)),
     "12-busy-external": Closed(Bank(), "BUSY_EXTERNAL", busy=busy_all_day(external=True)),
+    "12-time-off": Closed(Bank(), "TIME_OFF", busy=busy_all_day(time_off=True)),
 }

@@ -85,9 +85,10 @@ def reference_slots(org: Organisation, busy: Busy, query: SlotQuery, now: dateti
 
 
 def is_free(busy: Busy, agent: str, start: datetime, end: datetime, max_concurrent: int) -> bool:
-    """Condition 12, literally: no external overlap, and fewer than k occupations at
-    every instant of [start, end); the count only rises where an occupation starts."""
-    for interval in busy.external.get(agent, ()):
+    """Condition 12, literally: no external busy time or time off overlaps, and fewer
+    than k occupations at every instant of [start, end); the count only rises where an
+    occupation starts."""
+    for interval in (*busy.external.get(agent, ()), *busy.time_off.get(agent, ())):
         if interval.start < end and start < interval.end:
             return False
     occupations = busy.occupations.get(agent, ())

@@ -163,6 +163,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     moments = st.integers(0, 5 * 1440).map(lambda minute: origin + timedelta(minutes=minute))
     occupations = {}
     external = {}
+    time_off = {}
     for agent in agent_ids:
         found = []
         for start in draw(st.lists(moments, max_size=6)):
@@ -183,6 +184,12 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             for start in draw(st.lists(moments, max_size=2))
         ]
         external[agent] = sorted(intervals, key=lambda item: item.start)
+        # Time off (SPEC 11): a time range, or whole days from a local midnight.
+        leave = [
+            Interval(start, start + timedelta(minutes=draw(st.sampled_from([30, 90, 1440, 2880]))))
+            for start in draw(st.lists(moments, max_size=2))
+        ]
+        time_off[agent] = sorted(leave, key=lambda item: item.start)
     kind = PHONE if draw(spoiled) else draw(st.sampled_from([OFFICE, VIDEO]))
     office = draw(st.sampled_from(office_ids))
     if kind != OFFICE and draw(st.booleans()):
@@ -202,7 +209,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     )
     return Scenario(
         org=Organisation(subjects=subjects, offices=offices, agents=agents),
-        busy=Busy(occupations=occupations, external=external),
+        busy=Busy(occupations=occupations, external=external, time_off=time_off),
         query=query,
         now=now,
     )

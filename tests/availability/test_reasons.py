@@ -12,7 +12,10 @@ from availability import (
     OFFICE_INACTIVE,
     REASON_CODES,
     SUBJECT_NOT_AVAILABLE,
+    TIME_OFF,
     Busy,
+    Interval,
+    Occupation,
     Office,
     Organisation,
     PlanningRule,
@@ -20,7 +23,7 @@ from availability import (
     explain,
     find_slots,
 )
-from tests.availability.cases import CLOSED, MONDAY, NOW, Bank, Closed, busy_all_day
+from tests.availability.cases import CLOSED, MONDAY, NOW, Bank, Closed, busy_all_day, utc
 from tests.availability.strategies import Scenario, scenarios
 
 ORG_LEVEL = {"SUBJECT_NOT_AVAILABLE", "MEETING_TYPE_NOT_ENABLED"}
@@ -44,7 +47,7 @@ def why(bank: Bank, busy: Busy | None = None, **changes: object) -> list[Reason]
 
 def test_every_code_of_the_table_is_exported_in_table_order() -> None:
     assert REASON_CODES[0] == SUBJECT_NOT_AVAILABLE
-    assert len(REASON_CODES) == 14
+    assert len(REASON_CODES) == 15
     assert {case.code for case in CLOSED.values()} == set(REASON_CODES)
 
 
@@ -106,6 +109,17 @@ def test_the_first_failing_condition_is_the_furthest_any_start_got() -> None:
     bank = Bank(rule=PlanningRule(latest=1))
     reasons = why(bank, busy_all_day(), last_day=MONDAY + timedelta(days=1))
     assert [reason.code for reason in reasons] == [BUSY]
+
+
+def test_time_off_is_explained_as_time_off_before_appointments() -> None:
+    # The morning off, the afternoon booked: the agent's own time off is named.
+    monday = busy_all_day()
+    morning = Interval(utc(2026, 6, 15, 0, 0), utc(2026, 6, 15, 11, 0))  # 13:00 local
+    afternoon = [Occupation(utc(2026, 6, 15, 11, 0), utc(2026, 6, 16, 0, 0))]
+    both = Busy(occupations={"ann": afternoon}, time_off={"ann": [morning]})
+    assert [reason.code for reason in why(Bank(), both)] == [TIME_OFF]
+    assert [reason.code for reason in why(Bank(), monday)] == [BUSY]
+    assert why(Bank(), Busy(time_off={"bob": [morning]})) == []  # another agent's
 
 
 def test_without_an_office_every_office_is_examined_for_any_meeting_type() -> None:

@@ -343,12 +343,15 @@ def test_booking_a_slot_removes_exactly_the_slots_it_blocks(scenario: Scenario) 
     winner = choose_agent(org, busy, options, asked.agent)
     booked = Occupation(winner.start, winner.end, winner.rule.trailing_buffer)
     mine = sorted([*busy.occupations.get(winner.agent, ()), booked], key=lambda item: item.start)
-    after_busy = Busy({**busy.occupations, winner.agent: mine}, busy.external)
+    after_busy = Busy({**busy.occupations, winner.agent: mine}, busy.external, busy.time_off)
     after = find_slots(org, after_busy, asked, now)
     assert after == reference_slots(org, after_busy, asked, now)
-    assert set(after) <= set(before)
+    # A booking only takes starts away (one that comes back names another, longer
+    # duration only when another office's rule gives it: one offer per start).
+    assert {slot.start for slot in after} <= {slot.start for slot in before}
     occupied_until = booked.end + timedelta(minutes=booked.trailing_buffer)
-    for gone in set(before) - set(after):
+    starts_after = {slot.start for slot in after}
+    for gone in (slot for slot in before if slot.start not in starts_after):
         assert gone.start < occupied_until  # only slots near the booking disappear
         assert booked.start < gone.end + timedelta(hours=2)
 
@@ -363,3 +366,31 @@ def test_a_booking_with_one_agent_removes_its_own_slot() -> None:
     after = find_slots(bank.org(), booked, query(), NOW)
     assert set(before) - set(after) == {before[0], before[1]}  # 09:00 and 09:15
     assert WORKDAY  # the fixture's week is used as-is
+
+
+# Time off (SPEC 11, condition 12: TIME_OFF) ------------------------------------------
+
+
+@properties
+@given(scenarios())
+def test_no_slot_overlaps_the_time_off_of_an_agent_who_offers_it(scenario: Scenario) -> None:
+    org, busy, asked, now = scenario.org, scenario.busy, scenario.query, scenario.now
+    for agent in sorted(org.agents):
+        own = replace(asked, agent=agent)
+        leave = busy.time_off.get(agent, ())
+        for slot in find_slots(org, busy, own, now):
+            for option in candidates(
+                org, busy, own.subject, own.meeting_type, own.office, agent, slot.start, now
+            ):
+                until = slot.end + timedelta(minutes=option.rule.trailing_buffer)
+                assert all(off.end <= slot.start or until <= off.start for off in leave)
+
+
+def test_a_time_range_off_removes_exactly_the_slots_it_overlaps() -> None:
+    # 10:00-11:00 Brussels (08:00-09:00 UTC) off; 30-minute slots every 15 minutes.
+    off = Busy(time_off={"ann": [Interval(utc(2026, 6, 15, 8, 0), utc(2026, 6, 15, 9, 0))]})
+    free = starts(find_slots(Bank().org(), Busy(), query(), NOW))
+    left = starts(find_slots(Bank().org(), off, query(), NOW))
+    removed = sorted(set(free) - set(left))
+    assert removed == [utc(2026, 6, 15, 7, 45) + timedelta(minutes=15 * k) for k in range(5)]
+    assert set(left) <= set(free)  # 09:45 would run into it; 11:00 starts as it ends
