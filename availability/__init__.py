@@ -10,6 +10,7 @@ from availability.conditions import (
     AGENT_NOT_ONLINE,
     BUSY,
     BUSY_EXTERNAL,
+    CALENDAR_UNAVAILABLE,
     HELD,
     MEETING_TYPE_NOT_ENABLED,
     MEETING_TYPE_NOT_ENABLED_FOR_OFFICE,
@@ -43,7 +44,7 @@ from availability.model import (
     SlotQuery,
     Subject,
 )
-from availability.reasons import Reason, explain
+from availability.reasons import Reason, explain, explain_start
 from availability.slots import find_slots
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "AGENT_NO_EXPERTISE",
     "BUSY",
     "BUSY_EXTERNAL",
+    "CALENDAR_UNAVAILABLE",
     "HELD",
     "MEETING_TYPES",
     "MEETING_TYPE_NOT_ENABLED",
@@ -85,6 +87,7 @@ __all__ = [
     "candidates",
     "choose_agent",
     "explain",
+    "explain_start",
     "find_slots",
     "servers",
     "serves",

@@ -38,6 +38,8 @@ TOO_FAR = "TOO_FAR"
 BUSY = "BUSY"
 HELD = "HELD"
 BUSY_EXTERNAL = "BUSY_EXTERNAL"
+#: SPEC 12: the agent's own calendar has not been read for too long; they offer nothing.
+CALENDAR_UNAVAILABLE = "CALENDAR_UNAVAILABLE"
 
 #: Every reason code, in the order of SPEC section 4's table.
 REASON_CODES = (
@@ -55,6 +57,7 @@ REASON_CODES = (
     BUSY,
     HELD,
     BUSY_EXTERNAL,
+    CALENDAR_UNAVAILABLE,
 )
 
 _START = attrgetter("start")

@@ -119,6 +119,9 @@ class Busy:
 
     occupations: Mapping[str, Sequence[Occupation]] = field(default_factory=dict)
     external: Mapping[str, Sequence[Interval]] = field(default_factory=dict)
+    #: Agents whose own calendar cannot be read (SPEC 12): they offer nothing, reason
+    #: CALENDAR_UNAVAILABLE.
+    unavailable: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -409,7 +409,7 @@ def find_slots(org: Organisation, busy: Busy, query: SlotQuery, now: datetime) -
     search = _Search(busy, query, now, open_offices)
     for office, rule in open_offices:
         for agent in assigned_agents(org, office, query.subject, query.agent):
-            if agent_failure(agent, query.subject) is not None:
+            if agent_failure(agent, query.subject) is not None or agent.id in busy.unavailable:
                 continue
             starts = search.undecided(rule.duration, search.possible(office, rule, agent))
             if starts:

@@ -148,4 +148,7 @@ CLOSED = {
     "12-busy": Closed(Bank(), "BUSY", busy=busy_all_day()),
     "12-held": Closed(Bank(), "HELD", busy=busy_all_day(hold=True)),
     "12-busy-external": Closed(Bank(), "BUSY_EXTERNAL", busy=busy_all_day(external=True)),
+    "12-calendar-unavailable": Closed(
+        Bank(), "CALENDAR_UNAVAILABLE", busy=Busy(unavailable=frozenset({"ann"}))
+    ),
 }
