@@ -25,6 +25,7 @@ from availability import model
 from server.config import checks as config_checks
 from server.config import engine as planning
 from server.config.checks import Decoded
+from server.config.calendar_checks import calendar_issues
 from server.config.delivery_checks import delivery_issues
 from server.config.messages import Issue, issue_from, key_path, kind
 from server.config.types import (
@@ -138,6 +139,7 @@ def _decode_and_check(raw: dict[str, Any]) -> OrganisationFile:
     decoded = _decode(raw, issues)
     issues.extend(config_checks.check(decoded))
     issues.extend(delivery_issues(decoded.organisation, decoded.webhooks))
+    issues.extend(calendar_issues(decoded.agents))
     if issues or decoded.organisation is None:
         raise ConfigError(issues)
     return OrganisationFile(

@@ -49,6 +49,7 @@ from server.store.interface import (
     IdempotencyRow,
     StoreError,
 )
+from server.store.sqlite_calendars import CalendarReads, CalendarWrites
 from server.store.sqlite_outbox import OutboxReads, OutboxWrites
 from server.vocabulary import AppointmentStatus, from_unix, to_unix
 
@@ -231,7 +232,7 @@ async def _hold(conn: aiosqlite.Connection, id: str) -> HoldRow | None:
     return None if row is None else _hold_from_row(row)
 
 
-class SQLiteTransaction(OutboxWrites):
+class SQLiteTransaction(OutboxWrites, CalendarWrites):
     """One `BEGIN IMMEDIATE` transaction: reads see the locked state, writes commit
     together at the end of `async with store.write()` or not at all. The outbox's
     methods are `OutboxWrites` (`server/store/sqlite_outbox.py`)."""
@@ -415,8 +416,22 @@ class SQLiteTransaction(OutboxWrites):
             raise RuntimeError("the transaction is over")
         return await _fetchall(self._conn, sql, params)
 
+    # -- agents' calendars: their SQL is in server/store/sqlite_calendars.py ---------------
 
-class SQLiteStore(OutboxReads):
+    def _calendar_reader(self) -> aiosqlite.Connection:
+        return self._conn
+
+    async def _calendar_execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return await self._execute(sql, params)
+
+    async def _calendar_execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        await self._outbox_execute_many(sql, rows)
+
+    async def _calendar_fetch(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
+        return await self._outbox_fetch(sql, params)
+
+
+class SQLiteStore(OutboxReads, CalendarReads):
     """The database of one server process. Open with `await Store.open(path)`."""
 
     def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
@@ -492,6 +507,9 @@ class SQLiteStore(OutboxReads):
         await _fetchone(self._reader, "SELECT 1")
 
     def _outbox_reader(self) -> aiosqlite.Connection:
+        return self._reader
+
+    def _calendar_reader(self) -> aiosqlite.Connection:
         return self._reader
 
 
