@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 import availability
 from availability import model
 from server import config, vocabulary
+from server.calendars.intervals import Policy
+from server.calendars.links import links_of
 
 #: One sentence per reason code; the fields are filled with names from the file.
 MESSAGES: Final[Mapping[str, str]] = {
@@ -59,6 +61,10 @@ MESSAGES: Final[Mapping[str, str]] = {
     availability.BUSY_EXTERNAL: (
         "{agent} is busy in their own calendar whenever they could see customers at {office}"
         " in the next {days} days"
+    ),
+    availability.CALENDAR_UNAVAILABLE: (
+        "{agent}'s own calendar cannot be read (see `rendezvous calendars`): they are offered"
+        " nowhere until it works again"
     ),
 }
 
@@ -308,6 +314,12 @@ def all_agents(loaded: config.LoadedOrganisation) -> list[str]:
     return [agent.id for agent in loaded.organisation.agents]
 
 
+def calendar_policy(loaded: config.LoadedOrganisation) -> Policy:
+    """Who links a calendar and how stale its data may be (as `Snapshot.calendar_policy`)."""
+    org = loaded.organisation
+    return Policy(links_of(org), timedelta(hours=org.organisation.calendar_max_stale_hours))
+
+
 async def stored_busy(
     database: Path | None, loaded: config.LoadedOrganisation, now: datetime, days: int
 ) -> model.Busy:
@@ -320,7 +332,12 @@ async def stored_busy(
     store = await open_store(database)
     try:
         return await load_busy(
-            store, all_agents(loaded), now - timedelta(days=1), now + timedelta(days=days + 2), now
+            store,
+            all_agents(loaded),
+            now - timedelta(days=1),
+            now + timedelta(days=days + 2),
+            now,
+            calendars=calendar_policy(loaded),
         )
     finally:
         await store.close()

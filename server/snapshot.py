@@ -11,6 +11,7 @@ from start to end and never builds anything itself:
   what customers can book (`combinations`), and per agent what they serve (`served_by`);
 - the compiled calendar templates and the origins allowed to call the API;
 - the compiled e-mail templates (`server.deliveries.templates`);
+- the agents' calendar links (`server.calendars.links`);
 - the slot search's reuse memo, which lives and dies with its version.
 """
 
@@ -20,6 +21,7 @@ import dataclasses
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import MappingProxyType
 from typing import Final, Literal, Protocol, TypeVar
 
@@ -27,6 +29,9 @@ import availability
 from availability import model
 from server import config, vocabulary
 from server.calendar.text import CalendarTemplates
+from server.calendars import links as calendar_links
+from server.calendars.intervals import Policy
+from server.calendars.links import Link
 from server.deliveries.templates import EmailTemplates
 from server.origins import origin_of
 
@@ -59,6 +64,12 @@ class Snapshot:
     allowed_origins: frozenset[str]
     #: The e-mail texts, overrides compiled (SPEC 10; `server.deliveries.templates`).
     email_templates: EmailTemplates
+    #: Agents' own calendars (SPEC 12; `server.calendars.links`), by agent, and the
+    #: longest booking horizon in days (how far ahead calendars are read).
+    calendars: Mapping[str, Link] = field(default_factory=dict)
+    calendar_horizon: int = 60
+    #: Who links a calendar and how stale its data may be (`server.calendars.intervals`).
+    calendar_policy: Policy = field(default_factory=Policy)
     #: Engine answers of the slot search for this version (`booking.slots.find`): an
     #: answer lives as long as the version it was computed from.
     slot_memo: OrderedDict[tuple[object, ...], list[model.Slot]] = field(
@@ -83,6 +94,7 @@ class Snapshot:
             for agent in by_combination[combination]:
                 served_by.setdefault(agent, set()).add(combination)
         settings = org.organisation
+        links = MappingProxyType(calendar_links.links_of(org))
         return cls(
             loaded=loaded,
             subjects=_by_id(org.subjects),
@@ -133,6 +145,9 @@ class Snapshot:
                     for lang, kinds in settings.email_templates.items()
                 }
             ),
+            calendars=links,
+            calendar_horizon=calendar_links.horizon_days(engine),
+            calendar_policy=Policy(links, timedelta(hours=settings.calendar_max_stale_hours)),
         )
 
     # -- the organisation's settings ------------------------------------------------

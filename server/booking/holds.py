@@ -37,7 +37,7 @@ async def place_hold(runtime: Runtime, request: HoldRequest) -> HoldResponse:
     async with runtime.store.write() as tx:
         await check_invite_unused(tx, invite)
         await tx.delete_expired_holds(now)
-        chosen = await offer(tx, engine, agents, target, now)
+        chosen = await offer(tx, engine, agents, target, now, calendars=snapshot.calendar_policy)
         hold = HoldRow(
             id=new_id(),
             agent=chosen.agent,

@@ -1,4 +1,4 @@
-"""Stored appointments and holds, turned into the engine's `Busy` input."""
+"""Stored appointments, holds and agents' calendars, turned into the engine's `Busy` input."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from availability.model import Busy, Interval, Occupation
+from server.calendars import intervals
+from server.calendars.intervals import Policy
 from server.store import BusyRow, Reader
 
 #: Longest time one appointment or hold can occupy an agent (duration + trailing
@@ -19,6 +21,7 @@ def to_busy(
     exclude_hold: tuple[str, datetime, datetime] | None = None,
     exclude_appointment: tuple[str, datetime, datetime] | None = None,
     external: Mapping[str, Sequence[Interval]] | None = None,
+    unavailable: frozenset[str] = frozenset(),
 ) -> Busy:
     """Group rows into the engine's input.
 
@@ -40,7 +43,11 @@ def to_busy(
                 continue
             items.append(Occupation(row.start, row.end, row.trailing_buffer, row.hold))
         occupations[agent] = items
-    return Busy(occupations=occupations, external=dict(external or {}))
+    return Busy(
+        occupations=occupations,
+        external=external if external is not None else {},
+        unavailable=unavailable,
+    )
 
 
 async def load_busy(
@@ -52,11 +59,25 @@ async def load_busy(
     *,
     exclude_hold: tuple[str, datetime, datetime] | None = None,
     exclude_appointment: tuple[str, datetime, datetime] | None = None,
+    calendars: Policy | None = None,
 ) -> Busy:
-    """What occupies `agents` during `[start, end)` (UTC), ready for the engine.
+    """What occupies `agents` during `[start, end)` (UTC), ready for the engine: their
+    appointments and live holds, and the busy time stored from their own calendars
+    (SPEC 12), with the agents whose calendar cannot be used as `unavailable`.
 
+    `calendars` is the snapshot's `calendar_policy` (who links a calendar, how stale its
+    data may be); without it every stored calendar counts, with the default staleness.
     `end` is widened by `MAX_OCCUPATION`: a slot that starts just before `end` runs on,
     with its trailing buffer, past it.
     """
     rows = await reader.busy(agents, start, end + MAX_OCCUPATION, now)
-    return to_busy(rows, exclude_hold=exclude_hold, exclude_appointment=exclude_appointment)
+    found = await intervals.read(
+        reader, agents, start, end + MAX_OCCUPATION, now, calendars or Policy()
+    )
+    return to_busy(
+        rows,
+        exclude_hold=exclude_hold,
+        exclude_appointment=exclude_appointment,
+        external=found.external,
+        unavailable=found.unavailable,
+    )

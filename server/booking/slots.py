@@ -36,6 +36,7 @@ from server import schemas, vocabulary
 from server.booking import invites
 from server.booking.manage import movable
 from server.booking.occupancy import load_busy
+from server.calendars.intervals import External
 from server.errors import Detail, NotFound, ValidationFailed
 from server.runtime import Runtime
 from server.snapshot import Kind, Snapshot
@@ -181,7 +182,13 @@ async def find(
     window_start = datetime.combine(first_day, time(), zone).astimezone(UTC)
     window_end = datetime.combine(last_day + timedelta(days=1), time(), zone).astimezone(UTC)
     busy = await load_busy(
-        runtime.store, pool, window_start, window_end, now, exclude_appointment=exclude_appointment
+        runtime.store,
+        pool,
+        window_start,
+        window_end,
+        now,
+        exclude_appointment=exclude_appointment,
+        calendars=snapshot.calendar_policy,
     )
     query = dataclasses.replace(query, first_day=first_day, last_day=last_day)
     # `find_slots` is a pure function of what goes into this key: `now` only counts to
@@ -202,7 +209,12 @@ async def find(
 
 
 def _busy_key(busy: model.Busy) -> tuple[object, ...]:
+    external = busy.external
     return (
         tuple((agent, tuple(items)) for agent, items in busy.occupations.items()),
-        tuple((agent, tuple(items)) for agent, items in busy.external.items()),
+        # Stored calendars (SPEC 12) are keyed by their revisions, not decoded for it.
+        external.key
+        if isinstance(external, External)
+        else tuple((agent, tuple(items)) for agent, items in external.items()),
+        busy.unavailable,
     )

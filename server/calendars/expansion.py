@@ -73,7 +73,7 @@ def busy_intervals(
     end: datetime,
     zone: str,
     own_host: str | None = None,
-    limits: Limits = Limits(),  # noqa: B008 - frozen
+    limits: Limits = Limits(),
 ) -> Expansion:
     """The busy time of `sources` (each an iCalendar object) within `[start, end)`.
 
@@ -91,7 +91,9 @@ class _Reading:
         self, start: datetime, end: datetime, zone: ZoneInfo, own_host: str | None, limits: Limits
     ) -> None:
         self.start, self.end, self.zone, self.limits = start, end, zone, limits
-        self.own = re.compile(f"{_OWN_ID}@{re.escape(own_host)}", re.IGNORECASE) if own_host else None
+        self.own = (
+            re.compile(f"{_OWN_ID}@{re.escape(own_host)}", re.IGNORECASE) if own_host else None
+        )
         self.deadline = time.monotonic() + limits.seconds
         self.spans: list[tuple[int, int]] = []
         self.count = 0
@@ -113,7 +115,7 @@ class _Reading:
                     self._take(occurrence.as_component(False), occurrence.start, occurrence.end)
             except (TooComplex, Unparsable):
                 raise
-            except Exception as exc:  # noqa: BLE001 - anything the data makes the library raise
+            except Exception as exc:
                 raise Unparsable(f"the event {uid} cannot be read: {_reason(exc)}") from None
 
     def _check_size(
@@ -126,11 +128,9 @@ class _Reading:
         zone: tzinfo | None = getattr(recurrence, "tzinfo", None)
         for rule in rules:
             low, high = convert_to_datetime(start, zone), convert_to_datetime(stop, zone)
-            count = 0
-            for moment in rule.xafter(low, inc=True):
+            for count, moment in enumerate(rule.xafter(low, inc=True), start=1):
                 if moment > high:
                     break
-                count += 1
                 if count > self.limits.per_series:
                     raise TooComplex(
                         f"the repeating event {uid} has more than {self.limits.per_series}"
@@ -214,7 +214,9 @@ def parse(source: bytes) -> icalendar.Calendar:
     is not one."""
     text = source.decode("utf-8", errors="replace").lstrip("\ufeff")
     if "BEGIN:VCALENDAR" not in text[:4096].upper():
-        raise Unparsable(f"the address did not give iCalendar data (it starts with {_start_of(text)})")
+        raise Unparsable(
+            f"the address did not give iCalendar data (it starts with {_start_of(text)})"
+        )
     try:
         calendar = icalendar.Calendar.from_ical(repair(text))
     except (ValueError, IndexError, KeyError, TypeError) as exc:
@@ -223,7 +225,15 @@ def parse(source: bytes) -> icalendar.Calendar:
         raise Unparsable("the iCalendar data holds no VCALENDAR")
     for event in calendar.walk("VEVENT"):
         for name, problem in getattr(event, "errors", []):
-            if name in ("DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID"):
+            if name in (
+                "DTSTART",
+                "DTEND",
+                "DURATION",
+                "RRULE",
+                "RDATE",
+                "EXDATE",
+                "RECURRENCE-ID",
+            ):
                 uid = str(event.get("UID", "without a UID"))
                 raise Unparsable(f"the event {uid} has a {name} that cannot be read: {problem}")
     return calendar

@@ -150,9 +150,7 @@ class Parsers:
                 ) from None
             except (OSError, asyncio.IncompleteReadError):
                 await child.kill()
-                raise TooLarge(
-                    "reading the calendar needed more memory than allowed"
-                ) from None
+                raise TooLarge("reading the calendar needed more memory than allowed") from None
             except BaseException:
                 await child.kill()
                 raise
@@ -235,7 +233,9 @@ def main() -> None:
             answer = Answer(problem=TooLarge.problem, message="the calendar needs too much memory")
         except Exception as exc:  # never die on one calendar: say why and go on
             logger.exception("reading a calendar failed")
-            answer = Answer(problem=Unparsable.problem, message=f"internal error: {type(exc).__name__}")
+            answer = Answer(
+                problem=Unparsable.problem, message=f"internal error: {type(exc).__name__}"
+            )
         data = _encode(answer)
         stdout.write(_HEADER.pack(len(data)) + data)
         stdout.flush()

@@ -6,7 +6,7 @@
      ├── TimedOut              timeout         no complete answer within the time    transient
      ├── Refused               refused         401 / 403: the credentials or the link
      ├── NotFound              not_found       404 / 410: the address is gone
-     ├── HTTPStatus            http_error      any other answer that is not 2xx (5xx, 429: transient)
+     ├── HTTPStatus            http_error      another answer, not 2xx (5xx, 429: transient)
      ├── BadRedirect           bad_redirect    too many redirects, or one to another scheme
      ├── TooLarge              too_large       more than 10 MB
      ├── Unparsable            unparsable      not iCalendar, or an event that cannot be read

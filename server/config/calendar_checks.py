@@ -64,9 +64,7 @@ def calendar_issues(agents: Sequence[tuple[int, Agent]]) -> list[Issue]:
                     issues.append(Issue(f"{path}.{key}", 'is only for kind = "caldav"'))
         elif (calendar.username is None) != (calendar.password_env is None):
             missing = "password_env" if calendar.password_env is None else "username"
-            issues.append(
-                Issue(f"{path}.{missing}", "expected username and password_env together")
-            )
+            issues.append(Issue(f"{path}.{missing}", "expected username and password_env together"))
     return issues
 
 

@@ -24,8 +24,8 @@ import msgspec
 from availability import model
 from server.config import checks as config_checks
 from server.config import engine as planning
-from server.config.checks import Decoded
 from server.config.calendar_checks import calendar_issues
+from server.config.checks import Decoded
 from server.config.delivery_checks import delivery_issues
 from server.config.messages import Issue, issue_from, key_path, kind
 from server.config.types import (

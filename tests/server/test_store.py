@@ -368,8 +368,11 @@ async def test_a_process_killed_mid_transaction_keeps_what_it_committed(tmp_path
 
 
 def test_migration_files_are_numbered_in_order() -> None:
-    found = migrations()
-    assert [version for version, _, _ in found] == list(range(1, len(found) + 1))
+    # Numbers are assigned per branch (docs/architecture.md): one branch's migration may
+    # wait for a lower number that another branch brings.
+    versions = [version for version, _, _ in migrations()]
+    assert versions[0] == 1
+    assert versions == sorted(set(versions))
 
 
 async def test_a_transaction_sees_its_own_writes_before_commit(store: Store) -> None:
