@@ -33,6 +33,8 @@ EmailKind = Literal[
     "agent_reassigned_to",
     "agent_reassigned_away",
     "agent_reminder",
+    # SPEC 12: to the agent whose own calendar cannot be read (server.calendars.notices).
+    "agent_calendar_broken",
 ]
 EMAIL_KINDS: Final[tuple[EmailKind, ...]] = get_args(EmailKind)
 
@@ -66,7 +68,20 @@ class KindInfo:
     links: tuple[Link, ...]  # the first is the message's button
 
 
+#: Kinds about an agent's calendar, not about an appointment (SPEC 12): the e-mail and
+#: the webhook events, built by `server.calendars.notices`.
+CALENDAR_EMAIL_KINDS: Final[tuple[EmailKind, ...]] = ("agent_calendar_broken",)
+CALENDAR_EVENTS: Final[tuple[WebhookEvent, ...]] = ("calendar.broken", "calendar.restored")
+#: The kinds of the `caldav` channel (SPEC 12's write-back, `server.calendars.writeback`):
+#: what the change asked for; the worker makes the calendar match the appointment as it
+#: is when it sends.
+CALDAV_PUT: Final = "calendar_put"
+CALDAV_REMOVE: Final = "calendar_remove"
+
+
 def _info(kind: str) -> KindInfo:
+    if kind in CALENDAR_EMAIL_KINDS:
+        return KindInfo("agent", ())
     if kind == "customer_declined":
         return KindInfo("customer", ("book", "manage"))
     if kind.startswith("customer_"):
@@ -77,6 +92,10 @@ def _info(kind: str) -> KindInfo:
 KINDS: Final[dict[EmailKind, KindInfo]] = {kind: _info(kind) for kind in EMAIL_KINDS}
 
 __all__ = [
+    "CALDAV_PUT",
+    "CALDAV_REMOVE",
+    "CALENDAR_EMAIL_KINDS",
+    "CALENDAR_EVENTS",
     "EMAIL_KINDS",
     "KINDS",
     "REMINDER_KINDS",

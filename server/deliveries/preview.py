@@ -24,8 +24,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from server import config
-from server.deliveries.email import SMTP_POLICY, build
-from server.deliveries.kinds import KINDS, EmailKind
+from server.calendars import notices
+from server.deliveries.email import SMTP_POLICY, Outgoing, build
+from server.deliveries.kinds import CALENDAR_EMAIL_KINDS, KINDS, EmailKind
 from server.deliveries.outbox import Change
 from server.snapshot import Snapshot
 from server.store import AppointmentRow, DeliveryRow
@@ -117,6 +118,17 @@ def _replace(row: AppointmentRow, **changes: object) -> AppointmentRow:
 def render(
     snapshot: Snapshot, tokens: Tokens, kind: EmailKind, lang: str, directory: Path, now: datetime
 ) -> Preview:
+    placeholder = config.Notifications(from_=f"{snapshot.name} <no-reply@example.com>")
+    if kind in CALENDAR_EMAIL_KINDS:  # SPEC 12: about a calendar, not an appointment
+        row, notice = notices.sample(snapshot, lang, now)
+        outgoing = notices.message(
+            snapshot,
+            row,
+            notice,
+            notifications=snapshot.settings.notifications or placeholder,
+            language=lang,
+        )
+        return _write(outgoing, directory, kind, lang)
     change = sample_change(snapshot, kind, lang, now)
     role = KINDS[kind].role
     agent_id = (
@@ -140,7 +152,6 @@ def render(
         expires_at=now,
         created_at=now,
     )
-    placeholder = config.Notifications(from_=f"{snapshot.name} <no-reply@example.com>")
     outgoing = build(
         snapshot,
         tokens,
@@ -149,6 +160,10 @@ def render(
         notifications=snapshot.settings.notifications or placeholder,
         language=lang,
     )
+    return _write(outgoing, directory, kind, lang)
+
+
+def _write(outgoing: Outgoing, directory: Path, kind: str, lang: str) -> Preview:
     directory.mkdir(parents=True, exist_ok=True)
     eml = directory / f"{kind}.{lang}.eml"
     html = directory / f"{kind}.{lang}.html"
