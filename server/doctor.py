@@ -24,6 +24,7 @@ from availability import model
 from server import config, vocabulary
 from server.calendars.intervals import Policy
 from server.calendars.links import links_of
+from server.store import CalendarRow
 
 #: One sentence per reason code; the fields are filled with names from the file.
 MESSAGES: Final[Mapping[str, str]] = {
@@ -339,5 +340,28 @@ async def stored_busy(
             now,
             calendars=calendar_policy(loaded),
         )
+    finally:
+        await store.close()
+
+
+async def stored_day(
+    database: Path | None,
+    loaded: config.LoadedOrganisation,
+    agent: str,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> tuple[model.Busy, CalendarRow | None]:
+    """One agent's busy time over `[start, end)` and its stored calendar, from
+    `database` if that file exists (`rendezvous doctor --agent`)."""
+    if database is None or not database.exists():
+        return model.Busy(), None
+    from server.booking.occupancy import load_busy
+    from server.store import open_store
+
+    store = await open_store(database)
+    try:
+        busy = await load_busy(store, [agent], start, end, now, calendars=calendar_policy(loaded))
+        return busy, (await store.calendars([agent])).get(agent)
     finally:
         await store.close()

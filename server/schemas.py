@@ -103,8 +103,11 @@ class CategoryOut(Out):
     subjects: list[SubjectOut]
 
 
-class SubjectsResponse(Out):
+class SubjectsResponse(Out, omit_defaults=True):
     categories: list[CategoryOut]
+    #: SPEC 12: why `categories` is empty when agents' calendars cannot be read
+    #: ("CALENDAR_UNAVAILABLE"); left out otherwise.
+    reason: str | None = None
 
 
 class MeetingTypeOut(Out):

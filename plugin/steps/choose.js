@@ -66,7 +66,7 @@ async function fixedOffice(w) {
 
 export async function subject(w) {
   const office = await fixedOffice(w);
-  const { categories = [] } = await catalog(w, 'subjects', { lang: w.lang, office, meeting_type: w.fixed.meetingType });
+  const { categories = [], reason } = await catalog(w, 'subjects', { lang: w.lang, office, meeting_type: w.fixed.meetingType });
   // With an agent named, nothing to book means that agent cannot be booked online.
   const none = w.sel.agent ? 'UNKNOWN_AGENT' : 'NO_SUBJECTS';
   let cats = categories.filter((c) => c.subjects && c.subjects.length).sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
@@ -76,7 +76,8 @@ export async function subject(w) {
   }
   const all = cats.flatMap((c) => c.subjects);
   w.subjects = new Map(all.map((s) => [s.id, s]));
-  if (!all.length) w.misconfigured(none);
+  // The API names why nothing is left when it knows (CALENDAR_UNAVAILABLE: SPEC 12).
+  if (!all.length) w.misconfigured(reason || none);
   if (w.sel.subject) {
     const s = find(all, w.sel.subject);
     if (!s) w.misconfigured('UNKNOWN_SUBJECT');

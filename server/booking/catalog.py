@@ -14,6 +14,11 @@ that matches builds nothing. Everything is read from the snapshot, whose `server
   it (`invites.scope`): the answer is what the invite allows, and its subject counts
   even when hidden. A used single-use invite is not refused here (a read would need
   the write connection); the booking refuses it with INVITE_USED.
+- Agents whose own calendar cannot be read (SPEC 12, CALENDAR_UNAVAILABLE) serve
+  nothing: what only they serve is left out, and a `subjects` answer left empty by
+  that alone says so (`"reason": "CALENDAR_UNAVAILABLE"`, the widget's
+  `rendezvous:misconfigured` reason). The set is what the calendars' task last read
+  (`Runtime.calendar_unavailable`, every few seconds); it is part of the ETag.
 - Without `lang`, the language comes from `Accept-Language`, else the organisation's
   first language. Ids in filters may be written `ext:` + an external id.
 """
@@ -25,6 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from availability import CALENDAR_UNAVAILABLE
 from server import config, schemas
 from server.booking import invites
 from server.booking.slots import resolve
@@ -88,10 +94,11 @@ def list_subjects(
         agent=resolve(snapshot, "agent", query.agent),
     )
     w, opened, scope = _scoped(runtime, snapshot, query.invite, asked)
+    out = _unavailable(runtime, snapshot)
     lang = snapshot.language(query.lang, accept_language)
     return Listing(
         snapshot.version,
-        ("subjects", lang, w.office, w.meeting_type, w.agent, w.subject, opened, scope),
+        ("subjects", lang, w.office, w.meeting_type, w.agent, w.subject, opened, scope, out),
         lambda: subjects(
             snapshot,
             lang,
@@ -100,6 +107,7 @@ def list_subjects(
             agent=w.agent,
             subject=w.subject,
             opened=opened,
+            unavailable=out,
         ),
     )
 
@@ -114,11 +122,12 @@ def list_meeting_types(
         agent=resolve(snapshot, "agent", query.agent),
     )
     w, opened, scope = _scoped(runtime, snapshot, query.invite, asked)
+    out = _unavailable(runtime, snapshot)
     # Meeting type names ship in more languages than an organisation may list.
     lang = snapshot.language(query.lang, accept_language, MEETING_TYPE_LANGUAGES)
     return Listing(
         snapshot.version,
-        ("meeting-types", lang, w.subject, w.office, w.agent, w.meeting_type, opened, scope),
+        ("meeting-types", lang, w.subject, w.office, w.agent, w.meeting_type, opened, scope, out),
         lambda: meeting_types(
             snapshot,
             lang,
@@ -127,6 +136,7 @@ def list_meeting_types(
             agent=w.agent,
             meeting_type=w.meeting_type,
             opened=opened,
+            unavailable=out,
         ),
     )
 
@@ -141,11 +151,12 @@ def list_offices(
         agent=resolve(snapshot, "agent", query.agent),
     )
     w, opened, scope = _scoped(runtime, snapshot, query.invite, asked)
+    out = _unavailable(runtime, snapshot)
     near = parse_near(query.near)
     lang = snapshot.language(query.lang, accept_language)
     return Listing(
         snapshot.version,
-        ("offices", lang, w.subject, w.meeting_type, near, w.agent, w.office, opened, scope),
+        ("offices", lang, w.subject, w.meeting_type, near, w.agent, w.office, opened, scope, out),
         lambda: offices(
             snapshot,
             lang,
@@ -155,6 +166,7 @@ def list_offices(
             agent=w.agent,
             office=w.office,
             opened=opened,
+            unavailable=out,
         ),
     )
 
@@ -169,10 +181,11 @@ def list_agents(
         office=resolve(snapshot, "office", query.office),
     )
     w, opened, scope = _scoped(runtime, snapshot, query.invite, asked)
+    out = _unavailable(runtime, snapshot)
     lang = snapshot.language(query.lang, accept_language)
     return Listing(
         snapshot.version,
-        ("agents", lang, w.subject, w.meeting_type, w.office, w.agent, opened, scope),
+        ("agents", lang, w.subject, w.meeting_type, w.office, w.agent, opened, scope, out),
         lambda: agents(
             snapshot,
             lang,
@@ -181,8 +194,16 @@ def list_agents(
             office=w.office,
             agent=w.agent,
             opened=opened,
+            unavailable=out,
         ),
     )
+
+
+def _unavailable(runtime: Runtime, snapshot: Snapshot) -> frozenset[str]:
+    """Agents whose own calendar cannot be read (SPEC 12), as the calendars' task last
+    saw them (`Runtime.calendar_unavailable`); only those of this organisation version."""
+    found = runtime.calendar_unavailable
+    return frozenset(agent for agent in found if agent in snapshot.calendars) if found else found
 
 
 def parse_near(value: str | None) -> tuple[float, float] | None:
@@ -208,10 +229,14 @@ def _matching(
     office: str | None = None,
     agent: str | None = None,
     opened: str | None = None,
+    unavailable: frozenset[str] = frozenset(),
 ) -> list[Combination]:
     """The bookable combinations matching the filters; with `agent`, only those that
     agent can serve (assigned there, with the expertise, active, online, with hours);
-    with `opened`, that subject counts even when hidden from customers (an invite)."""
+    with `opened`, that subject counts even when hidden from customers (an invite).
+    Agents in `unavailable` (their own calendar cannot be read, SPEC 12) serve nothing."""
+    if agent is not None and agent in unavailable:
+        return []
     served = None if agent is None else snapshot.served_by.get(agent, frozenset())
     return [
         combination
@@ -225,6 +250,7 @@ def _matching(
             # `served_by` holds what customers can book; an opened subject's are extra.
             or (combination[0] == opened and agent in snapshot.pool(*combination))
         )
+        and (not unavailable or any(who not in unavailable for who in snapshot.pool(*combination)))
     ]
 
 
@@ -245,11 +271,14 @@ def subjects(
     agent: str | None = None,
     subject: str | None = None,
     opened: str | None = None,
+    unavailable: frozenset[str] = frozenset(),
 ) -> schemas.SubjectsResponse:
     """Categories in `order`, each with its subjects that can really be booked (`subject`:
     only that one, as an invite that names it allows; `opened`: see `_matching`)."""
     by_subject: dict[str, set[str]] = {}
-    for subject_id, type_, _ in _matching(snapshot, subject, meeting_type, office, agent, opened):
+    for subject_id, type_, _ in _matching(
+        snapshot, subject, meeting_type, office, agent, opened, unavailable
+    ):
         by_subject.setdefault(subject_id, set()).add(type_)
     categories = []
     for category in snapshot.categories:
@@ -268,6 +297,20 @@ def subjects(
                     subjects=listed,
                 )
             )
+    if not categories and unavailable:
+        # Nothing left because agents' calendars cannot be read (SPEC 12): say so, for
+        # the widget's `rendezvous:misconfigured` reason.
+        others = subjects(
+            snapshot,
+            lang,
+            office=office,
+            meeting_type=meeting_type,
+            agent=agent,
+            subject=subject,
+            opened=opened,
+        )
+        if others.categories:
+            return schemas.SubjectsResponse(categories=[], reason=CALENDAR_UNAVAILABLE)
     return schemas.SubjectsResponse(categories=categories)
 
 
@@ -322,11 +365,15 @@ def meeting_types(
     agent: str | None = None,
     meeting_type: str | None = None,
     opened: str | None = None,
+    unavailable: frozenset[str] = frozenset(),
 ) -> schemas.MeetingTypesResponse:
     """The meeting types bookable for the filters, in MEETING_TYPES order (`meeting_type`:
     only that one, as an invite that names it allows)."""
     present = _in_type_order(
-        m for _, m, _ in _matching(snapshot, subject, meeting_type, office, agent, opened)
+        m
+        for _, m, _ in _matching(
+            snapshot, subject, meeting_type, office, agent, opened, unavailable
+        )
     )
     return schemas.MeetingTypesResponse(
         meeting_types=[
@@ -349,13 +396,19 @@ def offices(
     agent: str | None = None,
     office: str | None = None,
     opened: str | None = None,
+    unavailable: frozenset[str] = frozenset(),
 ) -> schemas.OfficesResponse:
     """Active offices where something matching the filters can be booked (with `agent`:
     by that agent; with `office`: only that one, as an invite that names it allows).
 
     Sorted by name; with `near`, by distance (offices without `geo` last, by name).
     """
-    ids = {o for _, _, o in _matching(snapshot, subject, meeting_type, office, agent, opened)}
+    ids = {
+        o
+        for _, _, o in _matching(
+            snapshot, subject, meeting_type, office, agent, opened, unavailable
+        )
+    }
     listed = [
         _office_out(snapshot, office, lang, near)
         for office in snapshot.offices.values()
@@ -409,14 +462,18 @@ def agents(
     office: str | None = None,
     agent: str | None = None,
     opened: str | None = None,
+    unavailable: frozenset[str] = frozenset(),
 ) -> schemas.AgentsResponse:
     """Agents a customer may pick for the filters, by name (with `agent`: that one
     only, as an invite fixes it). Never their e-mail."""
     ids: set[str] = set()
-    for combination in _matching(snapshot, subject, meeting_type, office, agent, opened):
+    for combination in _matching(
+        snapshot, subject, meeting_type, office, agent, opened, unavailable
+    ):
         ids.update(snapshot.servers.get(combination, ()))
     if agent is not None:
         ids &= {agent}
+    ids -= unavailable
     listed = [
         schemas.AgentOut(
             id=agent.id,

@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from server.calendars import dav, feeds, links, notices, state
-from server.calendars.intervals import pack
+from server.calendars.intervals import pack, usable
 from server.calendars.isolation import Parsers
 from server.calendars.links import Link
 from server.calendars.problems import CalendarProblem
@@ -95,11 +95,13 @@ class Refresher:
     # -- the background task ------------------------------------------------------------
 
     def start(self) -> None:
+        """Watch the calendars' states (for the catalog), and read them unless
+        `RENDEZVOUS_CALENDAR_REFRESH` is 0, every `TICK` seconds at most."""
         interval = self.runtime.settings.calendar_refresh
-        if interval > 0:
-            self._task = asyncio.create_task(
-                self._loop(min(interval, TICK)), name="rendezvous-calendars"
-            )
+        tick = min(interval, TICK) if interval > 0 else TICK
+        self._task = asyncio.create_task(
+            self._loop(tick, interval > 0), name="rendezvous-calendars"
+        )
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -110,14 +112,34 @@ class Refresher:
         await self.http.aclose()
         await self.parsers.close()
 
-    async def _loop(self, tick: float) -> None:
+    async def _loop(self, tick: float, reading: bool) -> None:
         while True:
             try:
-                while await self.run_once():
-                    pass
+                if reading:
+                    while await self.run_once():
+                        pass
+                await self.watch()
             except Exception:  # never let the task die silently; try again later
                 logger.exception("the calendar refresher's round failed")
             await asyncio.sleep(tick)
+
+    async def watch(self) -> frozenset[str]:
+        """Which linked agents' calendars cannot be used now, kept on the runtime for
+        the catalog (`Runtime.calendar_unavailable`); one read without the intervals."""
+        snapshot = self.runtime.snapshot
+        if not snapshot.calendars:
+            found: frozenset[str] = frozenset()
+        else:
+            rows = await self.runtime.store.calendars(snapshot.calendars, busy=False)
+            now = self.runtime.now()
+            policy = snapshot.calendar_policy
+            found = frozenset(
+                agent
+                for agent in snapshot.calendars
+                if agent not in rows or not usable(rows[agent], policy, now)
+            )
+        self.runtime.calendar_unavailable = found
+        return found
 
     # -- one round ------------------------------------------------------------------------
 

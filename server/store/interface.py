@@ -227,8 +227,11 @@ class CalendarRow:
 
 
 class CalendarReader(Protocol):
-    async def calendars(self, agents: Collection[str] | None = None) -> dict[str, CalendarRow]:
-        """The stored calendars of these agents (None: every one), by agent."""
+    async def calendars(
+        self, agents: Collection[str] | None = None, *, busy: bool = True
+    ) -> dict[str, CalendarRow]:
+        """The stored calendars of these agents (None: every one), by agent; with
+        `busy=False` their intervals are left out (`busy` is empty)."""
         ...
 
     async def next_calendar_due(self, now: datetime) -> datetime | None:

@@ -101,15 +101,18 @@ class CalendarReads:
     def _calendar_reader(self) -> aiosqlite.Connection:
         raise NotImplementedError
 
-    async def calendars(self, agents: Collection[str] | None = None) -> dict[str, CalendarRow]:
+    async def calendars(
+        self, agents: Collection[str] | None = None, *, busy: bool = True
+    ) -> dict[str, CalendarRow]:
+        columns = _COLUMNS if busy else _COLUMNS.replace(" busy,", " x'' AS busy,", 1)
         if agents is None:
-            sql, params = f"SELECT {_COLUMNS} FROM calendars", []
+            sql, params = f"SELECT {columns} FROM calendars", []
         else:
             wanted = list(agents)
             if not wanted:
                 return {}
             marks = ", ".join("?" * len(wanted))
-            sql, params = f"SELECT {_COLUMNS} FROM calendars WHERE agent IN ({marks})", wanted
+            sql, params = f"SELECT {columns} FROM calendars WHERE agent IN ({marks})", wanted
         async with self._calendar_reader().execute(sql, params) as cursor:
             return {row["agent"]: _row(row) for row in await cursor.fetchall()}
 
