@@ -60,7 +60,10 @@ def usable(row: CalendarRow, policy: Policy, now: datetime) -> bool:
             return False
     if row.worked_at is None:
         return False
-    return row.problem is None or now - row.worked_at <= policy.max_stale
+    if row.problem is None:
+        return True
+    # A failure: the last good data is kept for `max_stale` (0 keeps none).
+    return policy.max_stale > timedelta(0) and now - row.worked_at <= policy.max_stale
 
 
 class External(Mapping[str, Sequence[Interval]]):

@@ -55,6 +55,8 @@ CONCURRENCY: Final = 10
 LEASE: Final = timedelta(minutes=5)
 #: The longest sleep between two looks at what is due.
 TICK: Final = 5.0
+#: Seconds between two reads when this process reads none on its own (the setting is 0).
+DEFAULT_REFRESH: Final = 300.0
 #: Read this far before now, and this far past the horizon (for 304s to stay valid).
 BEFORE: Final = timedelta(days=1)
 EXTRA: Final = timedelta(days=7)
@@ -90,7 +92,10 @@ class Refresher:
 
     @property
     def refresh(self) -> timedelta:
-        return timedelta(seconds=self.runtime.settings.calendar_refresh)
+        """When a calendar is due again after a read: `RENDEZVOUS_CALENDAR_REFRESH`, or
+        the default when this process reads none on its own (0)."""
+        seconds = self.runtime.settings.calendar_refresh
+        return timedelta(seconds=seconds if seconds > 0 else DEFAULT_REFRESH)
 
     # -- the background task ------------------------------------------------------------
 
@@ -143,16 +148,17 @@ class Refresher:
 
     # -- one round ------------------------------------------------------------------------
 
-    async def sync(self) -> None:
-        """Make the stored calendars match the organisation file (once per version)."""
+    async def sync(self, *, all_due: bool = False) -> None:
+        """Make the stored calendars match the organisation file (once per version);
+        with `all_due`, make every calendar due now."""
         snapshot = self.runtime.snapshot
-        if self._synced == snapshot.version:
+        if self._synced == snapshot.version and not all_due:
             return
         linked = {
             agent: (link.fingerprint, link.kind) for agent, link in snapshot.calendars.items()
         }
         async with self.runtime.store.write() as tx:
-            await tx.sync_calendars(linked, self.runtime.now())
+            await tx.sync_calendars(linked, self.runtime.now(), all_due=all_due)
         self._synced = snapshot.version
 
     async def run_once(self) -> int:
@@ -269,8 +275,11 @@ class Refresher:
         if told:
             self.runtime.outbox_bell.set()
 
-    async def refresh_all(self) -> int:
-        """Rounds until nothing is due (tests, benchmarks); returns how many were read."""
+    async def refresh_all(self, *, now: bool = False) -> int:
+        """Rounds until nothing is due; with `now`, every calendar is due first (tests,
+        benchmarks, `rendezvous calendars --refresh`). Returns how many were read."""
+        if now:
+            await self.sync(all_due=True)
         total = 0
         while found := await self.run_once():
             total += found

@@ -240,10 +240,12 @@ class CalendarReader(Protocol):
 
 
 class CalendarWriter(Protocol):
-    async def sync_calendars(self, links: Mapping[str, tuple[str, str]], now: datetime) -> None:
+    async def sync_calendars(
+        self, links: Mapping[str, tuple[str, str]], now: datetime, *, all_due: bool = False
+    ) -> None:
         """Make the rows match the organisation file: `links` is agent -> (link, kind).
         Rows of agents not in it are deleted; new agents get a row due at once; a row
-        whose link changed is due at once."""
+        whose link changed is due at once; with `all_due`, every row is."""
         ...
 
     async def claim_calendars(

@@ -138,7 +138,9 @@ class CalendarWrites(CalendarReads):
     async def _calendar_fetch(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
         raise NotImplementedError
 
-    async def sync_calendars(self, links: Mapping[str, tuple[str, str]], now: datetime) -> None:
+    async def sync_calendars(
+        self, links: Mapping[str, tuple[str, str]], now: datetime, *, all_due: bool = False
+    ) -> None:
         moment = to_unix(now)
         known = await self._calendar_fetch("SELECT agent, link FROM calendars", [])
         stored = {row["agent"]: row["link"] for row in known}
@@ -168,6 +170,8 @@ class CalendarWrites(CalendarReads):
                 "updated_at = ? WHERE agent = ?",
                 changed,
             )
+        if all_due:
+            await self._calendar_execute("UPDATE calendars SET next_check_at = 0")
 
     async def claim_calendars(
         self, owner: str, now: datetime, until: datetime, limit: int
