@@ -63,11 +63,12 @@ async def put(access: Access, uid: str, data: bytes, *, deadline: float = DEADLI
             calendar = client.calendar(url=access.url)  # type: ignore[no-untyped-call]
             try:
                 existing = calendar.event_by_uid(uid)
+            # SEQUENCE is the appointment's: the library must not bump it.
             except dav_error.NotFoundError:
-                calendar.save_event(data.decode("utf-8"))
+                calendar.save_event(data.decode("utf-8"), increase_seqno=False)
                 return
             existing.data = data.decode("utf-8")
-            existing.save()
+            existing.save(increase_seqno=False)
 
     await _run(access, save, deadline, "write")
 

@@ -160,7 +160,7 @@ class Radicale:
             "[calendars]\nuser: .+\ncollection: {user}/[^/]+\npermissions: RrWw\n"
         )
         storage = folder / "storage"
-        for name in ("work", "readonly"):
+        for name in ("work", "readonly", "bob"):
             collection = storage / "collection-root" / USER / name
             collection.mkdir(parents=True)
             (collection / ".Radicale.props").write_text(json.dumps({"tag": "VCALENDAR"}))
@@ -208,21 +208,22 @@ class Radicale:
                 self.process.wait()
 
     @contextlib.contextmanager
-    def client(self) -> Iterator[Any]:
-        with DAVClient(url=self.url(), username=USER, password=PASSWORD, timeout=10) as client:
-            yield client.calendar(url=self.url())  # type: ignore[no-untyped-call]
+    def client(self, name: str = "work") -> Iterator[Any]:
+        url = self.url(name)
+        with DAVClient(url=url, username=USER, password=PASSWORD, timeout=10) as client:
+            yield client.calendar(url=url)  # type: ignore[no-untyped-call]
 
-    def put(self, ics: str) -> None:
-        """Put one event into alice's work calendar with the caldav library."""
-        with self.client() as calendar:
+    def put(self, ics: str, name: str = "work") -> None:
+        """Put one event into one of alice's calendars with the caldav library."""
+        with self.client(name) as calendar:
             calendar.save_event(ics)
 
-    def events(self) -> dict[str, str]:
-        """UID -> iCalendar data of every object in alice's work calendar."""
+    def events(self, name: str = "work") -> dict[str, str]:
+        """UID -> iCalendar data of every object in one of alice's calendars."""
         import icalendar
 
         found = {}
-        with self.client() as calendar:
+        with self.client(name) as calendar:
             for item in calendar.events():
                 parsed = icalendar.Calendar.from_ical(item.data)
                 for event in parsed.walk("VEVENT"):
