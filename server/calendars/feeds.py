@@ -17,6 +17,7 @@ iCloud's public calendar links, any `text/calendar` address.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -47,7 +48,13 @@ class Feed:
 
 def client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """The refresher's HTTP client: redirects handled by `fetch`, no proxies or
-    credentials from the environment."""
+    credentials from the environment.
+
+    httpx logs every request with its full URL at INFO; a feed's URL is a secret, so its
+    logger is kept at WARNING (what it says then names no URL)."""
+    quiet = logging.getLogger("httpx")
+    if quiet.getEffectiveLevel() < logging.WARNING:
+        quiet.setLevel(logging.WARNING)
     return httpx.AsyncClient(
         timeout=TIMEOUT,
         follow_redirects=False,
