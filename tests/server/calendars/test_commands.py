@@ -161,7 +161,8 @@ def test_doctor_names_an_unreadable_calendar(
     assert "Calendar: ics, last worked never, 0 busy intervals; cannot be read" in out
     nine = next(line for line in out.splitlines() if line.startswith("  09:00"))
     assert nine.endswith(
-        "no (mortgage OFFICE, mortgage VIDEO): CALENDAR_UNAVAILABLE, the agent's calendar cannot be read"
+        "no (mortgage OFFICE, mortgage VIDEO): CALENDAR_UNAVAILABLE,"
+        " the agent's calendar cannot be read"
     )
     assert cli.main(["doctor", "--subject", "mortgage"]) == 1  # nothing can be booked
     report = capsys.readouterr().out

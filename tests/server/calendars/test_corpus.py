@@ -9,15 +9,13 @@ that could work (`reference`), and must agree.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-import icalendar
 import pytest
-import recurring_ical_events
 
-from server.calendars.expansion import busy_intervals, merge, repair
+from server.calendars.expansion import busy_intervals
+from tests.server.calendars._reference import reference_busy
 
 DATA = Path(__file__).parent / "data"
 FILES = sorted(path.name for path in DATA.glob("*.ics"))
@@ -442,37 +440,8 @@ def reference(
     name: str, first: str, last: str, zone: str
 ) -> tuple[list[tuple[datetime, datetime]], int]:
     """`recurring-ical-events` directly, and SPEC 12's busy rules written plainly."""
-    text = repair((DATA / name).read_text(encoding="utf-8"))  # two files need the repairs
-    low, high = utc(first), utc(last)
-    local = ZoneInfo(zone)
-    busy: list[tuple[int, int]] = []
-    free = 0
-    for event in recurring_ical_events.of(icalendar.Calendar.from_ical(text)).between(
-        low - timedelta(days=1), high + timedelta(days=1)
-    ):
-        if str(event.get("STATUS", "")).upper() == "CANCELLED":
-            continue
-        start, end = event["DTSTART"].dt, event["DTEND"].dt
-        marked_free = (
-            str(event.get("TRANSP", "")) == "TRANSPARENT"
-            or str(event.get("X-MICROSOFT-CDO-BUSYSTATUS", "")) == "FREE"
-        )
-        if not isinstance(start, datetime):
-            start = datetime.combine(start, datetime.min.time(), local)
-            end = datetime.combine(end, datetime.min.time(), local)
-            if marked_free:
-                free += start < high and end > low
-                continue
-        elif marked_free:
-            continue
-        start = start if start.tzinfo else start.replace(tzinfo=local)
-        end = end if end.tzinfo else end.replace(tzinfo=local)
-        start, end = max(start.astimezone(UTC), low), min(end.astimezone(UTC), high)
-        if start < end:
-            busy.append((int(start.timestamp()), int(end.timestamp())))
-    return [
-        (datetime.fromtimestamp(s, UTC), datetime.fromtimestamp(e, UTC)) for s, e in merge(busy)
-    ], free
+    text = (DATA / name).read_text(encoding="utf-8")
+    return reference_busy(text, utc(first), utc(last), zone)
 
 
 def test_every_file_of_the_corpus_has_a_case() -> None:
