@@ -1,7 +1,7 @@
 """What a read or a write does to a calendar's stored state, and which notice it causes
 (SPEC 12): pure functions of the row before, the outcome and the time.
 
-- A read that works stores the busy time (the revision moves only when it changed),
+- A read that works stores the busy time (a new random revision only when it changed),
   clears the read failure, and is due again after the refresh interval. A `304 Not
   Modified` works too and keeps the busy time it confirms.
 - A read that fails keeps the last good busy time (`intervals.usable` decides how long
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -52,6 +53,13 @@ class Read:
     free_all_day: int = 0
     etag: str | None = None
     last_modified: str | None = None
+
+
+def new_revision() -> int:
+    """A calendar's busy time changed: a new random revision, so that one (agent,
+    revision) names one content even across a row deleted and made again
+    (`intervals.Decoded` keys on it)."""
+    return secrets.randbits(62) + 1
 
 
 def new_row(link: Link, now: datetime) -> CalendarRow:
@@ -98,7 +106,7 @@ def after_read(
         busy_until=outcome.busy_until if outcome.busy is not None else row.busy_until,
         intervals=outcome.intervals if outcome.busy is not None else row.intervals,
         free_all_day=outcome.free_all_day if outcome.busy is not None else row.free_all_day,
-        revision=row.revision + 1 if changed else row.revision,
+        revision=new_revision() if changed else row.revision,
         etag=outcome.etag,
         last_modified=outcome.last_modified,
         worked_at=now,

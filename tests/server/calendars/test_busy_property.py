@@ -132,7 +132,7 @@ def test_slots_never_overlap_what_the_calendar_says_is_busy(
     org = organisation(zone, rule)
     query = SlotQuery("s", OFFICE, "office", None, first, last, zone)
     now = low - timedelta(days=1)
-    external = External({"ann": pack(found.intervals)}, low, high)
+    external = External.of({"ann": pack(found.intervals)}, low, high)
     offered = find_slots(org, Busy(external=external), query, now)
     free_grid = find_slots(org, Busy(), query, now)
     overlapping = [

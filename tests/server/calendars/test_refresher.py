@@ -127,7 +127,7 @@ def test_a_changed_feed_is_read_again_and_an_unchanged_one_answers_304(
     refresh(client)
     offered = slots(client, "alice")
     assert TEN in offered and afternoon not in offered
-    assert calendar_rows(client)["alice"]["revision"] == revision + 1
+    assert calendar_rows(client)["alice"]["revision"] not in (0, revision)
 
 
 def test_only_start_and_end_are_stored(alice_feed: str, client: TestClient) -> None:

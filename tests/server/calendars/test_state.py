@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from server import config
-from server.calendars import state
-from server.calendars.intervals import External, Policy, pack, unpack, usable
+from server.calendars import intervals, state
+from server.calendars.intervals import Decoded, External, Policy, pack, unpack, usable
 from server.calendars.links import Link
 from server.calendars.problems import HTTPStatus, Refused, Unreachable, WriteRefused
-from server.store import CalendarRow
+from server.store import CalendarRow, open_store
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 EVERY = timedelta(minutes=5)
@@ -40,15 +42,17 @@ def worked() -> CalendarRow:
 
 def test_a_read_that_works_stores_the_busy_time_and_is_due_again_later() -> None:
     row = worked()
-    assert (row.busy, row.revision, row.worked_at, row.problem) == (BUSY, 1, NOW, None)
+    assert (row.busy, row.worked_at, row.problem) == (BUSY, NOW, None)
+    first = row.revision
+    assert first > 0
     assert row.next_check_at == NOW + EVERY and row.lease_owner is None
     again, _ = state.after_read(row, LINK, read(), NOW + EVERY, EVERY)
-    assert again.revision == 1  # the same busy time: the same revision
+    assert again.revision == first  # the same busy time: the same revision
     not_modified, _ = state.after_read(row, LINK, read(None), NOW + EVERY, EVERY)
-    assert (not_modified.busy, not_modified.revision) == (BUSY, 1)
+    assert (not_modified.busy, not_modified.revision) == (BUSY, first)
     assert not_modified.worked_at == NOW + EVERY
     changed, _ = state.after_read(row, LINK, read(pack([(1, 2)])), NOW + EVERY, EVERY)
-    assert changed.revision == 2
+    assert changed.revision not in (0, first)  # a new, random one
 
 
 @pytest.mark.parametrize(
@@ -155,10 +159,52 @@ def test_external_busy_time_is_decoded_on_first_use_and_cut_to_the_window() -> N
     stored = {
         "alice": pack([(at(-50), at(-49)), (at(-2), at(1)), (at(3), at(4)), (at(90), at(91))])
     }
-    external = External(stored, NOW, NOW + timedelta(hours=48), key=(("alice", 3),))
+    decoded = Decoded()
+    decoded.put(("alice", 3), stored["alice"])
+    external = External({"alice": 3}, decoded, NOW, NOW + timedelta(hours=48))
     [first, second] = external["alice"]
     assert (first.start, first.end) == (NOW - timedelta(hours=2), NOW + timedelta(hours=1))
     assert second.start == NOW + timedelta(hours=3)
     assert list(external) == ["alice"] and len(external) == 1
     assert external.get("bob") is None
     assert external.key[0] == (("alice", 3),)
+    assert ("alice", 3) in decoded and ("alice", 4) not in decoded
+
+
+async def test_a_read_takes_the_intervals_only_of_calendars_not_decoded_yet(tmp_path: Path) -> None:
+    store = await open_store(tmp_path / "rendezvous.sqlite3")
+    asked: list[bool] = []
+
+    class Counting:
+        async def calendars(self, agents: Any = None, *, busy: bool = True) -> Any:
+            asked.append(busy)
+            return await store.calendars(agents, busy=busy)
+
+    try:
+        async with store.write() as tx:
+            await tx.sync_calendars({"alice": ("f1", "ics")}, NOW)
+            await tx.save_calendar(worked())
+        policy = Policy({"alice": LINK})
+        window = (NOW - timedelta(days=1), NOW + timedelta(days=60))
+        first = await intervals.read(Counting(), ["alice", "bob"], *window, NOW, policy)  # type: ignore[arg-type]
+        assert asked == [False, True]  # the states, then alice's intervals
+        assert [(i.start, i.end) for i in first.external["alice"]] == [
+            (datetime.fromtimestamp(s, UTC), datetime.fromtimestamp(e, UTC))
+            for s, e in unpack(BUSY)
+        ]
+        assert first.unavailable == frozenset()  # bob links no calendar
+        again = await intervals.read(Counting(), ["alice"], *window, NOW, policy)  # type: ignore[arg-type]
+        assert asked == [False, True, False]  # decoded already: the states only
+        assert again.external["alice"] == first.external["alice"]
+        changed, _ = state.after_read(
+            worked(), LINK, read(pack([(1_795_510_000, 1_795_511_000)])), NOW, EVERY
+        )
+        async with store.write() as tx:
+            await tx.save_calendar(changed)
+        third = await intervals.read(Counting(), ["alice"], *window, NOW, policy)  # type: ignore[arg-type]
+        assert asked[-2:] == [False, True]  # a new revision: its intervals are read
+        assert [i.start for i in third.external["alice"]] == [
+            datetime.fromtimestamp(1_795_510_000, UTC)
+        ]
+    finally:
+        await store.close()
