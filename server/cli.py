@@ -263,6 +263,10 @@ def cmd_calendars(args: argparse.Namespace) -> int:
 
     settings = Settings.from_environ()
     loaded = _load_or_exit(settings.config_path)
+    if args.refresh:
+        _secrets_or_exit(settings.config_path, loaded)
+        read = asyncio.run(report.refresh(settings))
+        print(f"Read {read} calendar(s) now.\n")
     found = asyncio.run(report.build(settings.database_path, loaded, datetime.now(UTC)))
     print(found.text())
     return found.exit_code
@@ -305,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     calendars = commands.add_parser(
         "calendars", help="agents' own calendars: linked, last read, busy time, errors"
+    )
+    calendars.add_argument(
+        "--refresh", action="store_true", help="read every calendar now, from this process"
     )
     calendars.set_defaults(handler=cmd_calendars)
 

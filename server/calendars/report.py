@@ -8,12 +8,14 @@ is used), or unusable (the agent is offered nowhere: CALENDAR_UNAVAILABLE). Time
 in the organisation's zone. The exit code is 1 when a linked calendar is broken or not
 usable, else 0.
 
-It reads the database (RENDEZVOUS_DATABASE) the running servers write; it reads no
-calendar itself.
+It reads the database (RENDEZVOUS_DATABASE) the running servers write; with
+`--refresh` it first reads every calendar itself, as a server's refresher would (to try
+a new link at once).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,6 +24,7 @@ from zoneinfo import ZoneInfo
 from server import config
 from server.calendars.intervals import Policy, usable
 from server.calendars.links import Link, links_of
+from server.settings import Settings
 from server.store import CalendarRow
 
 
@@ -160,8 +163,23 @@ async def build(database: Path, loaded: config.LoadedOrganisation, now: datetime
     return compile_report(loaded.organisation, rows, now)
 
 
+async def refresh(settings: Settings) -> int:
+    """Read every linked calendar now from this process (`--refresh`), as a server's
+    refresher does: the results, and the notices they cause, go to the database."""
+    from server.calendars.refresher import Refresher
+    from server.runtime import Runtime
+
+    runtime = await Runtime.start(dataclasses.replace(settings, reload_interval=0))
+    refresher = Refresher(runtime)
+    try:
+        return await refresher.refresh_all(now=True)
+    finally:
+        await refresher.stop()
+        await runtime.stop()
+
+
 def _hours(hours: int) -> timedelta:
     return timedelta(hours=hours)
 
 
-__all__ = ["Line", "Report", "build", "compile_report"]
+__all__ = ["Line", "Report", "build", "compile_report", "refresh"]

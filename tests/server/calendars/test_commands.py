@@ -188,3 +188,22 @@ def test_doctor_refuses_bad_options(
 ) -> None:
     assert cli.main(["doctor", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_calendars_refresh_reads_every_calendar_at_once(
+    environment: None,
+    feeds: FeedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    day = next_tuesday()
+    monkeypatch.setenv(
+        "ALICE_CALENDAR_URL",
+        feeds.serve("/a.ics", feed(event("m", local(day, 10), local(day, 11)))),
+    )
+    assert cli.main(["calendars", "--refresh"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Read 1 calendar(s) now.")
+    assert feeds.count("/a.ics") == 1
+    alice = next(line for line in out.splitlines() if line.startswith("alice"))
+    assert alice.rstrip().endswith("works")
