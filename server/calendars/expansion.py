@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -307,10 +307,4 @@ def _start_of(text: str) -> str:
     return f'"{head}"' if head else "nothing"
 
 
-def occurrences(expansion: Expansion) -> Iterator[tuple[datetime, datetime]]:
-    """The intervals as aware UTC datetimes (tests, the CLI)."""
-    for start, end in expansion.intervals:
-        yield datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
-
-
-__all__ = ["Expansion", "Limits", "busy_intervals", "merge", "occurrences", "parse", "repair"]
+__all__ = ["Expansion", "Limits", "busy_intervals", "merge", "parse", "repair"]

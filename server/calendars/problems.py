@@ -118,25 +118,7 @@ def for_status(status: int, what: str = "the calendar") -> CalendarProblem:
     return HTTPStatus(status)
 
 
-BY_CODE: Final[dict[str, type[CalendarProblem]]] = {
-    cls.problem: cls
-    for cls in (
-        MissingSecret,
-        Unreachable,
-        TimedOut,
-        Refused,
-        NotFound,
-        HTTPStatus,
-        BadRedirect,
-        TooLarge,
-        Unparsable,
-        TooComplex,
-        WriteRefused,
-    )
-}
-
 __all__ = [
-    "BY_CODE",
     "PROBLEMS",
     "BadRedirect",
     "CalendarProblem",
