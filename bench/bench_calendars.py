@@ -2,7 +2,7 @@
 JSON object.
 
 1. Reading one feed: a 1 MB ICS feed (50 weekly series with EXDATEs and moved
-   instances, and about 4,000 single events of the past year, as Outlook publishes
+   instances, and about 2,700 single events of the past year, as Outlook publishes
    them) parsed and expanded over 60 days, in this process and through a child process
    of `server.calendars.isolation` (what the refresher does); median of several runs.
 2. The slot search with calendars: `availability.find_slots` for the 200 offices × 2,000
@@ -12,7 +12,7 @@ JSON object.
    per request), side by side with the same search without calendars. Also the store
    read of 2,000 agents' stored intervals from SQLite (`intervals.read`).
 3. One refresh round: 2,000 agents each linking an ICS feed (a few weekly series and
-   single events) served locally by `python -m http.server` in another process; the
+   single events) served locally by `bench.feed_server` in another process; the
    refresher of one server process reads them all (`Refresher.refresh_all`), then a
    second round answered `304 Not Modified`.
 """
@@ -137,7 +137,7 @@ def outlook_feed(rng: random.Random, series: int, singles: int, now: datetime) -
 
 def one_feed(quick: bool) -> dict[str, Any]:
     rng = random.Random(SEED)
-    data = outlook_feed(rng, 50, 400 if quick else 4000, NOW)
+    data = outlook_feed(rng, 50, 270 if quick else 2700, NOW)
     start, end = NOW - timedelta(days=1), NOW + timedelta(days=60)
     found = busy_intervals([data], start, end, "Europe/Brussels")
     runs = [
@@ -376,16 +376,7 @@ def refresh_round(quick: bool) -> dict[str, Any]:
             (feeds / f"agent-{index:04d}.ics").write_bytes(small_feed(rng, index))
         port = _free_port()
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "http.server",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--directory",
-                str(feeds),
-            ],
+            [sys.executable, "-m", "bench.feed_server", str(port), str(feeds)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
