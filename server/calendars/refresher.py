@@ -13,8 +13,9 @@ A round (`run_once`):
    still this process's (`state.after_read`), with the notices a breakage or a recovery
    causes (`notices.write`), in the outbox: a slow calendar delays no other's result.
 
-Rounds repeat while there is work; then the task sleeps (`TICK` seconds at most) and
-looks again. Each calendar is due `RENDEZVOUS_CALENDAR_REFRESH` seconds after its last
+Rounds repeat while there is work; then the task notes which calendars cannot be used
+(`watch`: the catalog's view, `Runtime.calendar_unavailable`), sleeps (`TICK` seconds
+at most) and looks again. Each calendar is due `RENDEZVOUS_CALENDAR_REFRESH` seconds after its last
 read (300 by default; 0: this process reads none). When the organisation file changes,
 the rows are made to match it first (`sync`): new links are due at once.
 
@@ -291,7 +292,8 @@ class Refresher:
 
 def start_calendars(runtime: Runtime) -> Refresher:
     """The refresher of a starting server process (the app's lifespan): missing secrets
-    logged now, its task started unless `RENDEZVOUS_CALENDAR_REFRESH` is 0."""
+    logged now, its task started (it reads nothing when `RENDEZVOUS_CALENDAR_REFRESH` is
+    0, and still keeps the catalog's view of unusable calendars)."""
     refresher = Refresher(runtime)
     snapshot = runtime.snapshot
     for problem in links.secret_problems(snapshot.file.agents, refresher.environ):
