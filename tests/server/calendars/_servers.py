@@ -249,3 +249,14 @@ def event(uid: str, start: datetime, end: datetime, extra: str = "") -> str:
         "END:VCALENDAR",
     ]
     return "\r\n".join(lines) + "\r\n"
+
+
+def feed(*events: str) -> bytes:
+    """Several `event`s in one VCALENDAR, as a feed serves them."""
+    inner = "".join(
+        e.split("BEGIN:VCALENDAR\r\n", 1)[1].rsplit("END:VCALENDAR\r\n", 1)[0] for e in events
+    )
+    body = inner.replace("VERSION:2.0\r\nPRODID:-//tests//EN\r\n", "")
+    return (
+        f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\n{body}END:VCALENDAR\r\n".encode()
+    )

@@ -12,9 +12,8 @@ from starlette.testclient import TestClient
 from server import cli
 from server.app import create_app
 from server.settings import Settings
-from tests.server.calendars._servers import FeedServer, event
+from tests.server.calendars._servers import FeedServer, event, feed
 from tests.server.calendars.conftest import Clock, organisation, refresh, runtime_of
-from tests.server.calendars.test_refresher import feed
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 

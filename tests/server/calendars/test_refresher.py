@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.settings import Settings
-from tests.server.calendars._servers import FeedServer, event
+from tests.server.calendars._servers import FeedServer, event, feed
 from tests.server.calendars.conftest import (
     WEBHOOK_SECRET,
     Clock,
@@ -47,16 +47,6 @@ def signed(body: bytes, headers: dict[str, str]) -> bool:
     return any(
         hmac.compare_digest(expected, signature.partition(",")[2])
         for signature in headers["webhook-signature"].split()
-    )
-
-
-def feed(*events: str) -> bytes:
-    inner = "".join(
-        e.split("BEGIN:VCALENDAR\r\n", 1)[1].rsplit("END:VCALENDAR\r\n", 1)[0] for e in events
-    )
-    body = inner.replace("VERSION:2.0\r\nPRODID:-//tests//EN\r\n", "")
-    return (
-        f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\n{body}END:VCALENDAR\r\n".encode()
     )
 
 
