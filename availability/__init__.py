@@ -10,6 +10,7 @@ from availability.conditions import (
     AGENT_NOT_ONLINE,
     BUSY,
     BUSY_EXTERNAL,
+    CALENDAR_UNAVAILABLE,
     HELD,
     MEETING_TYPE_NOT_ENABLED,
     MEETING_TYPE_NOT_ENABLED_FOR_OFFICE,
@@ -47,7 +48,7 @@ from availability.model import (
     SlotQuery,
     Subject,
 )
-from availability.reasons import Reason, explain
+from availability.reasons import Reason, explain, explain_start
 from availability.slots import find_slot_minutes, find_slots, to_slots
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "AGENT_NO_EXPERTISE",
     "BUSY",
     "BUSY_EXTERNAL",
+    "CALENDAR_UNAVAILABLE",
     "HELD",
     "MEETING_TYPES",
     "MEETING_TYPE_NOT_ENABLED",
@@ -92,6 +94,7 @@ __all__ = [
     "choose_agent",
     "closest",
     "explain",
+    "explain_start",
     "find_slot_minutes",
     "find_slots",
     "offered",

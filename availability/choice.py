@@ -83,7 +83,7 @@ def candidates(
         end = instant + timedelta(minutes=rule.duration)
         occupied_until = end + timedelta(minutes=rule.trailing_buffer)
         for person in assigned_agents(org, place, subject, agent):
-            if agent_failure(person, subject) is not None:
+            if agent_failure(person, subject) is not None or person.id in busy.unavailable:
                 continue
             block = _block_at(person, place, subject, meeting_type, rule, minute, day)
             if block is None:

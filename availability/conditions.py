@@ -39,6 +39,8 @@ BUSY = "BUSY"
 HELD = "HELD"
 BUSY_EXTERNAL = "BUSY_EXTERNAL"
 TIME_OFF = "TIME_OFF"
+#: SPEC 12: the agent's own calendar has not been read for too long; they offer nothing.
+CALENDAR_UNAVAILABLE = "CALENDAR_UNAVAILABLE"
 
 #: Every reason code, in the order of SPEC section 4's table.
 REASON_CODES = (
@@ -57,6 +59,7 @@ REASON_CODES = (
     HELD,
     BUSY_EXTERNAL,
     TIME_OFF,
+    CALENDAR_UNAVAILABLE,
 )
 
 _START = attrgetter("start")

@@ -121,6 +121,9 @@ class Busy:
     external: Mapping[str, Sequence[Interval]] = field(default_factory=dict)
     #: Time off the agent entered on the desk (SPEC 11, reason TIME_OFF).
     time_off: Mapping[str, Sequence[Interval]] = field(default_factory=dict)
+    #: Agents whose own calendar cannot be read (SPEC 12): they offer nothing, reason
+    #: CALENDAR_UNAVAILABLE.
+    unavailable: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,11 @@
 Each agent is reported once, with the first condition of the table at which all of
 its starts in the window have failed: OUTSIDE_HOURS when it has no start on a block's
 grid, TOO_SOON when all of those are too early, TOO_FAR when the rest lie beyond the
-horizon, else the busy time that covers what is left (TIME_OFF, the agent's own, before
-BUSY before HELD before BUSY_EXTERNAL, the order of the table).
+horizon, CALENDAR_UNAVAILABLE when the agent's own calendar cannot be read (SPEC 12),
+else the busy time that covers what is left (TIME_OFF, the agent's own, before BUSY
+before HELD before BUSY_EXTERNAL, the order of the table).
+
+`explain_start` answers the same question for one start of one agent.
 """
 
 from __future__ import annotations
@@ -12,10 +15,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from availability.clock import ceil_minute, grid_starts, to_instant, wall_minute, zone
+from availability.clock import (
+    ceil_minute,
+    floor_minute,
+    grid_starts,
+    to_instant,
+    wall_minute,
+    zone,
+)
 from availability.conditions import (
     BUSY,
     BUSY_EXTERNAL,
+    CALENDAR_UNAVAILABLE,
     HELD,
     NO_AGENT_ASSIGNED,
     OUTSIDE_HOURS,
@@ -121,6 +132,8 @@ class _Window:
         starts = [(day, minute) for day, minute in starts if day <= horizon]
         if not starts:
             return TOO_FAR
+        if agent.id in busy.unavailable:
+            return CALENDAR_UNAVAILABLE
         length = timedelta(minutes=rule.duration + rule.trailing_buffer)
         causes = set()
         for _, minute in starts:
@@ -161,3 +174,63 @@ class _Window:
                         found.append((day, minute))
             day += timedelta(days=1)
         return found
+
+
+def explain_start(
+    org: Organisation,
+    busy: Busy,
+    subject: str,
+    meeting_type: str,
+    office: str,
+    agent: str,
+    start: datetime,
+    now: datetime,
+) -> str | None:
+    """Why `agent` is not offered at `start` in `office` (None: it is), in the order of
+    the table. A start that is not on a block's grid, or whose slot does not fit in the
+    block, is OUTSIDE_HOURS (condition 9 has no code of its own). Unknown ids raise
+    KeyError, as for `explain`."""
+    place = org.offices[office]
+    person = org.agents[agent]
+    failure = subject_failure(org, subject, meeting_type) or office_failure(
+        place, subject, meeting_type
+    )
+    if failure is not None:
+        return failure
+    if agent not in place.subjects[subject].agents:
+        return NO_AGENT_ASSIGNED
+    failure = agent_failure(person, subject)
+    if failure is not None:
+        return failure
+    rule = rule_of(org, place, subject, meeting_type)
+    minute = floor_minute(start)
+    day = start.astimezone(zone(place.timezone)).date()
+    on_grid = to_instant(minute) == start and any(
+        allows(block, office, subject, meeting_type)
+        and minute
+        in grid_starts(
+            place.timezone,
+            day,
+            wall_minute(block.start),
+            wall_minute(block.end),
+            rule.granularity,
+            rule.duration,
+        )
+        for block in blocks_on(person, day)
+    )
+    if not on_grid:
+        return OUTSIDE_HOURS
+    if minute < ceil_minute(now + timedelta(minutes=rule.earliest)):
+        return TOO_SOON
+    if day > now.astimezone(zone(place.timezone)).date() + timedelta(days=rule.latest):
+        return TOO_FAR
+    if agent in busy.unavailable:
+        return CALENDAR_UNAVAILABLE
+    return busy_cause(
+        busy.occupations.get(agent, ()),
+        busy.external.get(agent, ()),
+        start,
+        start + timedelta(minutes=rule.duration + rule.trailing_buffer),
+        rule.max_concurrent,
+        busy.time_off.get(agent, ()),
+    )

@@ -444,7 +444,7 @@ def find_slot_minutes(
     search = _Search(busy, query, now, open_offices)
     for office, rule in open_offices:
         for agent in assigned_agents(org, office, query.subject, query.agent):
-            if agent_failure(agent, query.subject) is not None:
+            if agent_failure(agent, query.subject) is not None or agent.id in busy.unavailable:
                 continue
             starts = search.undecided(search.possible(office, rule, agent))
             if starts:

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-PARTS = ("bench_engine", "bench_http", "bench_plugin", "bench_deliveries")
+PARTS = ("bench_engine", "bench_http", "bench_plugin", "bench_deliveries", "bench_calendars")
 
 
 def run_part(name: str, extra: list[str]) -> object:

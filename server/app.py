@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 
+from server.calendars.refresher import start_calendars
 from server.deliveries.worker import start_deliveries
 from server.errors import exception_handlers
 from server.middleware import (
@@ -40,9 +41,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         deliveries = start_deliveries(runtime)
         app.state.deliveries = deliveries
+        calendars = start_calendars(runtime)
+        app.state.calendars = calendars
         try:
             yield
         finally:
+            await calendars.stop()
             await deliveries.stop()
             await runtime.stop()
 

@@ -1,4 +1,4 @@
-"""The `rendezvous` command: serve, check, doctor, invite, outbox, mail preview."""
+"""The `rendezvous` command: serve, check, doctor, invite, outbox, mail preview, calendars."""
 
 from __future__ import annotations
 
@@ -45,11 +45,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _secrets_or_exit(path: Path, loaded: config.LoadedOrganisation) -> None:
-    """Webhook secrets missing from the environment are reported like the file's own
-    problems (SPEC 10: at start and by `check`, not at the first delivery)."""
+    """Webhook secrets (SPEC 10) and calendar addresses and passwords (SPEC 12) missing
+    from the environment are reported like the file's own problems: at start and by
+    `check`, not at the first delivery or read."""
+    from server.calendars.links import secret_problems as calendar_secret_problems
     from server.deliveries.webhooks import secret_problems
 
     problems = secret_problems(loaded.organisation.webhooks, os.environ)
+    problems += calendar_secret_problems(loaded.organisation.agents, os.environ)
     if problems:
         print(f"{path}: {len(problems)} problem(s):", file=sys.stderr)
         print("\n".join(str(problem) for problem in problems), file=sys.stderr)
@@ -235,6 +238,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     settings = Settings.from_environ()
     loaded = _load_or_exit(settings.config_path)
     org = loaded.organisation
+    if args.agent is not None or args.date is not None:
+        return _doctor_agent(args, settings, loaded)
     for option, value, known in (
         ("--subject", args.subject, [s.id for s in org.subjects]),
         ("--office", args.office, [o.id for o in org.offices]),
@@ -252,6 +257,58 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     )
     print(report.text())
     return report.exit_code
+
+
+def _doctor_agent(
+    args: argparse.Namespace, settings: Settings, loaded: config.LoadedOrganisation
+) -> int:
+    """`doctor --agent A [--date D]`: the agent's day drawn (SPEC 12)."""
+    import asyncio
+    from datetime import UTC, date, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from server import agent_day, doctor
+
+    agents = {agent.id: agent for agent in loaded.organisation.agents}
+    if args.agent is None:
+        print("--date: give --agent too", file=sys.stderr)
+        return EXIT_INVALID
+    if args.agent not in agents:
+        print(f'--agent: no such id "{args.agent}" (known: {", ".join(agents)})', file=sys.stderr)
+        return EXIT_INVALID
+    now = datetime.now(UTC)
+    zone = ZoneInfo(agent_day.zone_of(loaded.organisation, agents[args.agent]))
+    try:
+        day = date.fromisoformat(args.date) if args.date else now.astimezone(zone).date()
+    except ValueError:
+        print(f'--date: expected YYYY-MM-DD, got "{args.date}"', file=sys.stderr)
+        return EXIT_INVALID
+    start = datetime.combine(day, time(), zone).astimezone(UTC) - timedelta(days=1)
+    busy, calendar = asyncio.run(
+        doctor.stored_day(
+            settings.database_path, loaded, args.agent, start, start + timedelta(days=3), now
+        )
+    )
+    print(agent_day.draw(loaded, busy, args.agent, day, now, calendar))
+    return EXIT_OK
+
+
+def cmd_calendars(args: argparse.Namespace) -> int:
+    """Per agent, their own calendar (SPEC 12); exit 1 when one is broken or unusable."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from server.calendars import report
+
+    settings = Settings.from_environ()
+    loaded = _load_or_exit(settings.config_path)
+    if args.refresh:
+        _secrets_or_exit(settings.config_path, loaded)
+        read = asyncio.run(report.refresh(settings))
+        print(f"Read {read} calendar(s) now.\n")
+    found = asyncio.run(report.build(settings.database_path, loaded, datetime.now(UTC)))
+    print(found.text())
+    return found.exit_code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -285,7 +342,17 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--subject", help="only this subject")
     doctor.add_argument("--office", help="only this office")
     doctor.add_argument("--days", type=int, default=14, help="days ahead to look (default 14)")
+    doctor.add_argument("--agent", help="draw this agent's day (with --date)")
+    doctor.add_argument("--date", help="the day to draw, YYYY-MM-DD (default: today)")
     doctor.set_defaults(handler=cmd_doctor)
+
+    calendars = commands.add_parser(
+        "calendars", help="agents' own calendars: linked, last read, busy time, errors"
+    )
+    calendars.add_argument(
+        "--refresh", action="store_true", help="read every calendar now, from this process"
+    )
+    calendars.set_defaults(handler=cmd_calendars)
 
     outbox = commands.add_parser("outbox", help="pending and failed deliveries (SPEC 10)")
     outbox.add_argument("--retry", metavar="ID", help="send this delivery again now")

@@ -29,6 +29,8 @@ import availability
 from availability import model
 from availability.conditions import allows
 from server import config
+from server.calendars.intervals import Policy
+from server.calendars.links import links_of
 from server.config.warnings import rule_warnings
 from server.explanations import (
     BLOCKS_TOO_SHORT,
@@ -38,6 +40,7 @@ from server.explanations import (
     Names,
     never_met,
 )
+from server.store import CalendarRow
 
 EXIT_OK: Final = 0
 EXIT_NOTHING_BOOKABLE: Final = 1
@@ -396,6 +399,12 @@ def all_agents(loaded: config.LoadedOrganisation) -> list[str]:
     return [agent.id for agent in loaded.organisation.agents]
 
 
+def calendar_policy(loaded: config.LoadedOrganisation) -> Policy:
+    """Who links a calendar and how stale its data may be (as `Snapshot.calendar_policy`)."""
+    org = loaded.organisation
+    return Policy(links_of(org), timedelta(hours=org.organisation.calendar_max_stale_hours))
+
+
 async def stored_busy(
     database: Path | None, loaded: config.LoadedOrganisation, now: datetime, days: int
 ) -> model.Busy:
@@ -408,7 +417,35 @@ async def stored_busy(
     store = await open_store(database)
     try:
         return await load_busy(
-            store, all_agents(loaded), now - timedelta(days=1), now + timedelta(days=days + 2), now
+            store,
+            all_agents(loaded),
+            now - timedelta(days=1),
+            now + timedelta(days=days + 2),
+            now,
+            calendars=calendar_policy(loaded),
         )
+    finally:
+        await store.close()
+
+
+async def stored_day(
+    database: Path | None,
+    loaded: config.LoadedOrganisation,
+    agent: str,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> tuple[model.Busy, CalendarRow | None]:
+    """One agent's busy time over `[start, end)` and its stored calendar, from
+    `database` if that file exists (`rendezvous doctor --agent`)."""
+    if database is None or not database.exists():
+        return model.Busy(), None
+    from server.booking.occupancy import load_busy
+    from server.store import open_store
+
+    store = await open_store(database)
+    try:
+        busy = await load_busy(store, [agent], start, end, now, calendars=calendar_policy(loaded))
+        return busy, (await store.calendars([agent])).get(agent)
     finally:
         await store.close()

@@ -57,6 +57,10 @@ MESSAGES: Final[Mapping[str, str]] = {
         "{agent} has taken time off (on the desk) whenever they could see customers at"
         " {office} in the next {days} days"
     ),
+    availability.CALENDAR_UNAVAILABLE: (
+        "{agent}'s own calendar cannot be read (see `rendezvous calendars`): they are offered"
+        " nowhere until it works again"
+    ),
 }
 
 #: TOO_SOON or TOO_FAR when the rule itself can never be met (see `config.warnings`).

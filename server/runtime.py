@@ -93,6 +93,10 @@ class Runtime:
     #: Rung after a transaction wrote deliveries: this process's delivery worker
     #: (`server.deliveries.worker`) wakes up at once instead of at its next poll.
     outbox_bell: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    #: Agents whose own calendar cannot be read (SPEC 12, CALENDAR_UNAVAILABLE), as the
+    #: calendars' task (`server.calendars.refresher`) last saw them: the catalog leaves
+    #: out what only they serve. Slot and booking requests read the store instead.
+    calendar_unavailable: frozenset[str] = field(default_factory=frozenset)
 
     def now(self) -> datetime:
         return self.clock()

@@ -117,8 +117,9 @@ class CategoryOut(Out):
 class SubjectsResponse(Out, omit_defaults=True):
     categories: list[CategoryOut]
     #: Only in an empty answer: why nothing is listed, a reason code of SPEC 4 (the
-    #: condition nearest to bookable among what the query asks for), or NO_SUBJECTS /
-    #: NO_OFFICES when the organisation file has none (`catalog.why_empty`).
+    #: condition nearest to bookable among what the query asks for), CALENDAR_UNAVAILABLE
+    #: when only agents whose own calendar cannot be read would serve it (SPEC 12), or
+    #: NO_SUBJECTS / NO_OFFICES when the organisation file has none (`catalog.why_empty`).
     reason: str | None = None
 
 

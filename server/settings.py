@@ -36,6 +36,9 @@ class Settings:
     #: Seconds between the delivery worker's looks at the outbox (0: this process sends
     #: nothing; its own writes still wake it when it runs).
     delivery_interval: float = 2.0
+    # -- agents' calendars (SPEC 12; docs/calendars.md) --
+    #: Seconds between two reads of one agent's calendar (0: this process reads none).
+    calendar_refresh: float = 300.0
 
     @property
     def maildir_path(self) -> Path:
@@ -61,4 +64,6 @@ class Settings:
             smtp_url=config("RENDEZVOUS_SMTP_URL", cast=str, default=None) or None,
             maildir=config("RENDEZVOUS_MAILDIR", cast=Path, default=None),
             delivery_interval=config("RENDEZVOUS_DELIVERY_INTERVAL", cast=float, default=2.0),
+            # Agents' calendars (SPEC 12).
+            calendar_refresh=config("RENDEZVOUS_CALENDAR_REFRESH", cast=float, default=300.0),
         )

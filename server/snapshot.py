@@ -12,6 +12,7 @@ from start to end and never builds anything itself:
 - the compiled calendar templates and the origins allowed to call the API;
 - the compiled e-mail templates (`server.deliveries.templates`);
 - the desk's lookups: the offices each agent manages, the agent behind an address;
+- the agents' calendar links (`server.calendars.links`);
 - the slot search's reuse memo, which lives and dies with its version.
 """
 
@@ -21,6 +22,7 @@ import dataclasses
 from collections import Counter, OrderedDict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import MappingProxyType
 from typing import Final, Literal, Protocol, TypeVar
 
@@ -29,6 +31,9 @@ from availability import model
 from availability.conditions import office_failure
 from server import config, vocabulary
 from server.calendar.text import CalendarTemplates
+from server.calendars import links as calendar_links
+from server.calendars.intervals import Policy
+from server.calendars.links import Link
 from server.deliveries.templates import EmailTemplates
 from server.origins import origin_of
 
@@ -89,6 +94,14 @@ class Snapshot:
     #: An e-mail address (lower case) to its agent, for the desk's sign-in; an address
     #: that several agents share signs nobody in (it could not say who).
     agent_by_email: Mapping[str, str] = field(default_factory=dict)
+    # -- agents' own calendars (SPEC 12) --
+    #: Agents' own calendars (`server.calendars.links`), by agent, and the longest
+    #: booking horizon in days (how far ahead calendars are read).
+    calendars: Mapping[str, Link] = field(default_factory=dict)
+    calendar_horizon: int = 60
+    #: Who links a calendar and how stale its data may be, and the stored intervals
+    #: decoded for this version (`server.calendars.intervals.Policy`).
+    calendar_policy: Policy = field(default_factory=Policy)
 
     @classmethod
     def build(cls, loaded: config.LoadedOrganisation) -> Snapshot:
@@ -108,6 +121,7 @@ class Snapshot:
             for agent in by_combination[combination]:
                 served_by.setdefault(agent, set()).add(combination)
         settings = org.organisation
+        links = MappingProxyType(calendar_links.links_of(org))
         return cls(
             loaded=loaded,
             subjects=_by_id(org.subjects),
@@ -162,6 +176,9 @@ class Snapshot:
             failures=MappingProxyType(_failures(engine, by_combination)),
             managed_by=_managed_by(org),
             agent_by_email=_agent_by_email(org),
+            calendars=links,
+            calendar_horizon=calendar_links.horizon_days(engine),
+            calendar_policy=Policy(links, timedelta(hours=settings.calendar_max_stale_hours)),
         )
 
     # -- the organisation's settings ------------------------------------------------

@@ -108,6 +108,7 @@ export default {
   inviteExpired: 'Dieser Einladungslink ist abgelaufen. Sie können unten trotzdem einen Termin buchen.',
   unavailable: 'Online-Terminbuchung nicht verfügbar',
   NO_SUBJECTS: 'Hier kann derzeit nichts gebucht werden. Bitte schauen Sie später wieder vorbei.',
+  CALENDAR_UNAVAILABLE: 'Derzeit können keine Zeiten angeboten werden. Bitte schauen Sie später wieder vorbei.',
   UNKNOWN: 'Dieser Link führt zu etwas, das derzeit nicht online buchbar ist.',
   notBookable: 'Was diese Seite angefragt hat, ist zurzeit nicht online buchbar. Bitte wählen Sie aus der Liste.',
   ORIGIN_NOT_ALLOWED: 'Die Online-Terminbuchung ist auf dieser Website nicht aktiviert.',

@@ -108,6 +108,7 @@ export default {
   inviteExpired: 'This invitation link has expired. You can still book an appointment below.',
   unavailable: 'Booking is not available',
   NO_SUBJECTS: 'There is nothing to book here at the moment. Please come back later.',
+  CALENDAR_UNAVAILABLE: 'No times can be offered at the moment. Please come back later.',
   UNKNOWN: 'This booking link points to something that cannot be booked online at the moment.',
   notBookable: 'What this page asked for cannot be booked online at the moment. Please choose from the list.',
   ORIGIN_NOT_ALLOWED: 'Online booking is not enabled on this website.',

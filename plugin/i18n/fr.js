@@ -108,6 +108,7 @@ export default {
   inviteExpired: 'Ce lien d’invitation a expiré. Vous pouvez tout de même prendre rendez-vous ci-dessous.',
   unavailable: 'La prise de rendez-vous n’est pas disponible',
   NO_SUBJECTS: 'Il n’y a rien à réserver ici pour le moment. Revenez plus tard.',
+  CALENDAR_UNAVAILABLE: 'Aucun créneau ne peut être proposé pour le moment. Revenez plus tard.',
   UNKNOWN: 'Ce lien mène à quelque chose qui ne peut pas être réservé en ligne pour le moment.',
   notBookable: 'Ce que cette page demandait ne peut pas être réservé en ligne pour le moment. Choisissez dans la liste.',
   ORIGIN_NOT_ALLOWED: 'La prise de rendez-vous en ligne n’est pas activée sur ce site.',

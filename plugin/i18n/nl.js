@@ -108,6 +108,7 @@ export default {
   inviteExpired: 'Deze uitnodigingslink is verlopen. U kunt hieronder wel een afspraak maken.',
   unavailable: 'Online afspreken is niet mogelijk',
   NO_SUBJECTS: 'Er valt hier momenteel niets te boeken. Kom later terug.',
+  CALENDAR_UNAVAILABLE: 'Er kunnen momenteel geen tijdstippen aangeboden worden. Kom later terug.',
   UNKNOWN: 'Deze link verwijst naar iets wat momenteel niet online te boeken is.',
   notBookable: 'Wat deze pagina vroeg, kan op dit moment niet online geboekt worden. Kies uit de lijst.',
   ORIGIN_NOT_ALLOWED: 'Online afspreken is op deze website niet ingeschakeld.',

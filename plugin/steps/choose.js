@@ -74,10 +74,12 @@ export async function subject(w) {
     const wanted = s.choice.subject;
     if (cats.length && (!wanted || find(cats.flatMap((c) => c.subjects), wanted))) break;
     // Nothing (or not the preselected subject) for the preselected agent, office or way
-    // to meet: without them, maybe. With nothing preselected, nothing can be booked here.
+    // to meet: without them, maybe. With nothing preselected, nothing can be booked here;
+    // the server's reason is the event's code, and when no agent's own calendar can be
+    // read (SPEC 12: CALENDAR_UNAVAILABLE) the customer is told times cannot be offered.
     const key = s.invite ? 'invite' : ['agent', 'office', 'meetingType'].find((k) => s.fixed[k]);
     if (key) unbookable(w, key);
-    else if (!cats.length) w.misconfigured('NO_SUBJECTS', reason);
+    else if (!cats.length) w.misconfigured(reason === 'CALENDAR_UNAVAILABLE' ? reason : 'NO_SUBJECTS', reason);
     else break;
   }
   const category = s.options.category;

@@ -106,6 +106,7 @@ async def book(
             now,
             preferred=None if hold is None else hold.agent,
             exclude_hold=hold,
+            calendars=snapshot.calendar_policy,
         )
         id = new_id()
         row = AppointmentRow(

@@ -14,6 +14,11 @@ that matches builds nothing. Everything is read from the snapshot, whose `server
   it (`invites.scope`): the answer is what the invite allows, and its subject counts
   even when hidden. A used single-use invite is not refused here (a read would need
   the write connection); the booking refuses it with INVITE_USED.
+- Agents whose own calendar cannot be read (SPEC 12, CALENDAR_UNAVAILABLE) serve
+  nothing: what only they serve is left out, and an answer left empty by that alone
+  says so (`"reason": "CALENDAR_UNAVAILABLE"`, the widget's `rendezvous:misconfigured`
+  code; see `why_empty`). The set is what the calendars' task last read
+  (`Runtime.calendar_unavailable`, every few seconds); it is part of the ETag.
 - Without `lang`, the language comes from `Accept-Language`, else the organisation's
   first language. Ids in filters may be written `ext:` + an external id.
 """
@@ -92,10 +97,11 @@ async def list_subjects(
         agent=resolve(snapshot, "agent", query.agent),
     )
     w, opened, scope = await _scoped(runtime, snapshot, query.invite, asked)
+    out = _unavailable(runtime, snapshot)
     lang = snapshot.language(query.lang, accept_language)
     return Listing(
         snapshot.version,
-        ("subjects", lang, w.office, w.meeting_type, w.agent, w.subject, opened, scope),
+        ("subjects", lang, w.office, w.meeting_type, w.agent, w.subject, opened, scope, out),
         lambda: subjects(
             snapshot,
             lang,
@@ -104,6 +110,7 @@ async def list_subjects(
             agent=w.agent,
             subject=w.subject,
             opened=opened,
+            unavailable=out,
         ),
     )
 
@@ -118,11 +125,12 @@ async def list_meeting_types(
         agent=resolve(snapshot, "agent", query.agent),
     )
     w, opened, scope = await _scoped(runtime, snapshot, query.invite, asked)
+    out = _unavailable(runtime, snapshot)
     # Meeting type names ship in more languages than an organisation may list.
     lang = snapshot.language(query.lang, accept_language, MEETING_TYPE_LANGUAGES)
     return Listing(
         snapshot.version,
-        ("meeting-types", lang, w.subject, w.office, w.agent, w.meeting_type, opened, scope),
+        ("meeting-types", lang, w.subject, w.office, w.agent, w.meeting_type, opened, scope, out),
         lambda: meeting_types(
             snapshot,
             lang,
@@ -131,6 +139,7 @@ async def list_meeting_types(
             agent=w.agent,
             meeting_type=w.meeting_type,
             opened=opened,
+            unavailable=out,
         ),
     )
 
@@ -145,11 +154,12 @@ async def list_offices(
         agent=resolve(snapshot, "agent", query.agent),
     )
     w, opened, scope = await _scoped(runtime, snapshot, query.invite, asked)
+    out = _unavailable(runtime, snapshot)
     near = parse_near(query.near)
     lang = snapshot.language(query.lang, accept_language)
     return Listing(
         snapshot.version,
-        ("offices", lang, w.subject, w.meeting_type, near, w.agent, w.office, opened, scope),
+        ("offices", lang, w.subject, w.meeting_type, near, w.agent, w.office, opened, scope, out),
         lambda: offices(
             snapshot,
             lang,
@@ -159,6 +169,7 @@ async def list_offices(
             agent=w.agent,
             office=w.office,
             opened=opened,
+            unavailable=out,
         ),
     )
 
@@ -173,10 +184,11 @@ async def list_agents(
         office=resolve(snapshot, "office", query.office),
     )
     w, opened, scope = await _scoped(runtime, snapshot, query.invite, asked)
+    out = _unavailable(runtime, snapshot)
     lang = snapshot.language(query.lang, accept_language)
     return Listing(
         snapshot.version,
-        ("agents", lang, w.subject, w.meeting_type, w.office, w.agent, opened, scope),
+        ("agents", lang, w.subject, w.meeting_type, w.office, w.agent, opened, scope, out),
         lambda: agents(
             snapshot,
             lang,
@@ -185,6 +197,7 @@ async def list_agents(
             office=w.office,
             agent=w.agent,
             opened=opened,
+            unavailable=out,
         ),
     )
 
@@ -207,6 +220,13 @@ def organisation(
             country=snapshot.country,
         ),
     )
+
+
+def _unavailable(runtime: Runtime, snapshot: Snapshot) -> frozenset[str]:
+    """Agents whose own calendar cannot be read (SPEC 12), as the calendars' task last
+    saw them (`Runtime.calendar_unavailable`); only those of this organisation version."""
+    found = runtime.calendar_unavailable
+    return frozenset(agent for agent in found if agent in snapshot.calendars) if found else found
 
 
 def parse_near(value: str | None) -> tuple[float, float] | None:
@@ -232,10 +252,14 @@ def _matching(
     office: str | None = None,
     agent: str | None = None,
     opened: str | None = None,
+    unavailable: frozenset[str] = frozenset(),
 ) -> list[Combination]:
     """The bookable combinations matching the filters; with `agent`, only those that
     agent can serve (assigned there, with the expertise, active, online, with hours);
-    with `opened`, that subject counts even when hidden from customers (an invite)."""
+    with `opened`, that subject counts even when hidden from customers (an invite).
+    Agents in `unavailable` (their own calendar cannot be read, SPEC 12) serve nothing."""
+    if agent is not None and agent in unavailable:
+        return []
     served = None if agent is None else snapshot.served_by.get(agent, frozenset())
     return [
         combination
@@ -249,6 +273,7 @@ def _matching(
             # `served_by` holds what customers can book; an opened subject's are extra.
             or (combination[0] == opened and agent in snapshot.pool(*combination))
         )
+        and (not unavailable or any(who not in unavailable for who in snapshot.pool(*combination)))
     ]
 
 
@@ -269,11 +294,14 @@ def subjects(
     agent: str | None = None,
     subject: str | None = None,
     opened: str | None = None,
+    unavailable: frozenset[str] = frozenset(),
 ) -> schemas.SubjectsResponse:
     """Categories in `order`, each with its subjects that can really be booked (`subject`:
     only that one, as an invite that names it allows; `opened`: see `_matching`)."""
     by_subject: dict[str, set[str]] = {}
-    for subject_id, type_, _ in _matching(snapshot, subject, meeting_type, office, agent, opened):
+    for subject_id, type_, _ in _matching(
+        snapshot, subject, meeting_type, office, agent, opened, unavailable
+    ):
         by_subject.setdefault(subject_id, set()).add(type_)
     categories = []
     for category in snapshot.categories:
@@ -301,6 +329,7 @@ def subjects(
             office=office,
             agent=agent,
             opened=opened,
+            unavailable=unavailable,
         )
     return schemas.SubjectsResponse(categories=categories, reason=reason)
 
@@ -356,11 +385,15 @@ def meeting_types(
     agent: str | None = None,
     meeting_type: str | None = None,
     opened: str | None = None,
+    unavailable: frozenset[str] = frozenset(),
 ) -> schemas.MeetingTypesResponse:
     """The meeting types bookable for the filters, in MEETING_TYPES order (`meeting_type`:
     only that one, as an invite that names it allows)."""
     present = _in_type_order(
-        m for _, m, _ in _matching(snapshot, subject, meeting_type, office, agent, opened)
+        m
+        for _, m, _ in _matching(
+            snapshot, subject, meeting_type, office, agent, opened, unavailable
+        )
     )
     return schemas.MeetingTypesResponse(
         meeting_types=[
@@ -379,6 +412,7 @@ def meeting_types(
             office=office,
             agent=agent,
             opened=opened,
+            unavailable=unavailable,
         ),
     )
 
@@ -393,13 +427,19 @@ def offices(
     agent: str | None = None,
     office: str | None = None,
     opened: str | None = None,
+    unavailable: frozenset[str] = frozenset(),
 ) -> schemas.OfficesResponse:
     """Active offices where something matching the filters can be booked (with `agent`:
     by that agent; with `office`: only that one, as an invite that names it allows).
 
     Sorted by name; with `near`, by distance (offices without `geo` last, by name).
     """
-    ids = {o for _, _, o in _matching(snapshot, subject, meeting_type, office, agent, opened)}
+    ids = {
+        o
+        for _, _, o in _matching(
+            snapshot, subject, meeting_type, office, agent, opened, unavailable
+        )
+    }
     listed = [
         _office_out(snapshot, office, lang, near)
         for office in snapshot.offices.values()
@@ -425,6 +465,7 @@ def offices(
             office=office,
             agent=agent,
             opened=opened,
+            unavailable=unavailable,
         )
     return schemas.OfficesResponse(offices=listed, reason=reason)
 
@@ -463,14 +504,18 @@ def agents(
     office: str | None = None,
     agent: str | None = None,
     opened: str | None = None,
+    unavailable: frozenset[str] = frozenset(),
 ) -> schemas.AgentsResponse:
     """Agents a customer may pick for the filters, by name (with `agent`: that one
     only, as an invite fixes it). Never their e-mail."""
     ids: set[str] = set()
-    for combination in _matching(snapshot, subject, meeting_type, office, agent, opened):
+    for combination in _matching(
+        snapshot, subject, meeting_type, office, agent, opened, unavailable
+    ):
         ids.update(snapshot.servers.get(combination, ()))
     if agent is not None:
         ids &= {agent}
+    ids -= unavailable
     listed = [
         schemas.AgentOut(
             id=agent.id,
@@ -499,13 +544,18 @@ def why_empty(
     office: str | None = None,
     agent: str | None = None,
     opened: str | None = None,
+    unavailable: frozenset[str] = frozenset(),
 ) -> str:
     """Why nothing matches the filters, as the reason code nearest to bookable
     (`availability.closest`) among the combinations they allow: for the widget's
     `rendezvous:misconfigured` and the operator (`rendezvous doctor` says it in words).
 
-    Without an agent the reasons come from the snapshot (`Snapshot.failures`); with one,
-    from `availability.why_not_served` for that agent. Only asked for an empty answer."""
+    CALENDAR_UNAVAILABLE (SPEC 12) when something would match but for the agents in
+    `unavailable`, whose own calendar cannot be read. Else, without an agent the reasons
+    come from the snapshot (`Snapshot.failures`); with one, from
+    `availability.why_not_served` for that agent. Only asked for an empty answer."""
+    if unavailable and _matching(snapshot, subject, meeting_type, office, agent, opened):
+        return availability.CALENDAR_UNAVAILABLE
     engine = snapshot.engine_for(opened)
     subjects = [subject] if subject is not None else list(engine.subjects)
     offices = [office] if office is not None else list(engine.offices)

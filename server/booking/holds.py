@@ -43,7 +43,7 @@ async def place_hold(runtime: Runtime, request: HoldRequest) -> HoldResponse:
     async with runtime.store.write() as tx:
         await invites.check_usable(tx, invite)
         await tx.delete_expired_holds(now)
-        chosen = await offer(tx, engine, agents, target, now)
+        chosen = await offer(tx, engine, agents, target, now, calendars=snapshot.calendar_policy)
         hold = HoldRow(
             id=new_id(),
             agent=chosen.agent,

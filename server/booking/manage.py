@@ -97,6 +97,7 @@ async def reschedule(runtime: Runtime, token: str, request: RescheduleRequest) -
             preferred=row.agent if hold is None else hold.agent,
             exclude_hold=hold,
             exclude_appointment=row,
+            calendars=snapshot.calendar_policy,
         )
         await tx.update_appointment(
             id,

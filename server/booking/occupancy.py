@@ -1,8 +1,11 @@
-"""Stored appointments, holds and time off, turned into the engine's `Busy` input.
+"""Stored appointments, holds, time off and agents' calendars, turned into the engine's
+`Busy` input.
 
 `load_busy` reads and converts in one go (bookings, holds); the slot search reads the
 plain spans first (`load_spans`), keys its memo on them, and converts them
-(`spans_to_busy`) only when the engine must run. Time off is read with both.
+(`spans_to_busy`) only when the engine must run. Time off (`load_time_off`) and the
+busy time stored from agents' own calendars (`load_calendars`, SPEC 12) are read with
+both; the memo keys the calendars on their stored revisions (`calendar_key`).
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from availability.model import Busy, Interval, Occupation
+from server.calendars import intervals
+from server.calendars.intervals import CalendarBusy, External, Policy
 from server.store import BusyRow, BusySpan, Reader
 from server.vocabulary import from_unix, to_unix
 
@@ -26,6 +31,7 @@ def to_busy(
     exclude_hold: tuple[str, datetime, datetime] | None = None,
     exclude_appointment: tuple[str, datetime, datetime] | None = None,
     external: Mapping[str, Sequence[Interval]] | None = None,
+    unavailable: frozenset[str] = frozenset(),
 ) -> Busy:
     """Group rows into the engine's input.
 
@@ -47,7 +53,11 @@ def to_busy(
                 continue
             items.append(Occupation(row.start, row.end, row.trailing_buffer, row.hold))
         occupations[agent] = items
-    return Busy(occupations=occupations, external=dict(external or {}))
+    return Busy(
+        occupations=occupations,
+        external=external if external is not None else {},
+        unavailable=unavailable,
+    )
 
 
 def _unix(key: tuple[str, datetime, datetime] | None) -> tuple[str, int, int] | None:
@@ -60,12 +70,15 @@ def spans_to_busy(
     *,
     exclude_appointment: tuple[str, datetime, datetime] | None = None,
     time_off: Mapping[str, Sequence[Interval]] | None = None,
+    calendars: CalendarBusy | None = None,
 ) -> Busy:
-    """`to_busy` for the plain spans of `Reader.busy_spans` (every agent a key).
+    """`to_busy` for the plain spans of `Reader.busy_spans` (every agent a key), with
+    the time off and the calendars' busy time read beside them (`load_time_off`,
+    `load_calendars`).
 
     An agent's spans become `Occupation`s when the engine first asks for them: the
     engine skips agents whose starts others offer already, and never reads their busy
-    time.
+    time (nor are its stored calendar intervals decoded).
     """
     by_agent: dict[str, list[BusySpan]] = {agent: [] for agent in agents}
     key = _unix(exclude_appointment)
@@ -74,7 +87,13 @@ def spans_to_busy(
             key = None
             continue
         by_agent[span[0]].append(span)
-    return Busy(occupations=_Occupations(by_agent), external={}, time_off=dict(time_off or {}))
+    found = calendars if calendars is not None else CalendarBusy()
+    return Busy(
+        occupations=_Occupations(by_agent),
+        external=found.external,
+        time_off=dict(time_off or {}),
+        unavailable=found.unavailable,
+    )
 
 
 class _Occupations(Mapping[str, Sequence[Occupation]]):
@@ -129,6 +148,33 @@ async def load_time_off(
     }
 
 
+async def load_calendars(
+    reader: Reader,
+    agents: Collection[str],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    calendars: Policy,
+) -> CalendarBusy:
+    """The busy time stored from `agents`' own calendars (SPEC 12) during `[start, end)`
+    (`end` widened as in `load_busy`), and who cannot be offered because their calendar
+    cannot be used. `calendars` is the snapshot's `calendar_policy` (see `load_busy`)."""
+    return await intervals.read(reader, agents, start, end + MAX_OCCUPATION, now, calendars)
+
+
+def calendar_key(found: CalendarBusy) -> tuple[object, ...]:
+    """What the slot search's memo keys on for the calendars: the stored revisions (which
+    change whenever the stored busy time does), not the intervals, and who is
+    unavailable."""
+    external = found.external
+    return (
+        external.key
+        if isinstance(external, External)
+        else tuple((agent, tuple(items)) for agent, items in external.items()),
+        found.unavailable,
+    )
+
+
 async def load_busy(
     reader: Reader,
     agents: Collection[str],
@@ -138,14 +184,28 @@ async def load_busy(
     *,
     exclude_hold: tuple[str, datetime, datetime] | None = None,
     exclude_appointment: tuple[str, datetime, datetime] | None = None,
+    calendars: Policy,
 ) -> Busy:
-    """What occupies `agents` during `[start, end)` (UTC), ready for the engine.
+    """What occupies `agents` during `[start, end)` (UTC), ready for the engine: their
+    appointments and live holds, their time off (SPEC 11), and the busy time stored
+    from their own calendars (SPEC 12), with the agents whose calendar cannot be used
+    as `unavailable`.
 
+    `calendars` is the snapshot's `calendar_policy` (who links a calendar, how stale its
+    data may be); a bare `Policy()` counts every stored calendar, with the default
+    staleness (tests, tools without an organisation file).
     `end` is widened by `MAX_OCCUPATION`: a slot that starts just before `end` runs on,
     with its trailing buffer, past it.
     """
     rows = await reader.busy(agents, start, end + MAX_OCCUPATION, now)
-    busy = to_busy(rows, exclude_hold=exclude_hold, exclude_appointment=exclude_appointment)
+    found = await load_calendars(reader, agents, start, end, now, calendars)
+    busy = to_busy(
+        rows,
+        exclude_hold=exclude_hold,
+        exclude_appointment=exclude_appointment,
+        external=found.external,
+        unavailable=found.unavailable,
+    )
     # Time off (SPEC 11): the agent's own busy time, read with the rest (in a booking's
     # transaction too, so a booking re-checks it as it re-checks appointments).
     return replace(busy, time_off=await load_time_off(reader, agents, start, end))

@@ -14,6 +14,7 @@ import availability
 from availability import model
 from server.booking.occupancy import load_busy
 from server.booking.requests import Target
+from server.calendars.intervals import Policy
 from server.errors import NoAvailability
 from server.snapshot import Snapshot
 from server.store import AppointmentRow, HoldRow, Transaction
@@ -42,12 +43,15 @@ async def offer(
     preferred: str | None = None,
     exclude_hold: HoldRow | None = None,
     exclude_appointment: AppointmentRow | None = None,
+    calendars: Policy,
 ) -> availability.Candidate:
     """The candidate among `agents` who gets `target` now, read inside the transaction;
     APPOINTMENT_NO_AVAILABILITY (409) when there is none.
 
     `exclude_hold` is the customer's own hold (it must not block the booking it was
-    taken for); `exclude_appointment` is the appointment being moved.
+    taken for); `exclude_appointment` is the appointment being moved. `calendars` is the
+    snapshot's `calendar_policy`: the agents' own calendars are read in the transaction
+    too (SPEC 12), so a booking is checked against the stored external busy time.
 
     One start is one offer: with `target.duration` only candidates that give exactly
     that duration count; without it, those of the duration the slots answer offers
@@ -66,6 +70,7 @@ async def offer(
         exclude_appointment=None
         if exclude_appointment is None
         else (exclude_appointment.agent, exclude_appointment.start, exclude_appointment.end),
+        calendars=calendars,
     )
     options = availability.candidates(
         engine,

@@ -24,6 +24,7 @@ import msgspec
 from availability import model
 from server.config import checks as config_checks
 from server.config import engine as planning
+from server.config.calendar_checks import calendar_issues
 from server.config.checks import Decoded
 from server.config.delivery_checks import delivery_issues
 from server.config.desk_checks import desk_issues
@@ -140,6 +141,7 @@ def _decode_and_check(raw: dict[str, Any]) -> OrganisationFile:
     issues.extend(config_checks.check(decoded))
     issues.extend(delivery_issues(decoded.organisation, decoded.webhooks))
     issues.extend(desk_issues(decoded))
+    issues.extend(calendar_issues(decoded.agents))
     if issues or decoded.organisation is None:
         raise ConfigError(issues)
     return OrganisationFile(

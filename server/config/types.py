@@ -116,6 +116,8 @@ class OrganisationSettings(_Base, frozen=True):
     # Deliveries (SPEC 10): see the block "Deliveries" at the end of this module.
     notifications: "Notifications | None" = None
     email_templates: "dict[Language, dict[EmailKind, EmailTemplate]]" = {}
+    # Agents' own calendars (SPEC 12): see the block "Agents' calendars" at the end.
+    calendar_max_stale_hours: "StaleHours" = 24
 
 
 class Category(_Base, frozen=True):
@@ -229,6 +231,8 @@ class Agent(_Base, frozen=True):
     expertise: tuple[Id, ...] = ()
     week: Week = Week()
     days: tuple[DayTemplate, ...] = ()
+    # Agents' own calendars (SPEC 12): see the block "Agents' calendars" at the end.
+    calendar: "Calendar | None" = None
 
 
 class OrganisationFile(_Base, frozen=True):
@@ -291,3 +295,33 @@ class Webhook(_Base, frozen=True):
     url: Url
     secret_env: EnvName
     events: tuple[WebhookEvent, ...] | None = None  # None: every event
+
+
+# -- Agents' calendars (SPEC 12) ---------------------------------------------------------
+#
+#     [organisation]
+#     calendar_max_stale_hours = 24        # 0..720: how long the last good busy time of a
+#                                          #   calendar that cannot be read is still used
+#     [agents.calendar]
+#     kind = "ics"                         # or "caldav"
+#     url = "https://..." | url_env = "ALICE_CALENDAR_URL"   # exactly one of them
+#     username = "alice"                   # caldav only, with password_env
+#     password_env = "ALICE_DAV_PASSWORD"  # caldav only
+#     write = true                         # caldav only (default true): copy appointments in
+#
+# Secrets (a feed's address, a password) are read from the environment; whether the
+# variables are set is checked by `server.calendars.links.secret_problems` (at start and
+# in `rendezvous check`). Checks that need more than one value:
+# `server.config.calendar_checks`.
+
+StaleHours = Annotated[int, msgspec.Meta(ge=0, le=720)]
+CalendarKind = Literal["ics", "caldav"]
+
+
+class Calendar(_Base, frozen=True):
+    kind: CalendarKind
+    url: Url | None = None
+    url_env: EnvName | None = None
+    username: ShortStr | None = None
+    password_env: EnvName | None = None
+    write: bool | None = None  # caldav: None means true

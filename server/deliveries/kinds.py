@@ -35,6 +35,8 @@ EmailKind = Literal[
     "agent_reminder",
     # The desk (SPEC 11): the sign-in link, about no appointment.
     "agent_sign_in",
+    # SPEC 12: to the agent whose own calendar cannot be read (server.calendars.notices).
+    "agent_calendar_broken",
 ]
 EMAIL_KINDS: Final[tuple[EmailKind, ...]] = get_args(EmailKind)
 
@@ -55,7 +57,8 @@ Event = Literal["created", "accepted", "declined", "rescheduled", "cancelled", "
 
 #: Reminders are the only kinds written ahead of time; a change deletes and rewrites them.
 REMINDER_KINDS: Final[tuple[EmailKind, ...]] = ("customer_reminder", "agent_reminder")
-#: Kinds about no appointment (their payload is not a `Change`).
+#: The desk's kinds about no appointment (their payload is a `SignInNotice`, not a
+#: `Change`); the calendars' are `CALENDAR_EMAIL_KINDS`.
 NOTICE_KINDS: Final[tuple[EmailKind, ...]] = ("agent_sign_in",)
 
 #: The links a message carries: the customer's manage link (every customer message has
@@ -70,7 +73,20 @@ class KindInfo:
     links: tuple[Link, ...]  # the first is the message's button
 
 
+#: Kinds about an agent's calendar, not about an appointment (SPEC 12): the e-mail and
+#: the webhook events, built by `server.calendars.notices`.
+CALENDAR_EMAIL_KINDS: Final[tuple[EmailKind, ...]] = ("agent_calendar_broken",)
+CALENDAR_EVENTS: Final[tuple[WebhookEvent, ...]] = ("calendar.broken", "calendar.restored")
+#: The kinds of the `caldav` channel (SPEC 12's write-back, `server.calendars.writeback`):
+#: what the change asked for; the worker makes the calendar match the appointment as it
+#: is when it sends.
+CALDAV_PUT: Final = "calendar_put"
+CALDAV_REMOVE: Final = "calendar_remove"
+
+
 def _info(kind: str) -> KindInfo:
+    if kind in CALENDAR_EMAIL_KINDS:
+        return KindInfo("agent", ())
     if kind == "customer_declined":
         return KindInfo("customer", ("book", "manage"))
     if kind == "agent_sign_in":
@@ -83,6 +99,10 @@ def _info(kind: str) -> KindInfo:
 KINDS: Final[dict[EmailKind, KindInfo]] = {kind: _info(kind) for kind in EMAIL_KINDS}
 
 __all__ = [
+    "CALDAV_PUT",
+    "CALDAV_REMOVE",
+    "CALENDAR_EMAIL_KINDS",
+    "CALENDAR_EVENTS",
     "EMAIL_KINDS",
     "KINDS",
     "NOTICE_KINDS",

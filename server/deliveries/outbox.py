@@ -21,6 +21,9 @@ appointment's pending reminders and writes them again for the new state, so a
 reschedule moves them and a cancellation or a decline removes them. A reminder whose
 time has passed when it would be written is not written.
 
+Agents whose CalDAV calendar is written to (SPEC 12, `write = true`) get `caldav`
+deliveries too: the appointment put into, or removed from, their calendar.
+
 Who gets e-mail: customers always (they gave an address); an agent when the
 organisation file gives the agent an `email`. E-mail is written only when the
 organisation has `[organisation.notifications]`; webhooks whenever `[[webhooks]]`
@@ -35,7 +38,14 @@ from typing import Literal
 
 import msgspec
 
-from server.deliveries.kinds import REMINDER_KINDS, EmailKind, Event, WebhookEvent
+from server.deliveries.kinds import (
+    CALDAV_PUT,
+    CALDAV_REMOVE,
+    REMINDER_KINDS,
+    EmailKind,
+    Event,
+    WebhookEvent,
+)
 from server.snapshot import Snapshot
 from server.store import AppointmentRow, DeliveryRow, Transaction, new_id
 
@@ -160,6 +170,38 @@ def plan(snapshot: Snapshot, change: Change) -> Iterator[DeliveryRow]:
                 expires_at=change.at + GIVE_UP_AFTER,
                 created_at=change.at,
             )
+    yield from _calendar_writes(snapshot, change, payload)
+
+
+def _calendar_writes(snapshot: Snapshot, change: Change, payload: object) -> Iterator[DeliveryRow]:
+    """SPEC 12's write-back: a `caldav` delivery for each agent whose CalDAV calendar
+    (`write = true`) gains, keeps or loses the appointment. The worker makes the calendar
+    match the appointment as it is when it sends (`server.calendars.writeback`)."""
+    assert isinstance(payload, dict)
+    row = change.appointment
+    writes: list[tuple[str, str]] = []
+    link = snapshot.calendars.get(row.agent)
+    if link is not None and link.write:
+        occupying = row.status in ("confirmed", "requested")
+        writes.append((row.agent, CALDAV_PUT if occupying else CALDAV_REMOVE))
+    previous = change.previous_agent
+    if previous is not None and previous != row.agent:
+        link = snapshot.calendars.get(previous)
+        if link is not None and link.write:
+            writes.append((previous, CALDAV_REMOVE))
+    for agent, kind in writes:
+        yield DeliveryRow(
+            id=new_id(),
+            channel="caldav",
+            kind=kind,
+            recipient_role="agent",
+            recipient=agent,
+            appointment_id=row.id,
+            payload=payload,
+            due_at=change.at,
+            expires_at=change.at + GIVE_UP_AFTER,
+            created_at=change.at,
+        )
 
 
 class _Recipient(msgspec.Struct, frozen=True):

@@ -5,7 +5,9 @@ The sample is an appointment of the organisation itself (its first bookable subj
 meeting type, office and agent, tomorrow at 10:00 in the office's zone) for a sample
 customer; rescheduled and reassigned kinds get a previous time and agent, declined and
 cancelled ones a reason. The desk's sign-in e-mail (`agent_sign_in`) goes to the first
-agent with an address, with a link that signs nobody in (a throwaway key). Two files are
+agent with an address, with a link that signs nobody in (a throwaway key); the broken
+calendar e-mail (`agent_calendar_broken`, SPEC 12) is about a sample calendar of the
+organisation (`server.calendars.notices.sample`). Two files are
 written, by default under `mail-preview/` beside the database (`var/mail-preview/` for
 the demo):
 
@@ -26,8 +28,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from server import config
+from server.calendars import notices
 from server.deliveries.email import SMTP_POLICY, Outgoing, build, build_sign_in
-from server.deliveries.kinds import KINDS, NOTICE_KINDS, EmailKind
+from server.deliveries.kinds import CALENDAR_EMAIL_KINDS, KINDS, NOTICE_KINDS, EmailKind
 from server.deliveries.outbox import Change, SignInNotice
 from server.snapshot import Snapshot
 from server.store import AppointmentRow, DeliveryRow
@@ -123,6 +126,12 @@ def render(
     notifications = snapshot.settings.notifications or placeholder
     if kind in NOTICE_KINDS:
         return _write(_sign_in(snapshot, tokens, notifications, lang, now), kind, lang, directory)
+    if kind in CALENDAR_EMAIL_KINDS:  # SPEC 12: about a calendar, not an appointment
+        row, notice = notices.sample(snapshot, lang, now)
+        outgoing = notices.message(
+            snapshot, row, notice, notifications=notifications, language=lang
+        )
+        return _write(outgoing, kind, lang, directory)
     change = sample_change(snapshot, kind, lang, now)
     role = KINDS[kind].role
     agent_id = (

@@ -67,6 +67,14 @@ VARIABLES: Final = (
     # The desk's sign-in e-mail (agent_sign_in).
     "sign_in_url",
     "valid_minutes",
+    # SPEC 12: the e-mail about an agent's calendar (`agent_calendar_broken`).
+    "calendar_kind",
+    "calendar_host",
+    "calendar_problem",
+    "calendar_error",
+    "calendar_since",
+    "calendar_last_worked",
+    "calendar_kept_until",
 )
 _VARIABLES = frozenset(VARIABLES)
 _SAMPLES = {name: name for name in VARIABLES}

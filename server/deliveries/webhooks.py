@@ -122,6 +122,19 @@ async def send(
     now: datetime,
 ) -> None:
     """POST one delivery; raises SendFailed (permanent for 410 and a removed webhook)."""
+    await post(client, snapshot, row, body(snapshot, row, change), environ, now)
+
+
+async def post(
+    client: httpx.AsyncClient,
+    snapshot: Snapshot,
+    row: DeliveryRow,
+    payload: bytes,
+    environ: Mapping[str, str],
+    now: datetime,
+) -> None:
+    """POST `payload` as the delivery `row` to its webhook, signed; raises SendFailed as
+    `send` does (calendar events use it with their own body: `server.calendars.notices`)."""
     webhook = next((w for w in snapshot.file.webhooks if w.id == row.recipient), None)
     if webhook is None:
         raise SendFailed(f'no webhook "{row.recipient}" in the organisation file', permanent=True)
@@ -129,7 +142,6 @@ async def send(
         key = key_of(environ.get(webhook.secret_env, ""))
     except ValueError as exc:
         raise SendFailed(f"the secret in {webhook.secret_env}: {exc}") from None
-    payload = body(snapshot, row, change)
     try:
         response = await client.post(
             webhook.url, content=payload, headers=headers(key, row.id, now, payload)
@@ -158,6 +170,7 @@ __all__ = [
     "client",
     "headers",
     "key_of",
+    "post",
     "secret_problems",
     "send",
     "signature",

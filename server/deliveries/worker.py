@@ -43,6 +43,7 @@ from typing import Protocol
 import httpx
 import msgspec
 
+from server.calendars import notices, writeback
 from server.deliveries import email, retries, webhooks
 from server.deliveries.email import Outgoing
 from server.deliveries.kinds import NOTICE_KINDS, REMINDER_KINDS
@@ -173,6 +174,8 @@ class DeliveryWorker:
     async def _deliver(self, row: DeliveryRow, session: MailSession) -> Outcome:
         if row.kind in NOTICE_KINDS:
             return await self._deliver_notice(row, session)
+        if row.channel == "caldav" or notices.is_notice(row):
+            return await self._deliver_calendar(row, session)
         try:
             change = read_change(row.payload)
         except msgspec.ValidationError as exc:
@@ -216,6 +219,23 @@ class DeliveryWorker:
             await session.send(outgoing)
         except email.NotSendable as exc:
             return self._failed(row, SendFailed(str(exc), permanent=True))
+        except SendFailed as exc:
+            return self._failed(row, exc)
+        except Exception as exc:  # a bug must not stop the other deliveries
+            logger.exception("delivery %s (%s) failed unexpectedly", row.id, row.kind)
+            return self._failed(row, SendFailed(f"internal error: {type(exc).__name__}"))
+        return retries.sent(row, self.runtime.now())
+
+    async def _deliver_calendar(self, row: DeliveryRow, session: MailSession) -> Outcome:
+        """SPEC 12: an appointment written to an agent's CalDAV calendar, or a notice
+        that an agent's calendar broke or works again."""
+        try:
+            if row.channel == "caldav":
+                await writeback.send(self.runtime, row, self.environ)
+            else:
+                await notices.send(
+                    self.runtime.snapshot, row, session, self.http, self.environ, self.runtime.now()
+                )
         except SendFailed as exc:
             return self._failed(row, exc)
         except Exception as exc:  # a bug must not stop the other deliveries

@@ -136,6 +136,7 @@ async def reschedule(runtime: Runtime, viewer: Viewer, id: str, start: datetime)
                 now,
                 preferred=row.agent,
                 exclude_appointment=row,
+                calendars=snapshot.calendar_policy,
             )
         except RendezvousError as exc:
             raise from_error(exc) from exc
@@ -178,6 +179,7 @@ async def reassign(runtime: Runtime, viewer: Viewer, id: str, agent: str) -> App
                 (agent,) if agent in able and row.subject in snapshot.subjects else (),
                 target,
                 now,
+                calendars=snapshot.calendar_policy,
             )
         except RendezvousError as exc:
             raise Problem("problems.coworker_busy", 409) from exc

@@ -105,7 +105,12 @@ async def coworkers(runtime: Runtime, row: AppointmentRow) -> list[config.Agent]
     if not able or row.subject not in snapshot.subjects:
         return []
     busy = await load_busy(
-        runtime.store, able, row.start - BUSY_WINDOW, row.start + BUSY_WINDOW, now
+        runtime.store,
+        able,
+        row.start - BUSY_WINDOW,
+        row.start + BUSY_WINDOW,
+        now,
+        calendars=snapshot.calendar_policy,
     )
     options = availability.candidates(
         snapshot.engine_for(row.subject),

@@ -340,7 +340,80 @@ class DeskWriter(Protocol):
     async def delete_time_off(self, id: str) -> bool: ...
 
 
-class Reader(DeliveryReader, DeskReader, Protocol):
+# -- Agents' calendars (SPEC 12) ---------------------------------------------------------
+#
+# One row per agent whose organisation-file entry links a calendar: the busy time last
+# read from it (intervals only) and the state of reading and writing it. The refresher
+# (`server.calendars.refresher`) claims due rows with a lease in a short transaction
+# (`claim_calendars`: one process at a time per calendar), reads the calendar outside any
+# transaction, and saves the result in another short one (`calendar` then
+# `save_calendar`, with the notices that a breakage or a recovery writes to the outbox).
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarRow:
+    agent: str
+    link: str  # fingerprint of the agent's [agents.calendar] table
+    kind: str  # ics | caldav
+    updated_at: datetime
+    busy: bytes = b""  # merged intervals: little-endian int64 (start, end) pairs
+    busy_from: datetime | None = None
+    busy_until: datetime | None = None
+    intervals: int = 0
+    free_all_day: int = 0
+    revision: int = 0
+    etag: str | None = None
+    last_modified: str | None = None
+    worked_at: datetime | None = None  # the last successful read
+    checked_at: datetime | None = None  # the last attempt
+    next_check_at: datetime | None = None  # None: at once
+    problem: str | None = None  # the current read failure's code
+    error: str | None = None  # ... and its message (never a secret)
+    write_problem: str | None = None
+    write_error: str | None = None
+    failing_since: datetime | None = None
+    failures: int = 0  # reads that failed in a row
+    notified: bool = False  # the broken notice was written for this breakage
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+
+
+class CalendarReader(Protocol):
+    async def calendars(
+        self, agents: Collection[str] | None = None, *, busy: bool = True
+    ) -> dict[str, CalendarRow]:
+        """The stored calendars of these agents (None: every one), by agent; with
+        `busy=False` their intervals are left out (`busy` is empty)."""
+        ...
+
+    async def next_calendar_due(self, now: datetime) -> datetime | None:
+        """When the next calendar that no live lease holds is due (None: there is none)."""
+        ...
+
+
+class CalendarWriter(Protocol):
+    async def sync_calendars(
+        self, links: Mapping[str, tuple[str, str]], now: datetime, *, all_due: bool = False
+    ) -> None:
+        """Make the rows match the organisation file: `links` is agent -> (link, kind).
+        Rows of agents not in it are deleted; new agents get a row due at once; a row
+        whose link changed is due at once; with `all_due`, every row is."""
+        ...
+
+    async def claim_calendars(
+        self, owner: str, now: datetime, until: datetime, limit: int
+    ) -> list[CalendarRow]:
+        """Lease up to `limit` due calendars (`next_check_at <= now`, no live lease) to
+        `owner` until `until`; returns them, leased."""
+        ...
+
+    async def save_calendar(self, row: CalendarRow, *, owner: str | None = None) -> bool:
+        """Write every field of `row` (the lease included); with `owner`, only while that
+        owner holds the lease. False when nothing was written."""
+        ...
+
+
+class Reader(DeliveryReader, DeskReader, CalendarReader, Protocol):
     """Reads, on a `Store` (the last committed state) or in a `Transaction`."""
 
     async def busy_spans(
@@ -374,7 +447,7 @@ class Reader(DeliveryReader, DeskReader, Protocol):
         ...
 
 
-class Transaction(Reader, DeliveryWriter, DeskWriter, Protocol):
+class Transaction(Reader, DeliveryWriter, DeskWriter, CalendarWriter, Protocol):
     """One transaction: its reads see the state it will write on."""
 
     async def insert_appointment(self, row: AppointmentRow) -> None: ...

@@ -50,6 +50,7 @@ from server.store.interface import (
     IdempotencyRow,
     StoreError,
 )
+from server.store.sqlite_calendars import CalendarReads, CalendarWrites
 from server.store.sqlite_desk import DeskReads, DeskWrites
 from server.store.sqlite_outbox import OutboxReads, OutboxWrites
 from server.vocabulary import AppointmentStatus, from_unix, to_unix
@@ -257,7 +258,7 @@ async def _hold(conn: aiosqlite.Connection, id: str) -> HoldRow | None:
     return None if row is None else _hold_from_row(row)
 
 
-class SQLiteTransaction(OutboxWrites, DeskWrites):
+class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites):
     """One `BEGIN IMMEDIATE` transaction: reads see the locked state, writes commit
     together at the end of `async with store.write()` or not at all. The outbox's
     methods are `OutboxWrites` (`server/store/sqlite_outbox.py`)."""
@@ -459,8 +460,22 @@ class SQLiteTransaction(OutboxWrites, DeskWrites):
     ) -> list[AppointmentRow]:
         return await _appointments_where(self._conn, where, params, order)
 
+    # -- agents' calendars: their SQL is in server/store/sqlite_calendars.py ---------------
 
-class SQLiteStore(OutboxReads, DeskReads):
+    def _calendar_reader(self) -> aiosqlite.Connection:
+        return self._conn
+
+    async def _calendar_execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return await self._execute(sql, params)
+
+    async def _calendar_execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        await self._outbox_execute_many(sql, rows)
+
+    async def _calendar_fetch(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
+        return await self._outbox_fetch(sql, params)
+
+
+class SQLiteStore(OutboxReads, DeskReads, CalendarReads):
     """The database of one server process. Open with `await Store.open(path)`."""
 
     def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
@@ -551,6 +566,9 @@ class SQLiteStore(OutboxReads, DeskReads):
         self, where: str, params: Sequence[Any], order: str
     ) -> list[AppointmentRow]:
         return await _appointments_where(self._reader, where, params, order)
+
+    def _calendar_reader(self) -> aiosqlite.Connection:
+        return self._reader
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:

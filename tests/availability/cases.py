@@ -153,4 +153,7 @@ CLOSED = {
     "12-held": Closed(Bank(), "HELD", busy=busy_all_day(hold=True)),
     "12-busy-external": Closed(Bank(), "BUSY_EXTERNAL", busy=busy_all_day(external=True)),
     "12-time-off": Closed(Bank(), "TIME_OFF", busy=busy_all_day(time_off=True)),
+    "12-calendar-unavailable": Closed(
+        Bank(), "CALENDAR_UNAVAILABLE", busy=Busy(unavailable=frozenset({"ann"}))
+    ),
 }

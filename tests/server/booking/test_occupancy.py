@@ -10,6 +10,7 @@ import pytest
 
 from availability.model import Interval, Occupation
 from server.booking.occupancy import MAX_OCCUPATION, load_busy, to_busy
+from server.calendars.intervals import Policy
 from server.store import BusyRow, HoldRow, Store, open_store
 
 NINE = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # 09:00 in Brussels
@@ -122,7 +123,7 @@ async def test_load_busy_reads_on_past_the_window_by_the_longest_occupation(stor
     await hold_at(store, "after-the-window", window_end + MAX_OCCUPATION - HALF_HOUR)
     await hold_at(store, "too-far", window_end + MAX_OCCUPATION)
 
-    busy = await load_busy(store, ["farid", "emma"], NINE, window_end, NINE)
+    busy = await load_busy(store, ["farid", "emma"], NINE, window_end, NINE, calendars=Policy())
 
     assert [o.start for o in busy.occupations["farid"]] == [
         NINE,
@@ -142,6 +143,7 @@ async def test_load_busy_leaves_out_the_customers_own_hold(store: Store) -> None
         NINE + timedelta(hours=8),
         NINE,
         exclude_hold=("farid", NINE, NINE + HALF_HOUR),
+        calendars=Policy(),
     )
 
     assert busy.occupations["farid"] == [occupation(NINE + HALF_HOUR, hold=True)]

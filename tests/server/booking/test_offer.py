@@ -23,6 +23,7 @@ from tests.support import NOW, organisation_path
 #: Alice and Emma open accounts in Brussels on Wednesdays; Farid alone does insurance
 #: (tests/server/organisations/appointments.toml).
 SNAPSHOT = Snapshot.build(config.load(organisation_path("appointments")))
+POLICY = SNAPSHOT.calendar_policy  # nobody links a calendar
 NINE = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # a Wednesday, 09:00 in Brussels
 
 
@@ -74,7 +75,9 @@ async def test_the_offer_goes_to_a_free_agent_of_the_pool(store: Store) -> None:
                 expires_at=NOW + timedelta(minutes=7),
             )
         )
-        chosen = await offer(tx, SNAPSHOT.engine, ("alice", "emma"), target(), NOW)
+        chosen = await offer(
+            tx, SNAPSHOT.engine, ("alice", "emma"), target(), NOW, calendars=POLICY
+        )
 
     assert (chosen.agent, chosen.office, chosen.start) == ("emma", "brussels", NINE)
     assert chosen.end == NINE + timedelta(minutes=30)
@@ -85,6 +88,6 @@ async def test_no_agent_or_no_candidate_is_no_availability(store: Store) -> None
 
     async with store.write() as tx:
         with pytest.raises(NoAvailability):
-            await offer(tx, SNAPSHOT.engine, (), target(), NOW)
+            await offer(tx, SNAPSHOT.engine, (), target(), NOW, calendars=POLICY)
         with pytest.raises(NoAvailability):
-            await offer(tx, SNAPSHOT.engine, ("farid",), evening, NOW)
+            await offer(tx, SNAPSHOT.engine, ("farid",), evening, NOW, calendars=POLICY)

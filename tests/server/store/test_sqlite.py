@@ -367,9 +367,20 @@ async def test_a_process_killed_mid_transaction_keeps_what_it_committed(tmp_path
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+#: Migration numbers assigned to a branch that is not merged yet (numbers are assigned
+#: per branch: docs/architecture.md): the only gaps allowed. 0004 is the hardening
+#: branch's; when it is merged this set must become empty again.
+NOT_MERGED_YET = {4}
+
+
 def test_migration_files_are_numbered_in_order() -> None:
-    found = migrations()
-    assert [version for version, _, _ in found] == list(range(1, len(found) + 1))
+    versions = [version for version, _, _ in migrations()]
+    assert versions == sorted(set(versions))
+    gaps = set(range(1, versions[-1] + 1)) - set(versions)
+    assert gaps == NOT_MERGED_YET, (
+        f"migrations missing: {sorted(gaps)}; waiting for another branch: "
+        f"{sorted(NOT_MERGED_YET)} (update NOT_MERGED_YET when it is merged)"
+    )
 
 
 async def test_a_transaction_sees_its_own_writes_before_commit(store: Store) -> None:
