@@ -38,6 +38,8 @@ def reference_slots(org: Organisation, busy: Busy, query: SlotQuery, now: dateti
             agent = org.agents[agent_id]
             if query.subject not in agent.expertise or not (agent.active and agent.online_planning):
                 continue
+            if agent_id in busy.unavailable:
+                continue  # SPEC 12: the agent's own calendar cannot be read
             day = query.first_day - timedelta(days=2)
             while day <= query.last_day + timedelta(days=2):
                 blocks = agent.days[day] if day in agent.days else agent.week[day.weekday()]

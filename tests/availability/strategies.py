@@ -209,7 +209,13 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     )
     return Scenario(
         org=Organisation(subjects=subjects, offices=offices, agents=agents),
-        busy=Busy(occupations=occupations, external=external, time_off=time_off),
+        busy=Busy(
+            occupations=occupations,
+            external=external,
+            time_off=time_off,
+            # SPEC 12: now and then an agent whose own calendar cannot be read.
+            unavailable=frozenset(agent for agent in agent_ids if draw(spoiled)),
+        ),
         query=query,
         now=now,
     )

@@ -343,7 +343,7 @@ def test_booking_a_slot_removes_exactly_the_slots_it_blocks(scenario: Scenario) 
     winner = choose_agent(org, busy, options, asked.agent)
     booked = Occupation(winner.start, winner.end, winner.rule.trailing_buffer)
     mine = sorted([*busy.occupations.get(winner.agent, ()), booked], key=lambda item: item.start)
-    after_busy = Busy({**busy.occupations, winner.agent: mine}, busy.external, busy.time_off)
+    after_busy = replace(busy, occupations={**busy.occupations, winner.agent: mine})
     after = find_slots(org, after_busy, asked, now)
     assert after == reference_slots(org, after_busy, asked, now)
     # A booking only takes starts away (one that comes back names another, longer
