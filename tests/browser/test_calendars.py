@@ -5,7 +5,6 @@ CALENDAR_UNAVAILABLE and a message for the customer, not an empty list."""
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import httpx
@@ -13,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser._widget import edit_organisation, embed_page, events, heading
 from tests.browser.conftest import Servers, free_port
+from tests.support import eventually
 
 
 def test_when_no_agent_s_calendar_can_be_read_the_widget_says_why(
@@ -22,13 +22,12 @@ def test_when_no_agent_s_calendar_can_be_read_the_widget_says_why(
     nowhere = f"http://127.0.0.1:{free_port()}/calendar.ics"
     table = f'  [agents.calendar]\n  kind = "ics"\n  url = "{nowhere}"\n\n  [agents.week]'
     edit_organisation(own_servers, lambda text: re.sub(r"  \[agents\.week\]", table, text))
-    deadline = time.monotonic() + 20  # the calendars' task looks every 5 s
-    listed: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        listed = httpx.get(f"{own_servers.api}/api/v1/subjects", timeout=5).json()
-        if listed.get("reason"):
-            break
-        time.sleep(0.2)
+    listed: dict[str, Any] = eventually(
+        lambda: httpx.get(f"{own_servers.api}/api/v1/subjects", timeout=5).json(),
+        lambda found: found.get("reason") == "CALENDAR_UNAVAILABLE",
+        timeout=20,  # the calendars' task looks every 5 s
+        what="the catalog saying that no agent's calendar can be read",
+    )
     assert listed == {"categories": [], "reason": "CALENDAR_UNAVAILABLE"}
 
     w = embed_page(page, own_servers, name="test-calendars-unavailable")
@@ -38,4 +37,5 @@ def test_when_no_agent_s_calendar_can_be_read_the_widget_says_why(
     expect(w.get_by_role("list")).to_have_count(0)
     fired: list[dict[str, Any]] = events(page, "misconfigured")
     assert [e["detail"]["reason"] for e in fired] == ["CALENDAR_UNAVAILABLE"]
+    assert fired[0]["detail"]["code"] == "CALENDAR_UNAVAILABLE"  # the server's reason
     assert fired[0]["detail"]["message"] == message

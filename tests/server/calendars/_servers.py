@@ -21,6 +21,8 @@ from typing import Any
 import httpx
 from caldav.davclient import DAVClient
 
+from tests.support import eventually
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -187,16 +189,23 @@ class Radicale:
 
     def __enter__(self) -> Radicale:
         log = (self.folder / "radicale.log").open("wb")
-        self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
+        self.process = process = subprocess.Popen(
+            self.command, stdout=log, stderr=subprocess.STDOUT
+        )
+
+        def state() -> str:
+            if process.poll() is not None:
+                return "exited"
+            try:
                 httpx.get(f"http://127.0.0.1:{self.port}/", timeout=1)
-                return self
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.1)
-        raise RuntimeError(f"radicale did not start: {(self.folder / 'radicale.log').read_text()}")
+            except httpx.HTTPError:
+                return "starting"
+            return "answering"
+
+        if eventually(state, lambda found: found != "starting", timeout=20) != "answering":
+            log_text = (self.folder / "radicale.log").read_text()
+            raise RuntimeError(f"radicale did not start: {log_text}")
+        return self
 
     def __exit__(self, *exc: object) -> None:
         if self.process is not None:

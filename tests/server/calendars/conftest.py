@@ -1,5 +1,6 @@
-"""Fixtures of the calendar tests: an organisation whose agents link calendars, a server
-app on a clock the test moves, a real SMTP server, a feed server, a webhook receiver.
+"""Fixtures of the calendar tests: the organisation `calendars` (Alice links a calendar,
+Bob does not) and its variants, a server app on the tests' clock, a real SMTP server, a
+feed server, a webhook receiver.
 
 The app reads no calendar on its own (`calendar_refresh = 0`) and sends nothing on its
 own (`delivery_interval = 0`): the tests drive both (`refresh`, `send_due`).
@@ -9,119 +10,55 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from server.app import create_app
 from server.calendars.refresher import Refresher
 from server.deliveries.worker import DeliveryWorker
 from server.runtime import Runtime
 from server.settings import Settings
 from tests.server.calendars._servers import FeedServer
 from tests.server.deliveries._mail import MailServer, WebhookReceiver
+from tests.support import organisation_text
 
-#: A Tuesday, 09:00 in Brussels.
-NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 WEBHOOK_SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
-WEEK = "\n".join(
-    f'  {day} = [{{ start = "09:00", end = "12:00", office = "brussels" }},'
-    f' {{ start = "13:00", end = "17:00", office = "brussels" }}]'
-    for day in ("monday", "tuesday", "wednesday", "thursday", "friday")
+#: Alice's table in tests/server/organisations/calendars.toml.
+ALICE_ICS = '  [agents.calendar]\n  kind = "ics"\n  url_env = "ALICE_CALENDAR_URL"\n'
+_BOB = (
+    'email = "bob@bank.example"\nlanguages = ["en"]\noffices = ["brussels"]\n'
+    'expertise = ["mortgage"]\n'
 )
+_STALE = "calendar_max_stale_hours = 24\n"
 
 
 def organisation(
     *,
-    alice: str = '[agents.calendar]\nkind = "ics"\nurl_env = "ALICE_CALENDAR_URL"\n',
+    alice: str = ALICE_ICS,
     bob: str = "",
     max_stale_hours: int = 24,
     webhook: str | None = None,
 ) -> str:
-    """An organisation with one office and two agents, Alice and Bob, who both give
-    mortgage advice there on weekdays 09:00-12:00 and 13:00-17:00, 30 minutes a slot;
-    `alice` and `bob` are their `[agents.calendar]` tables."""
-    hooks = (
-        f'[[webhooks]]\nid = "ops"\nurl = "{webhook}"\nsecret_env = "RDV_TEST_WEBHOOK"\n'
-        'events = ["calendar.broken", "calendar.restored"]\n'
-        if webhook
-        else ""
-    )
-    return f"""
-[organisation]
-name = "Calendar Bank"
-timezone = "Europe/Brussels"
-languages = ["en", "nl", "fr", "de"]
-public_url = "http://127.0.0.1:8000"
-calendar_max_stale_hours = {max_stale_hours}
-
-[organisation.notifications]
-from = "Calendar Bank <appointments@bank.example>"
-customer_reminders = []
-
-[[categories]]
-id = "advice"
-name = "Advice"
-
-[[subjects]]
-id = "mortgage"
-category = "advice"
-name = "Mortgage"
-  [subjects.meeting_types.OFFICE]
-  duration = 30
-  granularity = 30
-  [subjects.meeting_types.VIDEO]
-  duration = 30
-  granularity = 30
-
-[[offices]]
-id = "brussels"
-name = "Brussels"
-timezone = "Europe/Brussels"
-address = {{ street = "Rue Neuve 1", postal_code = "1000", city = "Brussels", country = "BE" }}
-  [offices.subjects.mortgage]
-  meeting_types = ["OFFICE", "VIDEO"]
-  agents = ["alice", "bob"]
-
-[[agents]]
-id = "alice"
-name = "Alice Peeters"
-email = "alice@bank.example"
-languages = ["nl", "en"]
-offices = ["brussels"]
-expertise = ["mortgage"]
-{alice}
-  [agents.week]
-{WEEK}
-
-[[agents]]
-id = "bob"
-name = "Bob Janssens"
-email = "bob@bank.example"
-languages = ["en"]
-offices = ["brussels"]
-expertise = ["mortgage"]
-{bob}
-  [agents.week]
-{WEEK}
-
-{hooks}
-"""
-
-
-class Clock:
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **parts: float) -> None:
-        self.now += timedelta(**parts)
+    """The organisation `calendars` (tests/server/organisations/calendars.toml) with
+    `alice` and `bob` as their `[agents.calendar]` tables, the staleness allowed, and a
+    webhook that wants the calendar events."""
+    text = organisation_text("calendars")
+    for old, new in (
+        (ALICE_ICS, alice),
+        (_BOB, _BOB + bob),
+        (_STALE, f"calendar_max_stale_hours = {max_stale_hours}\n"),
+    ):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    if webhook:
+        text += (
+            f'\n[[webhooks]]\nid = "ops"\nurl = "{webhook}"\nsecret_env = "RDV_TEST_WEBHOOK"\n'
+            'events = ["calendar.broken", "calendar.restored"]\n'
+        )
+    return text
 
 
 @pytest.fixture
@@ -144,36 +81,14 @@ def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture
-def config_path(tmp_path: Path) -> Path:
-    path = tmp_path / "organisation.toml"
-    path.write_text(organisation())
-    return path
-
-
-@pytest.fixture
-def settings(tmp_path: Path, config_path: Path, smtp: MailServer) -> Settings:
-    return Settings(
-        config_path=config_path,
-        database_path=tmp_path / "var" / "rendezvous.sqlite3",
-        secret_key="test-secret-key-not-for-production",
-        reload_interval=0,
-        rate_limit_per_minute=0,
+def settings(settings: Settings, smtp: MailServer) -> Settings:
+    # The calendars and the deliveries are driven by the tests (`refresh`, `send_due`).
+    return dataclasses.replace(
+        settings,
         smtp_url=f"smtp://127.0.0.1:{smtp.port}",
         delivery_interval=0,
         calendar_refresh=0,
     )
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def client(settings: Settings, clock: Clock) -> Iterator[TestClient]:
-    with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
-        runtime_of(client).clock = clock
-        yield client
 
 
 def runtime_of(client: TestClient) -> Runtime:

@@ -17,7 +17,6 @@ from server.deliveries import outbox
 from server.settings import Settings
 from tests.server.calendars._servers import PASSWORD, USER, Radicale, event
 from tests.server.calendars.conftest import (
-    Clock,
     calendar_rows,
     deliveries,
     organisation,
@@ -27,6 +26,9 @@ from tests.server.calendars.conftest import (
     slots,
 )
 from tests.server.deliveries._mail import MailServer
+from tests.support import Clock
+
+pytestmark = pytest.mark.organisation("calendars")
 
 TEN = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # Tuesday 10:00 in Brussels
 ELEVEN = TEN + timedelta(hours=1)

@@ -13,7 +13,10 @@ from server import cli
 from server.app import create_app
 from server.settings import Settings
 from tests.server.calendars._servers import FeedServer, event, feed
-from tests.server.calendars.conftest import Clock, organisation, refresh, runtime_of
+from tests.server.calendars.conftest import organisation, refresh, runtime_of
+from tests.support import Clock
+
+pytestmark = pytest.mark.organisation("calendars")
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -36,7 +39,7 @@ def environment(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def today(clock: Clock) -> Clock:
-    clock.now = datetime.now(UTC).replace(microsecond=0)
+    clock.set(datetime.now(UTC).replace(microsecond=0))
     return clock
 
 

@@ -18,6 +18,8 @@ from server.settings import Settings
 from tests.server.calendars._servers import FeedServer
 from tests.server.calendars.conftest import organisation, refresh
 
+pytestmark = pytest.mark.organisation("calendars")
+
 SECRET = "https://outlook.office365.com/owa/calendar/0a1b2c/d3e4f5/reachcalendar.ics"
 
 

@@ -21,7 +21,6 @@ from server.settings import Settings
 from tests.server.calendars._servers import FeedServer, event, feed
 from tests.server.calendars.conftest import (
     WEBHOOK_SECRET,
-    Clock,
     calendar_rows,
     deliveries,
     organisation,
@@ -31,7 +30,10 @@ from tests.server.calendars.conftest import (
     send_due,
     slots,
 )
-from tests.server.deliveries._mail import MailServer, WebhookReceiver, eventually
+from tests.server.deliveries._mail import MailServer, WebhookReceiver
+from tests.support import Clock, eventually
+
+pytestmark = pytest.mark.organisation("calendars")
 
 TEN = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # 10:00 in Brussels, that Tuesday
 ALL_DAY = [
@@ -170,7 +172,7 @@ def test_past_the_staleness_limit_the_agent_offers_nothing(
     clock.advance(hours=23)
     refresh(client)
     assert slots(client, "alice", day=(clock.now + timedelta(days=1)).date()) != []
-    clock.now = worked + timedelta(hours=24, minutes=1)
+    clock.set(worked + timedelta(hours=24, minutes=1))
     refresh(client)
     assert slots(client, "alice", day=(clock.now + timedelta(days=1)).date()) == []
     # The catalog still lists mortgage: Bob serves it too.
@@ -397,7 +399,11 @@ def test_the_background_task_reads_a_new_calendar_at_once(
     with TestClient(
         create_app(replace(settings, calendar_refresh=300)), base_url="http://127.0.0.1:8000"
     ) as client:
-        eventually(lambda: calendar_rows(client).get("alice", {}).get("worked_at") is not None)
+        eventually(
+            lambda: calendar_rows(client).get("alice", {}).get("worked_at"),
+            lambda worked: worked is not None,
+            what="the background task's first read of Alice's calendar",
+        )
         row = calendar_rows(client)["alice"]
         assert row["next_check_at"] - row["checked_at"] == 300
         assert feeds.count(alice_feed) == 1
