@@ -2,12 +2,13 @@
 (SPEC 12), to see why a time that looks free is or is not offered.
 
 One row per step (the finest granularity of the agent's planning rules) from the first
-to the last thing of the day, in the agent's zone, with four columns: the block of
+to the last thing of the day, in the agent's zone, with five columns: the block of
 hours (its office), Rendezvous's appointments, busy time from the agent's own
-calendar (never its titles: there are none to show, only start and end are stored) and
-holds. A row that looks free (inside a block, nothing there) says, for every subject
-and meeting type the agent serves at that office, whether a slot starting then is
-offered, and if not, the first condition of SPEC 4 it fails (`availability.explain_start`).
+calendar (never its titles: there are none to show, only start and end are stored),
+holds, and time off entered on the desk (SPEC 11; never its note). A row that looks
+free (inside a block, nothing there) says, for every subject and meeting type the agent
+serves at that office, whether a slot starting then is offered, and if not, the first
+condition of SPEC 4 it fails (`availability.explain_start`).
 """
 
 from __future__ import annotations
@@ -41,9 +42,10 @@ SHORT: Final = {
     availability.BUSY: "the slot runs into an appointment",
     availability.HELD: "the slot runs into a hold",
     availability.BUSY_EXTERNAL: "the slot runs into busy time in the agent's calendar",
+    availability.TIME_OFF: "the slot runs into the agent's time off",
     availability.CALENDAR_UNAVAILABLE: "the agent's calendar cannot be read",
 }
-_MARKS: Final = {"appointment": "██", "external": "▓▓", "hold": "░░"}
+_MARKS: Final = {"appointment": "██", "external": "▓▓", "hold": "░░", "time_off": "╳╳"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,7 @@ class _Row:
     appointment: bool
     external: bool
     hold: bool
+    time_off: bool
     verdict: str
 
 
@@ -84,6 +87,7 @@ def draw(
     blocks = blocks_on(person, day)
     occupations = busy.occupations.get(agent_id, ())
     external = busy.external.get(agent_id, ())
+    leave = busy.time_off.get(agent_id, ())
     start_of_day = datetime.combine(day, time(), zone).astimezone(UTC)
     end_of_day = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
     moments = [
@@ -93,10 +97,14 @@ def draw(
     ]
     moments += [item.start for item in occupations] + [item.end for item in occupations]
     moments += [item.start for item in external] + [item.end for item in external]
+    moments += [item.start for item in leave] + [item.end for item in leave]
     moments = [moment for moment in moments if start_of_day <= moment <= end_of_day]
     lines = [_title(agent, day, zone), _calendar_line(calendar, links_of(org).get(agent_id))]
     if not moments:
-        lines += ["", "  Nothing this day: no hours, no appointments, no busy time, no holds."]
+        lines += [
+            "",
+            "  Nothing this day: no hours, no appointments, no busy time, no holds, no time off.",
+        ]
         return "\n".join(lines)
     first = max(_floor_hour(min(moments), zone), start_of_day)
     last = min(_ceil_hour(max(moments), zone), end_of_day)
@@ -122,17 +130,19 @@ def draw(
         )
         hold = _covered(((o.start, o.end) for o in occupations if o.hold), moment)
         outside = _covered(((i.start, i.end) for i in external), moment)
-        if block is None or appointment or hold or outside or local.date() != day:
+        off = _covered(((i.start, i.end) for i in leave), moment)
+        if block is None or appointment or hold or outside or off or local.date() != day:
             verdict = ""
         else:
             verdict = _verdict(engine, busy, served, block.office, agent_id, moment, now)
-        rows.append(
-            _Row(moment, block.office if block else None, appointment, outside, hold, verdict)
-        )
+        office = block.office if block else None
+        rows.append(_Row(moment, office, appointment, outside, hold, off, verdict))
         moment += timedelta(minutes=step)
     width = max((len(names.get(row.office or "", "")) for row in rows), default=5)
     width = max(width, len("hours"))
-    header = f"  {'time':5}  {'hours':{width}}  {'appt':4}  {'cal.':4}  {'hold':4}  offered?"
+    header = (
+        f"  {'time':5}  {'hours':{width}}  {'appt':4}  {'cal.':4}  {'hold':4}  {'off':4}  offered?"
+    )
     lines += ["", header]
     for row in rows:
         lines.append(
@@ -144,6 +154,7 @@ def draw(
                     f"{_MARKS['appointment'] if row.appointment else '·':4}",
                     f"{_MARKS['external'] if row.external else '·':4}",
                     f"{_MARKS['hold'] if row.hold else '·':4}",
+                    f"{_MARKS['time_off'] if row.time_off else '·':4}",
                     row.verdict,
                 ]
             ).rstrip()
@@ -151,8 +162,9 @@ def draw(
     lines += [
         "",
         f"  {_MARKS['appointment']} appointment (confirmed or requested, with its trailing"
-        f" buffer)   {_MARKS['external']} busy in the agent's own calendar   "
-        f"{_MARKS['hold']} held by a customer who is booking",
+        f" buffer)   {_MARKS['external']} busy in the agent's own calendar",
+        f"  {_MARKS['hold']} held by a customer who is booking   "
+        f"{_MARKS['time_off']} time off (entered on the desk)",
         f"  Times are in {zone.key}; a row is {step} minutes. 'offered?' is asked for rows"
         " that look free, for each subject and meeting type the agent serves there.",
     ]

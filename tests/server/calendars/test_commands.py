@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from starlette.testclient import TestClient
 from server import cli
 from server.app import create_app
 from server.settings import Settings
+from server.store import TimeOffRow, new_id, open_store
 from tests.server.calendars._servers import FeedServer, event, feed
 from tests.server.calendars.conftest import organisation, refresh, runtime_of
 from tests.support import Clock
@@ -123,23 +125,83 @@ def test_doctor_draws_an_agent_s_day(
         "no (mortgage OFFICE, mortgage VIDEO): BUSY_EXTERNAL, the slot runs into busy time"
         " in the agent's calendar"
     )
-    assert rows["10:00"].split() == ["10:00", "Brussels", "·", "▓▓", "·"]
-    assert rows["10:30"].split() == ["10:30", "Brussels", "·", "▓▓", "·"]
-    assert rows["11:00"].split() == ["11:00", "Brussels", "██", "·", "·"]
-    assert rows["11:30"].split() == ["11:30", "Brussels", "██", "·", "·"]
-    assert rows["12:00"].split() == ["12:00", "·", "·", "·", "·"]
+    assert rows["10:00"].split() == ["10:00", "Brussels", "·", "▓▓", "·", "·"]
+    assert rows["10:30"].split() == ["10:30", "Brussels", "·", "▓▓", "·", "·"]
+    assert rows["11:00"].split() == ["11:00", "Brussels", "██", "·", "·", "·"]
+    assert rows["11:30"].split() == ["11:30", "Brussels", "██", "·", "·", "·"]
+    assert rows["12:00"].split() == ["12:00", "·", "·", "·", "·", "·"]
     assert rows["13:00"].endswith("yes: mortgage OFFICE, mortgage VIDEO")  # ends at 14:00
     assert rows["13:30"].endswith(
         "no (mortgage OFFICE, mortgage VIDEO): HELD, the slot runs into a hold"
     )
-    assert rows["14:00"].split() == ["14:00", "Brussels", "·", "·", "░░"]
-    assert rows["14:30"].split() == ["14:30", "Brussels", "·", "·", "░░"]
+    assert rows["14:00"].split() == ["14:00", "Brussels", "·", "·", "░░", "·"]
+    assert rows["14:30"].split() == ["14:30", "Brussels", "·", "·", "░░", "·"]
     assert rows["15:00"].endswith("yes: mortgage OFFICE, mortgage VIDEO")
     assert rows["16:30"].endswith(
         "no (mortgage OFFICE, mortgage VIDEO): OUTSIDE_HOURS, not a start time (off the grid,"
         " or the slot runs past the block)"
     )
     assert "tax inspector" not in out  # titles are never stored, so never shown
+
+
+async def take_time_off(settings: Settings, agent: str, start: datetime, end: datetime) -> None:
+    """Time off as the desk stores it (SPEC 11), with a private note."""
+    store = await open_store(settings.database_path)
+    try:
+        async with store.write() as tx:
+            await tx.insert_time_off(
+                TimeOffRow(
+                    id=new_id(),
+                    agent=agent,
+                    start=start,
+                    end=end,
+                    timezone="Europe/Brussels",
+                    whole_days=False,
+                    note="dentist appointment",
+                    created_by=agent,
+                    created_at=start - timedelta(days=3),
+                    updated_at=start - timedelta(days=3),
+                )
+            )
+    finally:
+        await store.close()
+
+
+def test_doctor_draws_an_agent_s_time_off(
+    environment: None, settings: Settings, today: Clock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Bob links no calendar; he takes 10:15-11:15 off on the desk.
+    day = next_tuesday()
+    asyncio.run(take_time_off(settings, "bob", local(day, 10, 15), local(day, 11, 15)))
+
+    assert cli.main(["doctor", "--agent", "bob", "--date", day.isoformat()]) == 0
+    out = capsys.readouterr().out
+    rows = {line[2:7]: line[2:] for line in out.splitlines() if line[2:4].isdigit()}
+    assert "Calendar: none linked" in out
+    assert rows["09:30"].endswith("yes: mortgage OFFICE, mortgage VIDEO")
+    assert rows["10:00"].endswith(
+        "no (mortgage OFFICE, mortgage VIDEO): TIME_OFF, the slot runs into the agent's time off"
+    )
+    assert rows["10:30"].split() == ["10:30", "Brussels", "·", "·", "·", "╳╳"]
+    assert rows["11:00"].split() == ["11:00", "Brussels", "·", "·", "·", "╳╳"]
+    assert rows["11:30"].endswith("yes: mortgage OFFICE, mortgage VIDEO")
+    assert "╳╳ time off (entered on the desk)" in out
+    assert "dentist" not in out  # the note is private
+
+
+def test_doctor_draws_a_day_of_time_off_alone(
+    environment: None, settings: Settings, today: Clock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A Saturday: no hours, only time off; the drawing still shows it.
+    day = next_tuesday() + timedelta(days=4)
+    asyncio.run(take_time_off(settings, "bob", local(day, 9), local(day, 12)))
+    assert cli.main(["doctor", "--agent", "bob", "--date", day.isoformat()]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line[2:4].isdigit()]
+    assert [row.split() for row in rows] == [
+        [f"{hour:02}:{minute:02}", "·", "·", "·", "·", "╳╳"]
+        for hour in (9, 10, 11)
+        for minute in (0, 30)
+    ]
 
 
 def test_doctor_names_an_unreadable_calendar(
