@@ -97,7 +97,7 @@ async def list_subjects(
         agent=resolve(snapshot, "agent", query.agent),
     )
     w, opened, scope = await _scoped(runtime, snapshot, query.invite, asked)
-    out = _unavailable(runtime, snapshot)
+    out = unavailable_agents(runtime, snapshot)
     lang = snapshot.language(query.lang, accept_language)
     return Listing(
         snapshot.version,
@@ -125,7 +125,7 @@ async def list_meeting_types(
         agent=resolve(snapshot, "agent", query.agent),
     )
     w, opened, scope = await _scoped(runtime, snapshot, query.invite, asked)
-    out = _unavailable(runtime, snapshot)
+    out = unavailable_agents(runtime, snapshot)
     # Meeting type names ship in more languages than an organisation may list.
     lang = snapshot.language(query.lang, accept_language, MEETING_TYPE_LANGUAGES)
     return Listing(
@@ -154,7 +154,7 @@ async def list_offices(
         agent=resolve(snapshot, "agent", query.agent),
     )
     w, opened, scope = await _scoped(runtime, snapshot, query.invite, asked)
-    out = _unavailable(runtime, snapshot)
+    out = unavailable_agents(runtime, snapshot)
     near = parse_near(query.near)
     lang = snapshot.language(query.lang, accept_language)
     return Listing(
@@ -184,7 +184,7 @@ async def list_agents(
         office=resolve(snapshot, "office", query.office),
     )
     w, opened, scope = await _scoped(runtime, snapshot, query.invite, asked)
-    out = _unavailable(runtime, snapshot)
+    out = unavailable_agents(runtime, snapshot)
     lang = snapshot.language(query.lang, accept_language)
     return Listing(
         snapshot.version,
@@ -222,7 +222,7 @@ def organisation(
     )
 
 
-def _unavailable(runtime: Runtime, snapshot: Snapshot) -> frozenset[str]:
+def unavailable_agents(runtime: Runtime, snapshot: Snapshot) -> frozenset[str]:
     """Agents whose own calendar cannot be read (SPEC 12), as the calendars' task last
     saw them (`Runtime.calendar_unavailable`); only those of this organisation version."""
     found = runtime.calendar_unavailable

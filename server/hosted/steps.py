@@ -140,6 +140,8 @@ async def show(runtime: Runtime, frame: Frame) -> Page:
 async def _next_step(choices: _Choices) -> Page:
     frame, snapshot, t = choices.frame, choices.snapshot, choices.frame.t
     state = choices.state
+    # Agents whose own calendar cannot be read serve nothing, as in the widget (SPEC 12).
+    out = catalog.unavailable_agents(choices.runtime, snapshot)
     listing = catalog.subjects(
         snapshot,
         frame.lang,
@@ -148,6 +150,7 @@ async def _next_step(choices: _Choices) -> Page:
         agent=choices.agent,
         subject=choices.invited.subject if choices.invited else None,
         opened=choices.opened,
+        unavailable=out,
     )
     categories = listing.categories
     if state.category is not None:
@@ -157,7 +160,8 @@ async def _next_step(choices: _Choices) -> Page:
         categories = narrowed or categories
     subjects = [s for c in categories for s in c.subjects]
     if not subjects:
-        return frame.page("message.html", t("unavailable"), text=t("NO_SUBJECTS"))
+        why = "CALENDAR_UNAVAILABLE" if listing.reason == "CALENDAR_UNAVAILABLE" else "NO_SUBJECTS"
+        return frame.page("message.html", t("unavailable"), text=t(why))
     chosen = next((s for s in subjects if s.id == state.subject), None)
     if state.subject is not None and chosen is None:
         frame.notices.append(Notice(t("UNKNOWN"), "error"))
@@ -177,6 +181,7 @@ async def _next_step(choices: _Choices) -> Page:
         office=state.office if choices.invited and choices.invited.office else None,
         agent=choices.agent,
         opened=choices.opened,
+        unavailable=out,
     ).meeting_types
     kind = next((m for m in kinds if m.id == state.meeting_type), None)
     if state.meeting_type is not None and kind is None:
@@ -203,6 +208,7 @@ async def _next_step(choices: _Choices) -> Page:
             agent=choices.agent,
             office=choices.invited.office if choices.invited else None,
             opened=choices.opened,
+            unavailable=out,
         ).offices
         office = next((o for o in offices if o.id == state.office), None)
         if kind.id in vocabulary.NEEDS_OFFICE:

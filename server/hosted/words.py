@@ -80,6 +80,7 @@ EN: Final[Mapping[str, str]] = {
     "inviteExpired": "This invitation link has expired. You can still book an appointment below.",
     "unavailable": "Booking is not available",
     "NO_SUBJECTS": "There is nothing to book here at the moment. Please come back later.",
+    "CALENDAR_UNAVAILABLE": "No times can be offered at the moment. Please come back later.",
     "UNKNOWN": "This booking link points to something that cannot be booked online at the moment.",
     "manage": "Your appointment",
     "status": "Status",
@@ -174,6 +175,8 @@ NL: Final[Mapping[str, str]] = {
     "inviteExpired": "Deze uitnodigingslink is verlopen. U kunt hieronder wel een afspraak maken.",
     "unavailable": "Online afspreken is niet mogelijk",
     "NO_SUBJECTS": "Er valt hier momenteel niets te boeken. Kom later terug.",
+    "CALENDAR_UNAVAILABLE": "Er kunnen momenteel geen tijdstippen aangeboden worden. Kom later"
+    " terug.",
     "UNKNOWN": "Deze link verwijst naar iets wat momenteel niet online te boeken is.",
     "manage": "Uw afspraak",
     "status": "Status",
@@ -271,6 +274,7 @@ FR: Final[Mapping[str, str]] = {
     " rendez-vous ci-dessous.",
     "unavailable": "La prise de rendez-vous n’est pas disponible",
     "NO_SUBJECTS": "Il n’y a rien à réserver ici pour le moment. Revenez plus tard.",
+    "CALENDAR_UNAVAILABLE": "Aucun créneau ne peut être proposé pour le moment. Revenez plus tard.",
     "UNKNOWN": "Ce lien mène à quelque chose qui ne peut pas être réservé en ligne pour le moment.",
     "manage": "Votre rendez-vous",
     "status": "Statut",
@@ -369,6 +373,8 @@ DE: Final[Mapping[str, str]] = {
     "unavailable": "Online-Terminbuchung nicht verfügbar",
     "NO_SUBJECTS": "Hier kann derzeit nichts gebucht werden. Bitte schauen Sie später wieder"
     " vorbei.",
+    "CALENDAR_UNAVAILABLE": "Derzeit können keine Zeiten angeboten werden. Bitte schauen Sie"
+    " später wieder vorbei.",
     "UNKNOWN": "Dieser Link führt zu etwas, das derzeit nicht online buchbar ist.",
     "manage": "Ihr Termin",
     "status": "Status",

@@ -215,11 +215,23 @@ def test_when_every_agent_s_calendar_is_unusable_the_catalog_says_why(
         assert answer.status_code == 200
         assert answer.json() == {"categories": [], "reason": "CALENDAR_UNAVAILABLE"}
         assert client.get("/api/v1/agents").json() == {"agents": []}
+        kinds = client.get("/api/v1/meeting-types", params={"subject": "mortgage"})
+        assert kinds.json() == {"meeting_types": [], "reason": "CALENDAR_UNAVAILABLE"}
+        by_kind = {"subject": "mortgage", "meeting_type": "OFFICE"}
+        offices = client.get("/api/v1/offices", params=by_kind)
+        assert offices.json() == {"offices": [], "reason": "CALENDAR_UNAVAILABLE"}
+        # The page without JavaScript says what the widget says.
+        hosted = client.get("/book")
+        assert hosted.status_code == 200
+        assert "No times can be offered at the moment. Please come back later." in hosted.text
         feeds.serve("/b.ics", feed())
         refresh(client)
         listed = client.get("/api/v1/subjects").json()
         assert "reason" not in listed and listed["categories"]
         assert [a["id"] for a in client.get("/api/v1/agents").json()["agents"]] == ["bob"]
+        hosted = client.get("/book")
+        assert "How would you like to meet?" in hosted.text
+        assert "No times can be offered" not in hosted.text
 
 
 def test_the_owner_gets_one_e_mail_and_webhooks_hear_both_ways(
