@@ -122,6 +122,24 @@ def test_a_changed_feed_is_read_again_and_an_unchanged_one_answers_304(
     assert calendar_rows(client)["alice"]["revision"] not in (0, revision)
 
 
+def test_what_a_read_finds_is_offered_within_the_same_minute(
+    alice_feed: str, feeds: FeedServer, client: TestClient
+) -> None:
+    # The slot search reuses an answer for the same query, minute and busy time; the
+    # calendars count by their stored revisions, so a read changes the answer at once.
+    assert slots(client, "alice") == []  # linked, never read
+    refresh(client)
+    assert TEN not in slots(client, "alice") and slots(client, "alice") != []
+    afternoon = TEN + timedelta(hours=5)
+    feeds.serve(alice_feed, feed(meeting(afternoon)), etag='"v2"')
+    refresh(client)  # the clock has not moved
+    offered = slots(client, "alice")
+    assert TEN in offered and afternoon not in offered
+    feeds.serve(alice_feed, feed(meeting(afternoon)), etag='"v2"')  # the same again
+    refresh(client)
+    assert slots(client, "alice") == offered
+
+
 def test_only_start_and_end_are_stored(alice_feed: str, client: TestClient) -> None:
     refresh(client)
     row = calendar_rows(client)["alice"]
