@@ -7,6 +7,13 @@ accepted as another. Each token carries its own expiry (`exp`, unix seconds, ins
 signed payload), so the verifier needs no max_age and every kind can have its own
 lifetime.
 
+A token is read only in the exact form we issue (`well_formed`): ASCII, a payload of
+canonical unpadded base64url (JSON, or `.` and zlib-compressed JSON), a dot, and a
+signature of canonical base64url of exactly the signer's length. itsdangerous alone
+is lenient: it drops non-ASCII characters from a signature (`é`, a zero-width space),
+ignores `=` padding, and reads the unused low bits of the last base64 character, so
+many strings verify as one token. Anything but the one form we issue is TokenInvalid.
+
 Errors::
 
     TokenError
@@ -16,8 +23,11 @@ Errors::
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import os
+import re
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +52,8 @@ KINDS: tuple[TokenKind, ...] = get_args(TokenKind)
 #: Longer strings are refused before any decoding.
 MAX_TOKEN_LENGTH = 2048
 SECRET_FILE_NAME = "secret_key"
+#: The issued form: an optional `.` (compressed payload), base64url, `.`, base64url.
+_SHAPE = re.compile(r"(\.?)([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)", re.ASCII)
 
 
 class TokenError(Exception):
@@ -63,6 +75,9 @@ class Tokens:
         self._serializers = {
             kind: URLSafeSerializer(secret, salt=f"rendezvous.{kind}") for kind in KINDS
         }
+        # Every kind signs with the same digest: the length of its signature in base64url.
+        signer = self._serializers[KINDS[0]].make_signer()
+        self._signature_length = len(signer.get_signature(b""))
 
     def dumps(self, kind: TokenKind, payload: dict[str, Any], expires_at: datetime) -> str:
         """Sign `payload` (JSON-serialisable; the key `exp` is reserved) until `expires_at`."""
@@ -91,7 +106,7 @@ class Tokens:
         TokenInvalid, but an old token is handed back, flagged, instead of refused.
         """
         serializer = self._serializer(kind)
-        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+        if not well_formed(token, self._signature_length):
             raise TokenInvalid("malformed token")
         try:
             payload = serializer.loads(token)
@@ -106,6 +121,33 @@ class Tokens:
             return self._serializers[kind]
         except KeyError:
             raise ValueError(f"unknown token kind {kind!r}") from None
+
+
+def well_formed(token: object, signature_length: int) -> bool:
+    """Whether `token` has exactly the form of a token we issue (see the module's notes):
+    the check before any signature is verified, so no other spelling of a valid token
+    (extra characters, padding, other unused bits) is accepted."""
+    if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN_LENGTH:
+        return False
+    shape = _SHAPE.fullmatch(token)
+    if shape is None:
+        return False
+    _compressed, payload, signature = shape.groups()
+    return (
+        len(signature) == signature_length
+        and _canonical_base64url(payload)
+        and _canonical_base64url(signature)
+    )
+
+
+def _canonical_base64url(text: str) -> bool:
+    """Whether `text` (base64url characters) is the unpadded encoding of some bytes that
+    encode back to exactly `text`: no impossible length, no set unused bits."""
+    try:
+        decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    return base64.urlsafe_b64encode(decoded).rstrip(b"=").decode("ascii") == text
 
 
 def expiry(payload: dict[str, Any]) -> datetime:
@@ -161,4 +203,5 @@ __all__ = [
     "Tokens",
     "expiry",
     "load_or_create_secret",
+    "well_formed",
 ]

@@ -328,3 +328,26 @@ def test_the_cookie_is_secure_when_the_public_url_is_https(
     assert "Secure" in signed.headers["set-cookie"]
     # and the old origin is now another site's
     assert client.post("/desk/sign-in", data={"email": ALICE}, headers=SAME_SITE).status_code == 403
+
+
+def test_another_spelling_of_a_link_or_cookie_signs_nobody_in(
+    client: TestClient, smtp: MailServer
+) -> None:
+    """A sign-in link or session cookie with characters added (`é`, a zero-width space,
+    `==`) is not ours (issue 9): itsdangerous alone would read it as the original."""
+    link = link_for(client, smtp)
+    path, query = link.split("?", 1)
+    for suffix in ("é", "\u200b", "=="):
+        response = client.post(f"{path}{suffix}?{query}", headers=SAME_SITE, follow_redirects=False)
+        assert response.status_code == 400, suffix
+        assert "set-cookie" not in response.headers
+    assert rows(client, "SELECT * FROM desk_sessions") == []
+
+    sign_in_as(client, "alice")
+    cookie = client.cookies.get("rendezvous_desk")
+    assert cookie is not None
+    for suffix in ("==", "A"):
+        client.cookies.set("rendezvous_desk", cookie + suffix, path="/desk")
+        assert client.get("/desk/appointments", follow_redirects=False).status_code == 303
+    client.cookies.set("rendezvous_desk", cookie, path="/desk")
+    assert client.get("/desk/appointments", follow_redirects=False).status_code == 200
