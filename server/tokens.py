@@ -35,6 +35,7 @@ from typing import Any, Literal, TypeAlias, get_args
 
 from itsdangerous import BadData, URLSafeSerializer
 
+from server.files import private_directory
 from server.vocabulary import from_unix, to_unix
 
 TokenKind: TypeAlias = Literal[
@@ -166,7 +167,7 @@ def load_or_create_secret(database_path: Path, env_value: str | None) -> str:
     if env_value:
         return env_value
     directory = Path(database_path).parent
-    directory.mkdir(parents=True, exist_ok=True)
+    private_directory(directory)  # 0700 when created here
     path = directory / SECRET_FILE_NAME
     if not path.exists():
         _create_secret_file(path)

@@ -40,6 +40,7 @@ from typing import Any
 import aiosqlite
 import msgspec
 
+from server.files import private_database
 from server.store.interface import (
     MAX_OCCUPATION,
     AppointmentRow,
@@ -487,7 +488,7 @@ class SQLiteStore(OutboxReads, DeskReads, CalendarReads):
     async def open(cls, path: str | Path) -> SQLiteStore:
         """Open (creating it and its directory if needed) and migrate the database."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_database(path)  # 0600, and so the WAL and SHM files SQLite makes (0700 folder)
         writer = await _connect(path)
         try:
             await _retry_when_locked(lambda: _migrate(writer))
