@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from server import config, vocabulary
+from server import serve as serving
 from server.config.warnings import rule_warnings
 from server.origins import origin_of
 from server.settings import Settings
@@ -60,11 +61,12 @@ def _secrets_or_exit(path: Path, loaded: config.LoadedOrganisation) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     settings = Settings.from_environ()
     host = args.host or settings.host
     port = args.port or settings.port
+    forwarded = args.forwarded_allow_ips
+    if forwarded is None:
+        forwarded = settings.forwarded_allow_ips
     # Refuse to start on an invalid file, with the same messages as `check`.
     loaded = _load_or_exit(settings.config_path)
     _secrets_or_exit(settings.config_path, loaded)
@@ -73,6 +75,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     base = f"http://{host}:{port}"
     section = loaded.organisation.organisation
     name = vocabulary.text(section.name, section.languages[0], section.languages[0])
+    http, loop = serving.implementations(args.http, args.loop)
+    clients = f"X-Forwarded-For from {forwarded}" if forwarded else "the connection's (no proxy)"
     print(
         f"Rendezvous is serving {name!r} "
         f"(organisation file {settings.config_path}, version {loaded.version})\n"
@@ -81,7 +85,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"  agents' desk:      {base}/desk\n"
         f"  health:            {base}/healthz\n"
         f"  API description:   {base}/api/v1/openapi.json\n"
-        f"  e-mails:           {mail}\n",
+        f"  e-mails:           {mail}\n"
+        f"  processes:         {args.workers} worker(s), {http} on {loop}\n"
+        f"  client addresses:  {clients}\n",
         flush=True,
     )
     public = section.public_url.rstrip("/")
@@ -91,17 +97,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
             " (organisation.public_url), not to this address\n",
             flush=True,
         )
-    uvicorn.run(
-        "server.app:app_from_environ",
-        factory=True,
-        host=host,
-        port=port,
-        workers=args.workers,
-        log_level=args.log_level,
-        access_log=False,  # our own access log leaves customer data out
-        proxy_headers=True,
+    return serving.serve(
+        serving.ServeOptions(
+            host=host,
+            port=port,
+            workers=args.workers,
+            log_level=args.log_level,
+            forwarded_allow_ips=forwarded or None,
+            http=http,
+            loop=loop,
+        )
     )
-    return EXIT_OK
 
 
 def _mail_or_exit(settings: Settings, loaded: config.LoadedOrganisation) -> str:
@@ -321,7 +327,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="default: RENDEZVOUS_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: RENDEZVOUS_PORT or 8000")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--log-level", default="info", help="debug, info, warning or error")
+    serve.add_argument(
+        "--http", choices=serving.HTTP_CHOICES, default="auto", help="HTTP parser (auto: fastest)"
+    )
+    serve.add_argument(
+        "--loop", choices=serving.LOOP_CHOICES, default="auto", help="event loop (auto: fastest)"
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default=None,
+        metavar="IPS",
+        help="proxies (comma-separated addresses, * for any) whose X-Forwarded-For is"
+        " believed (default: RENDEZVOUS_FORWARDED_ALLOW_IPS, else none)",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     check = commands.add_parser("check", help="validate an organisation file")

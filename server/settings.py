@@ -26,6 +26,8 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     #: State-changing API calls a client address may make a minute, per process (0: no limit).
     rate_limit_per_minute: int = 60
+    #: Proxies whose X-Forwarded-For is believed (comma-separated; None: none).
+    forwarded_allow_ips: str | None = None
     plugin_dir: Path = _ROOT / "plugin"
     embed_path: Path = _ROOT / "embed.js"
     # -- deliveries (SPEC 10; docs/deliveries.md) --
@@ -57,6 +59,8 @@ class Settings:
             port=config("RENDEZVOUS_PORT", cast=int, default=8000),
             reload_interval=config("RENDEZVOUS_RELOAD_INTERVAL", cast=float, default=1.0),
             rate_limit_per_minute=config("RENDEZVOUS_RATE_LIMIT", cast=int, default=60),
+            forwarded_allow_ips=config("RENDEZVOUS_FORWARDED_ALLOW_IPS", cast=str, default=None)
+            or None,
             # Where the widget's files are read from: tests point it at a copy they edit.
             plugin_dir=config("RENDEZVOUS_PLUGIN_DIR", cast=Path, default=_ROOT / "plugin"),
             embed_path=config("RENDEZVOUS_EMBED_JS", cast=Path, default=_ROOT / "embed.js"),

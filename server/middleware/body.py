@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
 import msgspec
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -80,7 +79,8 @@ class BodyLimitMiddleware:
 
 
 class AccessLogMiddleware:
-    """One structured line per request: method, path (tokens redacted), status, duration.
+    """One structured line per request: method, path (tokens redacted), status, duration
+    (as fields of the record: server/logs.py writes them as JSON).
 
     Query strings and bodies are left out: they may carry customer data.
     """
@@ -105,10 +105,18 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             if access_logger.isEnabledFor(logging.INFO):
-                record: dict[str, Any] = {
-                    "method": scope["method"],
-                    "path": redact_path(scope["path"]),
-                    "status": status,
-                    "ms": round((time.perf_counter() - started) * 1000, 2),
-                }
-                access_logger.info(_ENCODER.encode(record).decode())
+                path = redact_path(scope["path"])
+                # The fields go on the record (server/logs.py writes them as JSON); the
+                # message repeats them for a plain-text handler.
+                access_logger.info(
+                    "%s %s %d",
+                    scope["method"],
+                    path,
+                    status,
+                    extra={
+                        "method": scope["method"],
+                        "path": path,
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                )

@@ -3,8 +3,8 @@ cancel, reschedule), and on the forms of the hosted page that make them (POST /b
 
 A token bucket per client address, in each server process: `limit` requests a minute
 with bursts of up to `limit`. Reads (catalog, slots) are not limited; they are cheap
-and cached. Behind a reverse proxy, uvicorn's `--forwarded-allow-ips` decides which
-address is the client's.
+and cached. The client address is the connection's, unless the connection comes from a
+proxy named by `rendezvous serve --forwarded-allow-ips` (docs/operations.md).
 """
 
 from __future__ import annotations

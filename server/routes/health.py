@@ -1,4 +1,5 @@
-"""GET /healthz: liveness, the organisation file's version, and whether the file is valid."""
+"""GET /healthz: the database answers, the organisation file's version, and whether the
+file is valid. GET /livez: the process answers, and nothing else (no I/O)."""
 
 from __future__ import annotations
 
@@ -37,4 +38,16 @@ async def healthz(request: Request) -> Response:
     )
 
 
-routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+_LIVE = b'{"status":"ok"}'
+
+
+async def livez(request: Request) -> Response:
+    """Liveness only: no database, no file, no lock. For a process supervisor's probe,
+    and the trivial route of the benchmarks (bench/bench_keepalive.py)."""
+    return Response(_LIVE, media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+routes: list[BaseRoute] = [
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/livez", livez, methods=["GET"]),
+]

@@ -13,6 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
+from server.logs import JsonFormatter
 from server.middleware.body import AccessLogMiddleware, BodyLimitMiddleware
 
 CAP = 10
@@ -77,7 +78,11 @@ def test_a_streamed_body_is_refused_once_it_passes_the_cap() -> None:
 
 
 def logged(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:
-    return [json.loads(r.getMessage()) for r in caplog.records if r.name == "rendezvous.access"]
+    """The access lines as the server writes them (server/logs.py)."""
+    formatter = JsonFormatter()
+    return [
+        json.loads(formatter.format(r)) for r in caplog.records if r.name == "rendezvous.access"
+    ]
 
 
 def test_each_request_is_one_json_line_without_query_or_tokens(
@@ -90,7 +95,10 @@ def test_each_request_is_one_json_line_without_query_or_tokens(
         client.post(f"/api/v1/appointments/{token}/cancel?email=ann@example.com")
 
     [line] = logged(caplog)
-    assert set(line) == {"method", "path", "status", "ms"}
+    assert set(line) == {
+        *("time", "level", "logger", "message", "pid"),
+        *("method", "path", "status", "duration_ms"),
+    }
     assert (line["method"], line["path"], line["status"]) == (
         "POST",
         "/api/v1/appointments/{token}/cancel",
