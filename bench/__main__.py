@@ -14,7 +14,14 @@ import subprocess
 import sys
 import time
 
-PARTS = ("bench_engine", "bench_http", "bench_plugin", "bench_deliveries", "bench_calendars")
+PARTS = (
+    "bench_engine",
+    "bench_http",
+    "bench_keepalive",
+    "bench_plugin",
+    "bench_deliveries",
+    "bench_calendars",
+)
 
 
 def run_part(name: str, extra: list[str]) -> object:
