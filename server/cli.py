@@ -327,7 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="default: RENDEZVOUS_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: RENDEZVOUS_PORT or 8000")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    serve.add_argument("--log-level", default="info", help="debug, info, warning or error")
+    serve.add_argument(
+        "--log-level", default="info", choices=("trace", "debug", "info", "warning", "error")
+    )
     serve.add_argument(
         "--http", choices=serving.HTTP_CHOICES, default="auto", help="HTTP parser (auto: fastest)"
     )
