@@ -115,7 +115,9 @@ def main(argv: list[str]) -> int:
     results: dict[str, object] = {}
     for offices, agents in sizes:
         started = time.perf_counter()
-        org, busy = generate(offices, agents, SEED, 64, NOW)
+        # The smallest organisation: every agent a mortgage expert, so that its
+        # one-office case searches all 20 agents.
+        org, busy = generate(offices, agents, SEED, 64, NOW, all_mortgage=offices == 1)
         size: dict[str, object] = {
             "generate_s": round(time.perf_counter() - started, 2),
             "occupations": sum(len(items) for items in busy.occupations.values()),
@@ -134,6 +136,14 @@ def main(argv: list[str]) -> int:
                 "Europe/Brussels",
             )
             result = measure(org, busy, query, budget_ms, max_runs)
+            result["agents_searched"] = len(
+                {
+                    agent
+                    for key, place in org.offices.items()
+                    if office in (None, key) and "mortgage" in place.subjects
+                    for agent in place.subjects["mortgage"].agents
+                }
+            )
             sampled = REFERENCE.get((offices, agents), ())
             if (quick and (offices, name) == (1, "one-office-14d")) or (
                 not quick and name in sampled

@@ -61,8 +61,11 @@ BOOKED = 0.4
 
 
 def generate(
-    offices: int, agents: int, seed: int, days: int, now: datetime
+    offices: int, agents: int, seed: int, days: int, now: datetime, *, all_mortgage: bool = False
 ) -> tuple[Organisation, Busy]:
+    """`all_mortgage`: every agent has the mortgage expertise (else about 60 %), so a
+    mortgage query at one office searches all its agents. Planning rules look 90 or 120
+    days ahead: a 62-day query is answered over all its 62 days."""
     rng = random.Random(seed)
     subjects = {key: _subject(rng, key) for key in SUBJECTS}
     office_ids = [f"office-{index:03d}" for index in range(offices)]
@@ -74,7 +77,7 @@ def generate(
         key = f"agent-{index:04d}"
         office = office_ids[index % offices]
         staff[office].append(key)
-        people[key] = _agent(rng, key, office, start_day, days)
+        people[key] = _agent(rng, key, office, start_day, days, all_mortgage)
     organisation = Organisation(
         subjects=subjects,
         offices={
@@ -98,7 +101,7 @@ def _subject(rng: random.Random, key: str) -> Subject:
             granularity=rng.choice([15, 15, 30]),
             trailing_buffer=rng.choice([0, 0, 10, 15]),
             earliest=rng.choice([60, 240, 1440]),
-            latest=rng.choice([60, 90]),
+            latest=rng.choice([90, 120]),
             auto_accept=rng.random() < 0.8,
         )
 
@@ -127,7 +130,9 @@ def _office(
     return Office(key, zone, subjects=assignments)
 
 
-def _agent(rng: random.Random, key: str, office: str, start_day: date, days: int) -> Agent:
+def _agent(
+    rng: random.Random, key: str, office: str, start_day: date, days: int, all_mortgage: bool
+) -> Agent:
     template = rng.choices(list(TEMPLATE_WEIGHTS), weights=list(TEMPLATE_WEIGHTS.values()))[0]
     week: list[list[Block]] = [[] for _ in range(7)]
     video_afternoons = rng.random() < 0.2
@@ -150,7 +155,7 @@ def _agent(rng: random.Random, key: str, office: str, start_day: date, days: int
         special = start_day + timedelta(days=rng.randrange(days))
         day_templates[special] = (Block(time(10, 0), time(14, 0), office),)
     expertise = set(rng.sample(SUBJECTS, rng.randint(3, 6)))
-    if rng.random() < 0.5:
+    if rng.random() < 0.5 or all_mortgage:
         expertise.add("mortgage")
     return Agent(
         key,

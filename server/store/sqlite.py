@@ -2,11 +2,14 @@
 
 SQLite through aiosqlite, in the shape of Datasette's `database.py`:
 
-- one **write connection** per process, guarded by an `asyncio.Lock`; every write runs
+- one **write connection** per process (`sqlite_writer.Writer`); every write runs
   inside `async with store.write() as tx:`, which is `BEGIN IMMEDIATE ... COMMIT` (or
-  `ROLLBACK` on any exception). `BEGIN IMMEDIATE` takes SQLite's write lock at once, so
-  writers in several server processes are serialised too, and whatever a transaction
-  reads (`tx.busy(...)`) is still true when it writes. That is what makes booking atomic.
+  a rollback of its own writes on any exception). `BEGIN IMMEDIATE` takes SQLite's
+  write lock at once, so writers in several server processes are serialised too (and
+  queue on a lock file first), and whatever a transaction reads (`tx.busy(...)`) is
+  still true when it writes. That is what makes booking atomic. Transactions of one
+  process that queue for the lock share one COMMIT (group commit, one fsync), each
+  behind a SAVEPOINT; `store.write()` returns once its group has committed.
 - one **read connection** for reads outside a transaction. In WAL mode readers never
   block the writer and see the last committed state.
 
@@ -54,6 +57,7 @@ from server.store.interface import (
 from server.store.sqlite_calendars import CalendarReads, CalendarWrites
 from server.store.sqlite_desk import DeskReads, DeskWrites
 from server.store.sqlite_outbox import OutboxReads, OutboxWrites
+from server.store.sqlite_writer import Member, Writer, fetch_all, fetchall
 from server.vocabulary import AppointmentStatus, from_unix, to_unix
 
 _MIGRATIONS = Path(__file__).parent / "migrations" / "sqlite"
@@ -123,15 +127,14 @@ def _hold_from_row(row: sqlite3.Row) -> HoldRow:
 async def _fetchall(
     conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
 ) -> list[sqlite3.Row]:
-    async with conn.execute(sql, params) as cursor:
-        return list(await cursor.fetchall())
+    return await fetchall(conn, sql, params)
 
 
 async def _fetchone(
     conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
 ) -> sqlite3.Row | None:
-    async with conn.execute(sql, params) as cursor:
-        return await cursor.fetchone()
+    rows = await fetchall(conn, sql, params)
+    return rows[0] if rows else None
 
 
 async def _busy(
@@ -190,10 +193,9 @@ async def _busy_spans(
          ORDER BY agent, start_utc, end_utc
     """
     params = [*names, hi, earliest, lo, *names, to_unix(now), hi, earliest, lo]
-    async with conn.execute(sql, params) as cursor:
-        cursor.row_factory = None  # plain tuples: no sqlite3.Row per occupation
-        rows: list[BusySpan] = list(await cursor.fetchall())  # type: ignore[arg-type]
-        return rows
+    # Plain tuples: no sqlite3.Row per occupation.
+    rows: list[BusySpan] = await fetchall(conn, sql, params, plain=True)
+    return rows
 
 
 async def _appointment_counts(
@@ -259,26 +261,40 @@ async def _hold(conn: aiosqlite.Connection, id: str) -> HoldRow | None:
     return None if row is None else _hold_from_row(row)
 
 
+def _changed(raw: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
+    cursor = raw.execute(sql, params)
+    try:
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
 class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites):
-    """One `BEGIN IMMEDIATE` transaction: reads see the locked state, writes commit
-    together at the end of `async with store.write()` or not at all. The outbox's
-    methods are `OutboxWrites` (`server/store/sqlite_outbox.py`)."""
+    """One transaction (`server/store/sqlite_writer.py`: `BEGIN IMMEDIATE`, perhaps
+    shared with others of this process behind a `SAVEPOINT`): reads see the locked
+    state, writes commit together at the end of `async with store.write()` or not at
+    all. The outbox's methods are `OutboxWrites` (`server/store/sqlite_outbox.py`)."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
-        self._open = True
+    def __init__(self, member: Member) -> None:
+        self._member = member
+        self._conn = member.conn
 
-    async def _execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one statement; returns the number of rows it changed."""
-        if not self._open:
-            raise RuntimeError("the transaction is over")
+    @property
+    def _open(self) -> bool:
+        return self._member.open
+
+    async def _write(self, fn: Callable[[sqlite3.Connection], Any]) -> Any:
         try:
-            async with self._conn.execute(sql, params) as cursor:
-                return cursor.rowcount
+            return await self._member.write(fn)
         except sqlite3.IntegrityError as exc:
             if "UNIQUE" in str(exc):
                 raise Conflict(str(exc)) from exc
             raise StoreError(str(exc)) from exc
+
+    async def _execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; returns the number of rows it changed."""
+        changed: int = await self._write(lambda raw: _changed(raw, sql, params))
+        return changed
 
     async def busy(
         self, agents: Collection[str], start: datetime, end: datetime, now: datetime
@@ -436,17 +452,11 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites):
         return await self._execute(sql, params)
 
     async def _outbox_execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if not self._open:
-            raise RuntimeError("the transaction is over")
-        try:
-            await self._conn.executemany(sql, rows)
-        except sqlite3.IntegrityError as exc:
-            raise (Conflict if "UNIQUE" in str(exc) else StoreError)(str(exc)) from exc
+        await self._write(lambda raw: raw.executemany(sql, rows).close())
 
     async def _outbox_fetch(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
-        if not self._open:
-            raise RuntimeError("the transaction is over")
-        return await _fetchall(self._conn, sql, params)
+        found: list[sqlite3.Row] = await self._write(lambda raw: fetch_all(raw, sql, params))
+        return found
 
     # -- the desk: its SQL is in server/store/sqlite_desk.py -----------------------------
 
@@ -479,19 +489,18 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites):
 class SQLiteStore(OutboxReads, DeskReads, CalendarReads):
     """The database of one server process. Open with `await Store.open(path)`."""
 
-    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+    def __init__(self, writer: Writer, reader: aiosqlite.Connection) -> None:
         self._writer = writer
         self._reader = reader
-        self._write_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str | Path) -> SQLiteStore:
         """Open (creating it and its directory if needed) and migrate the database."""
         path = Path(path)
         private_database(path)  # 0600, and so the WAL and SHM files SQLite makes (0700 folder)
-        writer = await _connect(path)
+        writer = Writer(await _connect(path), path.with_name(path.name + ".write-lock"))
         try:
-            await _retry_when_locked(lambda: _migrate(writer))
+            await writer.migrate(_migrate)
             reader = await _connect(path)
         except BaseException:
             await writer.close()
@@ -500,26 +509,15 @@ class SQLiteStore(OutboxReads, DeskReads, CalendarReads):
         return cls(writer, reader)
 
     async def close(self) -> None:
-        async with self._write_lock:
-            await self._writer.close()
+        await self._writer.close()
         await self._reader.close()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[SQLiteTransaction]:
-        """`BEGIN IMMEDIATE` ... `COMMIT`; `ROLLBACK` if the block raises."""
-        async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
-            tx = SQLiteTransaction(self._writer)
-            try:
-                yield tx
-                tx._open = False
-                await self._writer.commit()
-            except BaseException:
-                tx._open = False
-                if self._writer.in_transaction:
-                    # Shielded: a cancelled request must still release the write lock.
-                    await asyncio.shield(self._writer.rollback())
-                raise
+        """One transaction: committed when the block ends (with the others of its group,
+        `sqlite_writer.Writer`), rolled back if it raises."""
+        async with self._writer.transaction() as member:
+            yield SQLiteTransaction(member)
 
     async def busy(
         self, agents: Collection[str], start: datetime, end: datetime, now: datetime
@@ -637,29 +635,24 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
-async def _migrate(conn: aiosqlite.Connection, directory: Path = _MIGRATIONS) -> None:
+def _migrate(raw: sqlite3.Connection, directory: Path = _MIGRATIONS) -> None:
+    """Apply the migrations not applied yet; runs inside the write lock (`Writer.migrate`:
+    another process may be migrating the same file right now)."""
     pending = migrations(directory)
-    # The write lock first: another process may be migrating the same file right now.
-    await conn.execute("BEGIN IMMEDIATE")
-    try:
-        await conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
+    raw.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
+    )
+    applied = {row[0] for row in raw.execute("SELECT version FROM schema_migrations")}
+    for version, name, sql in pending:
+        if version in applied:
+            continue
+        for statement in _statements(sql):
+            raw.execute(statement)
+        raw.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+            [version, name, to_unix(datetime.now(UTC))],
         )
-        applied = {row[0] for row in await _fetchall(conn, "SELECT version FROM schema_migrations")}
-        for version, name, sql in pending:
-            if version in applied:
-                continue
-            for statement in _statements(sql):
-                await conn.execute(statement)
-            await conn.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                [version, name, to_unix(datetime.now(UTC))],
-            )
-        await conn.commit()
-    except BaseException:
-        await conn.rollback()
-        raise
 
 
 __all__ = ["SQLiteStore", "SQLiteTransaction", "migrations"]

@@ -96,7 +96,12 @@ async def test_open_creates_the_directory_and_applies_every_migration(tmp_path: 
         journal_mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
     assert versions == [version for version, _, _ in migrations()]
     assert {"appointments", "holds", "idempotency_keys", "used_invites"} <= tables
-    assert {"appointments_agent_start", "appointments_status", "holds_agent_start"} <= tables
+    assert {
+        "appointments_agent_start_busy",
+        "appointments_status",
+        "holds_agent_start_busy",
+        "idempotency_keys_created_at",
+    } <= tables
     assert journal_mode == "wal"
 
 
