@@ -18,6 +18,7 @@ PARTS = (
     "bench_engine",
     "bench_http",
     "bench_keepalive",
+    "bench_slots_http",
     "bench_plugin",
     "bench_deliveries",
     "bench_calendars",

@@ -103,7 +103,8 @@ async def test_sqlite_gives_its_new_wal_files_the_database_s_mode(tmp_path: Path
     store = await SQLiteStore.open(path)  # migrating it writes: the WAL and SHM appear
     try:
         created = sorted(p.name for p in path.parent.iterdir() if p.name != path.name)
-        assert created == ["db.sqlite3-shm", "db.sqlite3-wal"]
+        # ...and the processes' lock file (server/store/sqlite_writer.py), made 0600.
+        assert created == ["db.sqlite3-shm", "db.sqlite3-wal", "db.sqlite3.write-lock"]
         assert {name: mode(path.parent / name) for name in created} == dict.fromkeys(created, 0o600)
     finally:
         await store.close()

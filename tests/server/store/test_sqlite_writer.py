@@ -239,3 +239,8 @@ async def test_the_busy_read_is_answered_from_its_indexes(
     assert "appointments USING COVERING INDEX appointments_agent_start_busy" in plan
     assert "holds USING COVERING INDEX holds_agent_start_busy" in plan
     assert "USING INDEX idempotency_keys_created_at" in forget[0][3]
+
+
+async def test_the_lock_file_is_private(store: SQLiteStore, tmp_path: Path) -> None:
+    lock = tmp_path / "rendezvous.sqlite3.write-lock"
+    assert lock.stat().st_mode & 0o777 == 0o600
