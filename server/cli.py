@@ -64,6 +64,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_environ()
     host = args.host or settings.host
     port = args.port or settings.port
+    if args.workers < 1:
+        print("--workers: expected 1 or more", file=sys.stderr)
+        return EXIT_INVALID
     forwarded = args.forwarded_allow_ips
     if forwarded is None:
         forwarded = settings.forwarded_allow_ips

@@ -331,3 +331,10 @@ def test_an_address_in_use_is_a_clear_error(tmp_path: Path) -> None:
         )
     assert result.returncode == 3
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_no_workers_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    from server import cli
+
+    assert cli.main(["serve", "--workers", "0"]) == 2
+    assert "--workers: expected 1 or more" in capsys.readouterr().err
