@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,12 +25,46 @@ from server.tokens import Tokens, load_or_create_secret
 logger = logging.getLogger("rendezvous.runtime")
 
 
-def _stamp(path: Path) -> tuple[int, int, int] | None:
+Stamp = tuple[int, int, int]
+
+
+def _stamp(path: Path) -> Stamp | None:
     try:
         stat = os.stat(path)
     except OSError:
         return None
     return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+@dataclass(frozen=True, slots=True)
+class _Content:
+    """The file's bytes as one check read them (or why they could not be read)."""
+
+    data: bytes | None
+    error: OSError | None
+    digest: str | None
+
+    @classmethod
+    def read(cls, path: Path) -> _Content:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return cls(None, exc, None)
+        return cls(data, None, hashlib.sha256(data).hexdigest())
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """A change the watcher saw and waits to see unchanged once more."""
+
+    stamp: Stamp | None
+    digest: str | None
+    since: float  # time.monotonic() of the first check that saw it
+
+
+#: What preparing a change gives: a snapshot to put in service, None (the same version
+#: again), or why it cannot be used.
+_Outcome = Snapshot | None | config.ConfigError | OSError
 
 
 @dataclass
@@ -38,12 +74,21 @@ class OrganisationFile:
 
     A bad edit keeps the last good version in service and logs why; the next good
     edit replaces it, whole: everything derived from it is built before the swap.
+
+    The server's watcher calls `poll`: a change is loaded only once two checks at least
+    `settle` seconds apart saw the same size, modification time, inode and content (a
+    file still being written is never put in service), and it is read, checked and
+    built off the event loop, its TOML in a child process within the bounds of
+    `server.config.bounded` (a hostile file cannot stall the server). `refresh` loads a
+    change at once, in the calling thread: for tests and tools.
     """
 
     path: Path
     current: Snapshot
-    _stamp: tuple[int, int, int] | None = None
+    _stamp: Stamp | None = None
     last_error: str | None = None
+    bounds: config.Bounds = config.DEFAULT_BOUNDS
+    _pending: _Seen | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, path: Path) -> OrganisationFile:
@@ -51,33 +96,65 @@ class OrganisationFile:
         return cls(path=path, current=Snapshot.build(config.load(path)), _stamp=stamp)
 
     def refresh(self) -> bool:
-        """Reload when the file changed; True when a new version is now in service."""
+        """Reload now when the file changed; True when a new version is now in service."""
         stamp = _stamp(self.path)
         if stamp == self._stamp:
             return False
         self._stamp = stamp
+        self._pending = None
+        return self._swap(self._prepare(_Content.read(self.path)))
+
+    async def poll(self, settle: float) -> bool:
+        """One check of the watcher; True when a new version is now in service."""
+        stamp = _stamp(self.path)
+        if stamp == self._stamp:
+            self._pending = None
+            return False
+        content = await asyncio.to_thread(_Content.read, self.path)
+        now = time.monotonic()
+        pending = self._pending
+        if pending is None or (pending.stamp, pending.digest) != (stamp, content.digest):
+            self._pending = _Seen(stamp, content.digest, now)  # changed: wait for it to settle
+            return False
+        if now - pending.since < settle:
+            return False
+        self._pending = None
+        self._stamp = stamp
+        return self._swap(await asyncio.to_thread(self._prepare, content))
+
+    def _prepare(self, content: _Content) -> _Outcome:
+        """Blocking: the snapshot the bytes make, or why they make none."""
+        if content.data is None:
+            return content.error
         try:
-            loaded = config.load(self.path)
+            loaded = config.load_bytes(content.data, self.path, self.bounds)
         except config.ConfigError as exc:
-            self.last_error = str(exc)
+            return exc
+        if loaded.version == self.current.version:
+            return None
+        return Snapshot.build(loaded)
+
+    def _swap(self, outcome: _Outcome) -> bool:
+        if isinstance(outcome, config.ConfigError):
+            self.last_error = str(outcome)
             logger.error(
                 "organisation file %s changed but is invalid; still serving version %s:\n%s",
                 self.path,
                 self.current.version,
-                exc,
+                outcome,
             )
             return False
-        except OSError as exc:
-            self.last_error = str(exc)
-            logger.error("cannot read organisation file %s: %s", self.path, exc)
+        if isinstance(outcome, OSError):
+            self.last_error = str(outcome)
+            logger.error("cannot read organisation file %s: %s", self.path, outcome)
             return False
         self.last_error = None
-        if loaded.version == self.current.version:
+        if outcome is None:
             return False
         logger.info(
-            "organisation file reloaded: version %s -> %s", self.current.version, loaded.version
+            "organisation file reloaded: version %s -> %s", self.current.version, outcome.version
         )
-        self.current = Snapshot.build(loaded)
+        self.current = outcome
         return True
 
 
@@ -113,14 +190,16 @@ class Runtime:
         secret = load_or_create_secret(settings.database_path, settings.secret_key)
         runtime = cls(settings, organisation_file, store, Tokens(secret))
         if settings.reload_interval > 0:
-            runtime._watcher = asyncio.create_task(runtime._watch(settings.reload_interval))
+            runtime._watcher = asyncio.create_task(
+                runtime._watch(settings.reload_interval, settings.reload_settle)
+            )
         return runtime
 
-    async def _watch(self, interval: float) -> None:
+    async def _watch(self, interval: float, settle: float) -> None:
         while True:
             await asyncio.sleep(interval)
             try:
-                self.organisation_file.refresh()
+                await self.organisation_file.poll(settle)
             except Exception:  # never let the watcher die silently
                 logger.exception("checking the organisation file failed")
 

@@ -22,6 +22,9 @@ class Settings:
     port: int = 8000
     #: Seconds between checks of the organisation file for changes (0 disables).
     reload_interval: float = 1.0
+    #: A changed organisation file is loaded once it stayed the same this many seconds
+    #: (two checks apart): a file still being written is never put in service.
+    reload_settle: float = 1.0
     #: Cap on request bodies, in bytes (SPEC 9).
     max_body_bytes: int = 64 * 1024
     #: State-changing API calls a client address may make a minute, per process (0: no limit).
@@ -58,6 +61,7 @@ class Settings:
             host=config("RENDEZVOUS_HOST", cast=str, default="127.0.0.1"),
             port=config("RENDEZVOUS_PORT", cast=int, default=8000),
             reload_interval=config("RENDEZVOUS_RELOAD_INTERVAL", cast=float, default=1.0),
+            reload_settle=config("RENDEZVOUS_RELOAD_SETTLE", cast=float, default=1.0),
             rate_limit_per_minute=config("RENDEZVOUS_RATE_LIMIT", cast=int, default=60),
             forwarded_allow_ips=config("RENDEZVOUS_FORWARDED_ALLOW_IPS", cast=str, default=None)
             or None,

@@ -2,6 +2,7 @@
 
 - `loading`: `load(path)` / `loads(text)` decode the TOML into frozen Structs and run
   every check, collecting *all* problems before raising one `ConfigError`;
+- `bounded`: the TOML read in a child process, within a size, time and memory bound;
 - `types`: the Structs, with the constraints in the types;
 - `checks`: the cross-reference checks (what one value alone cannot tell);
 - `messages`: msgspec's errors in plain words, with the path in the file;
@@ -9,7 +10,8 @@
 - `summary`: the one-screen summary of `rendezvous check`.
 """
 
-from server.config.loading import ConfigError, LoadedOrganisation, load, loads
+from server.config.bounded import DEFAULT_BOUNDS, Bounds
+from server.config.loading import ConfigError, LoadedOrganisation, load, load_bytes, loads
 from server.config.messages import Issue
 from server.config.summary import bookable_combinations, summary
 from server.config.types import (  # deliveries (SPEC 10)
@@ -54,11 +56,13 @@ from server.config.types import (  # deliveries (SPEC 10)
 
 __all__ = [
     "CHOICE_TYPES",
+    "DEFAULT_BOUNDS",
     "TEXT_TYPES",
     "WEEKDAYS",
     "Address",
     "Agent",
     "Block",
+    "Bounds",
     "Calendar",
     "CalendarTemplate",
     "CalendarTemplateKey",
@@ -95,6 +99,7 @@ __all__ = [
     "Week",
     "bookable_combinations",
     "load",
+    "load_bytes",
     "loads",
     "summary",
 ]

@@ -1,6 +1,7 @@
 """The organisation file (SPEC 3): the public entry to load, check and summarise it.
 
-`load(path)` / `loads(text, source)` read the TOML, decode it item by item into the
+`load(path)` / `loads(text, source)` read the TOML (in a child process, within the
+bounds of `server.config.bounded`: the file is untrusted), decode it item by item into the
 frozen Structs (`server.config.types`, re-exported here) and run every cross-reference
 check (`server.config.checks`), collecting *all* problems before raising one
 `ConfigError`. The availability model (`server.config.engine.to_engine`) is built once,
@@ -12,8 +13,6 @@ docs/organisation-file.md.
 """
 
 import hashlib
-import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +21,10 @@ from typing import Any, Final, TypeVar, get_args
 import msgspec
 
 from availability import model
+from server.config import bounded
 from server.config import checks as config_checks
 from server.config import engine as planning
+from server.config.bounded import DEFAULT_BOUNDS, Bounds
 from server.config.calendar_checks import calendar_issues
 from server.config.checks import Decoded
 from server.config.delivery_checks import delivery_issues
@@ -73,34 +74,34 @@ class LoadedOrganisation:
     engine: model.Organisation
 
 
-def load(path: str | Path) -> LoadedOrganisation:
+def load(path: str | Path, bounds: Bounds = DEFAULT_BOUNDS) -> LoadedOrganisation:
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ConfigError([Issue(str(path), f"cannot read the file: {exc.strerror}")]) from exc
-    try:
-        source_text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError([Issue(str(path), "the file is not valid UTF-8")]) from exc
-    return _load(source_text, data, str(path), path)
+    return load_bytes(data, path, bounds)
+
+
+def load_bytes(data: bytes, path: Path, bounds: Bounds = DEFAULT_BOUNDS) -> LoadedOrganisation:
+    """The file `path` whose bytes were read as `data` (the server's reload reads them
+    once, to see that they stopped changing, and loads exactly those)."""
+    return _load(data, str(path), path, bounds)
 
 
 def loads(text: str, source: str = "<string>") -> LoadedOrganisation:
-    return _load(text, text.encode("utf-8"), source, None)
+    return _load(text.encode("utf-8"), source, None, DEFAULT_BOUNDS)
 
 
-def _load(source_text: str, data: bytes, source: str, path: Path | None) -> LoadedOrganisation:
+def _load(data: bytes, source: str, path: Path | None, bounds: Bounds) -> LoadedOrganisation:
     try:
-        raw = tomllib.loads(source_text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([Issue(source, _toml_message(str(exc)))]) from exc
-    except ValueError as exc:  # an integer of more than 4300 digits
-        reason = str(exc).split(";")[0]
-        raise ConfigError([Issue(source, f"a value cannot be read: {reason}")]) from None
-    except RecursionError:
-        message = "arrays or inline tables are nested too deeply to be read"
-        raise ConfigError([Issue(source, message)]) from None
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError([Issue(source, "the file is not valid UTF-8")]) from exc
+    try:
+        raw = bounded.parse(data, source, bounds)
+    except bounded.BoundedParseError as exc:
+        raise ConfigError([exc.issue]) from None
     organisation = _decode_and_check(raw)
     return LoadedOrganisation(
         organisation=organisation,
@@ -108,14 +109,6 @@ def _load(source_text: str, data: bytes, source: str, path: Path | None) -> Load
         path=path,
         engine=planning.to_engine(organisation),
     )
-
-
-def _toml_message(message: str) -> str:
-    match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
-    if match is None:
-        return f"TOML syntax error: {message}"
-    where = f"line {match[1]}, column {match[2]}"
-    return f"TOML syntax error at {where}: {message[: match.start()]}"
 
 
 # -- decoding, item by item ---------------------------------------------------------

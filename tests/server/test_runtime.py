@@ -103,3 +103,38 @@ def test_the_server_refuses_to_start_on_an_invalid_file(settings: Settings) -> N
     with pytest.raises(config.ConfigError) as excinfo, TestClient(create_app(settings)):
         pass
     assert "organisation.timezone" in str(excinfo.value)
+
+
+async def test_the_watcher_loads_a_change_only_once_two_checks_see_it_unchanged(
+    config_path: Path,
+) -> None:
+    organisation_file = OrganisationFile.load(config_path)
+    first = organisation_file.current
+    edit_file(config_path, "# The least", "# Half an edit. The least")
+    assert await organisation_file.poll(settle=0) is False  # seen once: not yet
+    edit_file(config_path, "# Half an edit.", "# The whole edit.")
+    assert await organisation_file.poll(settle=0) is False  # changed since: not yet
+    assert organisation_file.current is first
+    assert await organisation_file.poll(settle=0) is True  # unchanged since: loaded
+    assert organisation_file.current.version == config.load(config_path).version
+    assert await organisation_file.poll(settle=0) is False  # nothing new
+
+
+async def test_the_watcher_waits_the_settle_time(config_path: Path) -> None:
+    organisation_file = OrganisationFile.load(config_path)
+    first = organisation_file.current
+    edit_file(config_path, "# The least", "# An edit. The least")
+    for _ in range(3):
+        assert await organisation_file.poll(settle=60) is False
+    assert organisation_file.current is first
+
+
+async def test_the_watcher_keeps_the_last_good_version_on_a_bad_edit(config_path: Path) -> None:
+    organisation_file = OrganisationFile.load(config_path)
+    good = organisation_file.current
+    edit_file(config_path, "[[categories]]", "[unknown_section]\nx = 1\n\n[[categories]]")
+    assert await organisation_file.poll(settle=0) is False
+    assert await organisation_file.poll(settle=0) is False
+    assert organisation_file.current is good
+    assert organisation_file.last_error is not None
+    assert "unknown_section" in organisation_file.last_error
