@@ -84,7 +84,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"Rendezvous is serving {name!r} "
         f"(organisation file {settings.config_path}, version {loaded.version})\n"
         f"  booking page:      {base}/book\n"
-        f"  bookings:          {settings.database_path} (stop, delete it to start afresh)\n"
+        f"  bookings:          {_bookings(settings)}\n"
         f"  agents' desk:      {base}/desk\n"
         f"  health:            {base}/healthz\n"
         f"  API description:   {base}/api/v1/openapi.json\n"
@@ -111,6 +111,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
             loop=loop,
         )
     )
+
+
+def _bookings(settings: Settings) -> str:
+    """Where the bookings are, for the banner: never the database password."""
+    if settings.database_url is not None:
+        from server.store import describe
+
+        return f"{describe(settings.database_url)} (PostgreSQL)"
+    return f"{settings.database_path} (stop, delete it to start afresh)"
 
 
 def _mail_or_exit(settings: Settings, loaded: config.LoadedOrganisation) -> str:
@@ -210,7 +219,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
     async def store_invite() -> InviteRow:
         # Stored, so that the link carries only an id and can be revoked (docs/desk.md).
-        store = await open_store(settings.database_path)
+        store = await open_store(settings.database, pool_size=1)
         try:
             async with store.write() as tx:
                 return await invites.create(
@@ -260,7 +269,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print("--days: expected 1 to 366", file=sys.stderr)
         return EXIT_INVALID
     now = datetime.now(UTC)
-    busy = asyncio.run(doctor.stored_busy(settings.database_path, loaded, now, args.days))
+    busy = asyncio.run(doctor.stored_busy(settings.database, loaded, now, args.days))
     report = doctor.diagnose(
         loaded, busy, now, days=args.days, subject=args.subject, office=args.office
     )
@@ -295,7 +304,7 @@ def _doctor_agent(
     start = datetime.combine(day, time(), zone).astimezone(UTC) - timedelta(days=1)
     busy, calendar = asyncio.run(
         doctor.stored_day(
-            settings.database_path, loaded, args.agent, start, start + timedelta(days=3), now
+            settings.database, loaded, args.agent, start, start + timedelta(days=3), now
         )
     )
     print(agent_day.draw(loaded, busy, args.agent, day, now, calendar))
@@ -315,7 +324,7 @@ def cmd_calendars(args: argparse.Namespace) -> int:
         _secrets_or_exit(settings.config_path, loaded)
         read = asyncio.run(report.refresh(settings))
         print(f"Read {read} calendar(s) now.\n")
-    found = asyncio.run(report.build(settings.database_path, loaded, datetime.now(UTC)))
+    found = asyncio.run(report.build(settings.database, loaded, datetime.now(UTC)))
     print(found.text())
     return found.exit_code
 

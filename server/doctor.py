@@ -406,10 +406,11 @@ def calendar_policy(loaded: config.LoadedOrganisation) -> Policy:
 
 
 async def stored_busy(
-    database: Path | None, loaded: config.LoadedOrganisation, now: datetime, days: int
+    database: str | Path | None, loaded: config.LoadedOrganisation, now: datetime, days: int
 ) -> model.Busy:
-    """Every agent's busy time over the window, from `database` if that file exists."""
-    if database is None or not database.exists():
+    """Every agent's busy time over the window, from `database` if that file exists (a
+    PostgreSQL URL always does)."""
+    if database is None or (isinstance(database, Path) and not database.exists()):
         return model.Busy()
     from server.booking.occupancy import load_busy
     from server.store import open_store
@@ -429,7 +430,7 @@ async def stored_busy(
 
 
 async def stored_day(
-    database: Path | None,
+    database: str | Path | None,
     loaded: config.LoadedOrganisation,
     agent: str,
     start: datetime,
@@ -438,7 +439,7 @@ async def stored_day(
 ) -> tuple[model.Busy, CalendarRow | None]:
     """One agent's busy time over `[start, end)` and its stored calendar, from
     `database` if that file exists (`rendezvous doctor --agent`)."""
-    if database is None or not database.exists():
+    if database is None or (isinstance(database, Path) and not database.exists()):
         return model.Busy(), None
     from server.booking.occupancy import load_busy
     from server.store import open_store

@@ -186,7 +186,7 @@ class Runtime:
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
         organisation_file = OrganisationFile.load(settings.config_path)
-        store = await open_store(settings.database_path)
+        store = await open_store(settings.database, pool_size=settings.database_pool)
         secret = load_or_create_secret(settings.database_path, settings.secret_key)
         runtime = cls(settings, organisation_file, store, Tokens(secret))
         if settings.reload_interval > 0:

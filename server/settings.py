@@ -16,7 +16,14 @@ DEFAULT_CONFIG = _ROOT / "examples" / "demo-bank" / "organisation.toml"
 @dataclass(frozen=True, slots=True)
 class Settings:
     config_path: Path = DEFAULT_CONFIG
+    #: The SQLite file; with a `database_url`, only the folder beside which the secret
+    #: key and the Maildir are kept by default.
     database_path: Path = Path("var/rendezvous.sqlite3")
+    #: A PostgreSQL URL (postgresql://user:password@host:port/db, SPEC 13): the database
+    #: that every instance shares instead of the SQLite file. Never logged (the password).
+    database_url: str | None = None
+    #: Connections the process keeps open to PostgreSQL at most (its pool).
+    database_pool: int = 10
     secret_key: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
@@ -46,17 +53,25 @@ class Settings:
     calendar_refresh: float = 300.0
 
     @property
+    def database(self) -> str | Path:
+        """What `server.store.open_store` opens: the PostgreSQL URL, else the SQLite file."""
+        return self.database_url or self.database_path
+
+    @property
     def maildir_path(self) -> Path:
         return self.maildir or self.database_path.parent / "mail"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         config = Config(environ=dict(os.environ if environ is None else environ))
+        # A path, or a PostgreSQL URL (which a Path would mangle: read it as text first).
+        database = config("RENDEZVOUS_DATABASE", cast=str, default="var/rendezvous.sqlite3")
+        url = database if database.startswith(("postgresql://", "postgres://")) else None
         return cls(
             config_path=config("RENDEZVOUS_CONFIG", cast=Path, default=DEFAULT_CONFIG),
-            database_path=config(
-                "RENDEZVOUS_DATABASE", cast=Path, default=Path("var/rendezvous.sqlite3")
-            ),
+            database_path=Path("var/rendezvous.sqlite3" if url else database),
+            database_url=url,
+            database_pool=config("RENDEZVOUS_DATABASE_POOL", cast=int, default=10),
             secret_key=config("RENDEZVOUS_SECRET_KEY", cast=str, default=None) or None,
             host=config("RENDEZVOUS_HOST", cast=str, default="127.0.0.1"),
             port=config("RENDEZVOUS_PORT", cast=int, default=8000),

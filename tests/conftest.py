@@ -1,17 +1,21 @@
-"""Fixtures shared by every test: a copy of the test's organisation file, settings, the
+"""Fixtures shared by every test: a copy of the test's organisation file, the database
+(SQLite, or PostgreSQL where a test folder asks for both: `backend`), settings, the
 clock, an app client."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.settings import Settings
+from tests.databases import Backend, PostgreSQLServer, sqlite_path
 from tests.support import NOW, ROOT, Clock, organisation_path
 
 
@@ -46,11 +50,50 @@ def config_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def postgresql() -> Iterator[PostgreSQLServer]:
+    """The machine's PostgreSQL server with this session's migrated template database.
+    Unreachable: the test is skipped, saying why; with CI=true it fails."""
+    server = PostgreSQLServer()
+    try:
+        server.start()
+    except (OSError, asyncpg.PostgresError) as exc:
+        reason = f"PostgreSQL is not reachable at {server.server}: {exc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: PostgreSQL is required)", pytrace=False)
+        pytest.skip(reason)
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def settings(tmp_path: Path, config_path: Path) -> Settings:
+def backend() -> Backend:
+    """The store's backend. SQLite, except in the folders whose conftest asks for both
+    (`params=BACKENDS`: the store, booking and manage tests)."""
+    return "sqlite"
+
+
+@pytest.fixture
+def database(
+    request: pytest.FixtureRequest, backend: Backend, tmp_path: Path
+) -> Iterator[str | Path]:
+    """What `open_store` opens: the SQLite file in the test's folder, or the URL of a
+    fresh PostgreSQL database copied from the migrated template (dropped afterwards)."""
+    if backend == "sqlite":
+        yield sqlite_path(tmp_path)
+        return
+    server: PostgreSQLServer = request.getfixturevalue("postgresql")
+    url = server.create()
+    yield url
+    server.drop(url)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, config_path: Path, database: str | Path) -> Settings:
     return Settings(
         config_path=config_path,
-        database_path=tmp_path / "var" / "rendezvous.sqlite3",
+        database_path=sqlite_path(tmp_path),
+        database_url=database if isinstance(database, str) else None,
         secret_key="test-secret-key-not-for-production",
         reload_interval=0,
         rate_limit_per_minute=0,  # tests that exercise the limit turn it on themselves

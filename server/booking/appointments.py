@@ -90,12 +90,14 @@ async def book(
     template = snapshot.settings.video_url_template
     async with runtime.store.write() as tx:
         if idempotency_key is not None:
-            # A retry may have booked since the look above; forgotten keys go first, so
-            # that the key can be saved again below.
-            await tx.delete_idempotency_keys(now - IDEMPOTENCY_TTL)
+            # A retry may have booked since the look above. The key first: on PostgreSQL
+            # this waits for a concurrent retry while holding no other lock
+            # (docs/architecture.md). Then forgotten keys go, so that an expired one can
+            # be saved again below.
             earlier = await _booked_before(tx, idempotency_key, digest, now)
             if earlier is not None:
                 return earlier
+            await tx.delete_idempotency_keys(now - IDEMPOTENCY_TTL)
         hold = None if hold_id is None else await held(tx, hold_id, target, now)
         await invites.check_usable(tx, invite)
         chosen = await offer(

@@ -149,10 +149,10 @@ def compile_report(
     return report
 
 
-async def build(database: Path, loaded: config.LoadedOrganisation, now: datetime) -> Report:
+async def build(database: str | Path, loaded: config.LoadedOrganisation, now: datetime) -> Report:
     """The report from the database, if it exists (else every calendar is unread)."""
     rows: dict[str, CalendarRow] = {}
-    if database.exists():
+    if not isinstance(database, Path) or database.exists():
         from server.store import open_store
 
         store = await open_store(database)

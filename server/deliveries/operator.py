@@ -67,9 +67,9 @@ def _ago(moment: datetime, now: datetime) -> str:
 
 async def listing(settings: Settings, now: datetime) -> str:
     """`rendezvous outbox`: pending and failed deliveries, the next to be tried first."""
-    if not settings.database_path.exists():
+    if settings.database_url is None and not settings.database_path.exists():
         return f"no database at {settings.database_path} yet: nothing was ever written"
-    store = await open_store(settings.database_path)
+    store = await open_store(settings.database, pool_size=1)
     try:
         rows = await store.deliveries(("pending", "failed"), limit=LIMIT + 1)
     finally:
@@ -86,7 +86,7 @@ async def retry(settings: Settings, delivery_id: str, now: datetime) -> tuple[in
     """`rendezvous outbox --retry ID`: make it pending and due now (the 48 hours start
     again), then try it once from this process. Exit code 0 when it was sent, 1 when it
     was not (yet), 2 when there is no such delivery."""
-    if not settings.database_path.exists():
+    if settings.database_url is None and not settings.database_path.exists():
         return 2, f"no database at {settings.database_path}"
     runtime = await Runtime.start(dataclasses.replace(settings, reload_interval=0))
     worker = DeliveryWorker(runtime, mail_transport(settings))
