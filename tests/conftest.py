@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.settings import Settings
-from tests.databases import Backend, PostgreSQLServer, sqlite_path
+from tests.databases import BACKENDS, Backend, PostgreSQLServer, sqlite_path
 from tests.support import NOW, ROOT, Clock, organisation_path
 
 
@@ -66,11 +66,21 @@ def postgresql() -> Iterator[PostgreSQLServer]:
     server.stop()
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`pytestmark = pytest.mark.both_backends` runs a module's tests that use the
+    database (`database`, `settings`, `client`) on SQLite and on PostgreSQL."""
+    if metafunc.definition.get_closest_marker("both_backends") and (
+        "backend" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def backend() -> Backend:
-    """The store's backend. SQLite, except in the folders whose conftest asks for both
-    (`params=BACKENDS`: the store, booking and manage tests)."""
-    return "sqlite"
+def backend(request: pytest.FixtureRequest) -> Backend:
+    """The store's backend: SQLite, or each in turn for the modules marked
+    `both_backends` (the store, booking, manage and concurrency tests)."""
+    chosen: Backend = getattr(request, "param", "sqlite")
+    return chosen
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""The store's interface, on both backends (the `backend` fixture of this folder's
-conftest): what every backend must do alike."""
+"""The store's interface, on both backends (`both_backends`, tests/conftest.py): what
+every backend must do alike."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import pytest
 
 from server.store import AppointmentRow, Conflict, Store, StoreError, Transaction, open_store
 from tests.server.store._rows import NINE, NOW, appointment, hold
+
+pytestmark = pytest.mark.both_backends
 
 
 @pytest.fixture
