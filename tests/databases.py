@@ -112,6 +112,18 @@ class PostgreSQLServer:
 
         return run(read())
 
+    def rows(self, url: str, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        """Rows read from a database, as tuples (for assertions)."""
+
+        async def read() -> list[tuple[Any, ...]]:
+            conn = await asyncpg.connect(url)
+            try:
+                return [tuple(row) for row in await conn.fetch(sql, *args)]
+            finally:
+                await conn.close()
+
+        return run(read())
+
 
 def sqlite_path(folder: Path) -> Path:
     return folder / "var" / "rendezvous.sqlite3"

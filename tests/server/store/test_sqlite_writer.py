@@ -18,7 +18,7 @@ import pytest
 
 from server.store import StoreError, open_store
 from server.store.sqlite import SQLiteStore
-from tests.server.store.test_sqlite import NINE, NOW, appointment, hold
+from tests.server.store._rows import NINE, NOW, appointment, hold
 from tests.support import ROOT
 
 
@@ -154,7 +154,7 @@ _RACER = """
 import asyncio, json, sys
 from datetime import UTC, datetime, timedelta
 sys.path[:0] = [{root!r}]
-from tests.server.store.test_sqlite import appointment
+from tests.server.store._rows import appointment
 from server.store import open_store
 
 async def book(store):
