@@ -61,6 +61,8 @@ from server.store.sqlite_writer import Member, Writer, fetch_all, fetchall
 from server.vocabulary import AppointmentStatus, from_unix, to_unix
 
 _MIGRATIONS = Path(__file__).parent / "migrations" / "sqlite"
+#: Where a read runs: the read connection (one trip), or a transaction (at once).
+Link = aiosqlite.Connection | Member
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _SYNCHRONOUS = "FULL"
 _json_encode = msgspec.json.Encoder().encode
@@ -124,21 +126,17 @@ def _hold_from_row(row: sqlite3.Row) -> HoldRow:
     )
 
 
-async def _fetchall(
-    conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
-) -> list[sqlite3.Row]:
+async def _fetchall(conn: Link, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
     return await fetchall(conn, sql, params)
 
 
-async def _fetchone(
-    conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
-) -> sqlite3.Row | None:
+async def _fetchone(conn: Link, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
     rows = await fetchall(conn, sql, params)
     return rows[0] if rows else None
 
 
 async def _busy(
-    conn: aiosqlite.Connection,
+    conn: Link,
     agents: Collection[str],
     start: datetime,
     end: datetime,
@@ -161,7 +159,7 @@ async def _busy(
 
 
 async def _busy_spans(
-    conn: aiosqlite.Connection,
+    conn: Link,
     agents: Collection[str],
     start: datetime,
     end: datetime,
@@ -199,7 +197,7 @@ async def _busy_spans(
 
 
 async def _appointment_counts(
-    conn: aiosqlite.Connection, agents: Collection[str], start: datetime, end: datetime
+    conn: Link, agents: Collection[str], start: datetime, end: datetime
 ) -> dict[str, int]:
     counts = dict.fromkeys(agents, 0)
     if not counts:
@@ -217,7 +215,7 @@ async def _appointment_counts(
     return counts
 
 
-async def _appointment(conn: aiosqlite.Connection, id: str) -> AppointmentRow | None:
+async def _appointment(conn: Link, id: str) -> AppointmentRow | None:
     row = await _fetchone(
         conn, f"SELECT {_APPOINTMENT_COLUMNS} FROM appointments WHERE id = ?", [id]
     )
@@ -225,21 +223,19 @@ async def _appointment(conn: aiosqlite.Connection, id: str) -> AppointmentRow | 
 
 
 async def _appointments_where(
-    conn: aiosqlite.Connection, where: str, params: Sequence[Any], order: str
+    conn: Link, where: str, params: Sequence[Any], order: str
 ) -> list[AppointmentRow]:
     """Appointments matching `where` (SQL of the store's own modules, never a caller's)."""
     sql = f"SELECT {_APPOINTMENT_COLUMNS} FROM appointments WHERE {where} {order}"
     return [_appointment_from_row(row) for row in await _fetchall(conn, sql, params)]
 
 
-async def _invite_used(conn: aiosqlite.Connection, invite_id: str) -> bool:
+async def _invite_used(conn: Link, invite_id: str) -> bool:
     row = await _fetchone(conn, "SELECT 1 FROM used_invites WHERE invite_id = ?", [invite_id])
     return row is not None
 
 
-async def _idempotency_key(
-    conn: aiosqlite.Connection, key: str, since: datetime
-) -> IdempotencyRow | None:
+async def _idempotency_key(conn: Link, key: str, since: datetime) -> IdempotencyRow | None:
     row = await _fetchone(
         conn,
         "SELECT key, request_hash, appointment_id, created_at FROM idempotency_keys "
@@ -256,7 +252,7 @@ async def _idempotency_key(
     )
 
 
-async def _hold(conn: aiosqlite.Connection, id: str) -> HoldRow | None:
+async def _hold(conn: Link, id: str) -> HoldRow | None:
     row = await _fetchone(conn, f"SELECT {_HOLD_COLUMNS} FROM holds WHERE id = ?", [id])
     return None if row is None else _hold_from_row(row)
 
@@ -299,20 +295,20 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites):
     async def busy(
         self, agents: Collection[str], start: datetime, end: datetime, now: datetime
     ) -> dict[str, list[BusyRow]]:
-        return await _busy(self._conn, agents, start, end, now)
+        return await _busy(self._member, agents, start, end, now)
 
     async def busy_spans(
         self, agents: Collection[str], start: datetime, end: datetime, now: datetime
     ) -> list[BusySpan]:
-        return await _busy_spans(self._conn, agents, start, end, now)
+        return await _busy_spans(self._member, agents, start, end, now)
 
     async def appointment_counts(
         self, agents: Collection[str], start: datetime, end: datetime
     ) -> dict[str, int]:
-        return await _appointment_counts(self._conn, agents, start, end)
+        return await _appointment_counts(self._member, agents, start, end)
 
     async def appointment(self, id: str) -> AppointmentRow | None:
-        return await _appointment(self._conn, id)
+        return await _appointment(self._member, id)
 
     async def insert_appointment(self, row: AppointmentRow) -> None:
         await self._execute(
@@ -394,7 +390,7 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites):
         )
 
     async def hold(self, id: str) -> HoldRow | None:
-        return await _hold(self._conn, id)
+        return await _hold(self._member, id)
 
     async def use_hold(self, id: str, appointment_id: str) -> bool:
         """Mark a hold used by an appointment; False if it is unknown or used already."""
@@ -415,7 +411,7 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites):
         return await self._execute("DELETE FROM holds WHERE expires_at <= ?", [to_unix(now)])
 
     async def idempotency_key(self, key: str, since: datetime) -> IdempotencyRow | None:
-        return await _idempotency_key(self._conn, key, since)
+        return await _idempotency_key(self._member, key, since)
 
     async def save_idempotency_key(
         self, key: str, request_hash: str, appointment_id: str, now: datetime
@@ -434,7 +430,7 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites):
         )
 
     async def invite_used(self, invite_id: str) -> bool:
-        return await _invite_used(self._conn, invite_id)
+        return await _invite_used(self._member, invite_id)
 
     async def use_invite(self, invite_id: str, appointment_id: str, now: datetime) -> None:
         """Raises Conflict if the invite was used already."""
@@ -469,7 +465,7 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites):
     async def _appointments_where(
         self, where: str, params: Sequence[Any], order: str
     ) -> list[AppointmentRow]:
-        return await _appointments_where(self._conn, where, params, order)
+        return await _appointments_where(self._member, where, params, order)
 
     # -- agents' calendars: their SQL is in server/store/sqlite_calendars.py ---------------
 
@@ -498,7 +494,9 @@ class SQLiteStore(OutboxReads, DeskReads, CalendarReads):
         """Open (creating it and its directory if needed) and migrate the database."""
         path = Path(path)
         private_database(path)  # 0600, and so the WAL and SHM files SQLite makes (0700 folder)
-        writer = Writer(await _connect(path), path.with_name(path.name + ".write-lock"))
+        writer = Writer(
+            await _connect(path, writer=True), path.with_name(path.name + ".write-lock")
+        )
         try:
             await writer.migrate(_migrate)
             reader = await _connect(path)
@@ -570,10 +568,11 @@ class SQLiteStore(OutboxReads, DeskReads, CalendarReads):
         return self._reader
 
 
-async def _connect(path: Path) -> aiosqlite.Connection:
+async def _connect(path: Path, *, writer: bool = False) -> aiosqlite.Connection:
     # isolation_level=None: the sqlite3 module opens no transactions of its own; ours are
-    # explicit (BEGIN IMMEDIATE in Store.write and _migrate).
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    # explicit (BEGIN IMMEDIATE in Store.write and _migrate). The writer's statements
+    # inside a transaction run on the event loop's thread (`sqlite_writer.Member`).
+    conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=not writer)
     try:
         conn.row_factory = sqlite3.Row
         # busy_timeout first, so that the pragmas below wait for other processes.

@@ -113,16 +113,16 @@ class CalendarReads:
                 return {}
             marks = ", ".join("?" * len(wanted))
             sql, params = f"SELECT {columns} FROM calendars WHERE agent IN ({marks})", wanted
-        async with self._calendar_reader().execute(sql, params) as cursor:
-            return {row["agent"]: _row(row) for row in await cursor.fetchall()}
+        rows = await self._calendar_reader().execute_fetchall(sql, params)  # one trip
+        return {row["agent"]: _row(row) for row in rows}
 
     async def next_calendar_due(self, now: datetime) -> datetime | None:
         sql = """
             SELECT min(next_check_at) FROM calendars
              WHERE lease_until IS NULL OR lease_until <= ?
         """
-        async with self._calendar_reader().execute(sql, [to_unix(now)]) as cursor:
-            row = await cursor.fetchone()
+        rows = list(await self._calendar_reader().execute_fetchall(sql, [to_unix(now)]))
+        row = rows[0] if rows else None
         return None if row is None or row[0] is None else from_unix(row[0])
 
 

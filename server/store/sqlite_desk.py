@@ -109,13 +109,13 @@ def _feed(row: sqlite3.Row) -> FeedRow:
 
 
 async def _one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> sqlite3.Row | None:
-    async with conn.execute(sql, params) as cursor:
-        return await cursor.fetchone()
+    found = await _all(conn, sql, params)
+    return found[0] if found else None
 
 
 async def _all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
-    async with conn.execute(sql, params) as cursor:
-        return list(await cursor.fetchall())
+    # One trip to the connection's thread (execute, fetch and close together).
+    return list(await conn.execute_fetchall(sql, params))
 
 
 class DeskReads:

@@ -82,8 +82,7 @@ def _values(row: DeliveryRow) -> list[Any]:
 
 
 async def _all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> list[DeliveryRow]:
-    async with conn.execute(sql, params) as cursor:
-        return [_row(row) for row in await cursor.fetchall()]
+    return [_row(row) for row in await conn.execute_fetchall(sql, params)]  # one trip
 
 
 class OutboxReads:
@@ -125,8 +124,8 @@ class OutboxReads:
             SELECT min(next_attempt_at) FROM deliveries
              WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?)
         """
-        async with self._outbox_reader().execute(sql, [to_unix(now)]) as cursor:
-            row = await cursor.fetchone()
+        rows = list(await self._outbox_reader().execute_fetchall(sql, [to_unix(now)]))
+        row = rows[0] if rows else None
         return None if row is None or row[0] is None else from_unix(row[0])
 
 
