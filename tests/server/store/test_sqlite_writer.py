@@ -18,6 +18,7 @@ import pytest
 
 from server.store import StoreError, open_store
 from server.store.sqlite import SQLiteStore
+from server.store.sqlite_writer import _settle
 from tests.server.store._rows import NINE, NOW, appointment, hold
 from tests.support import ROOT
 
@@ -244,3 +245,14 @@ async def test_the_busy_read_is_answered_from_its_indexes(
 async def test_the_lock_file_is_private(store: SQLiteStore, tmp_path: Path) -> None:
     lock = tmp_path / "rendezvous.sqlite3.write-lock"
     assert lock.stat().st_mode & 0o777 == 0o600
+
+
+async def test_a_trip_that_ends_just_as_its_caller_is_cancelled_keeps_its_result() -> None:
+    """Else a BEGIN that had run would be forgotten, and the connection left inside a
+    transaction that no one ends (every later write: "cannot start a transaction")."""
+    step: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    caller = asyncio.create_task(_settle(step))
+    await asyncio.sleep(0)  # the caller waits for the step
+    step.set_result("began")
+    caller.cancel()  # in the same turn of the loop
+    assert await caller == ("began", True)
