@@ -1,6 +1,7 @@
 """Errors the API answers with, and the one JSON shape they take (SPEC 5).
 
     RendezvousError
+    ├── BadRequest              400 BAD_REQUEST
     ├── ValidationFailed        422 VALIDATION_FAILED
     ├── NotFound                404 NOT_FOUND
     ├── MethodNotAllowed        405 METHOD_NOT_ALLOWED
@@ -101,6 +102,18 @@ class RendezvousError(Exception):
 
     def body(self) -> ErrorEnvelope:
         return ErrorEnvelope(ErrorBody(self.code, self.message, self.details))
+
+
+class BadRequest(RendezvousError):
+    """A request that cannot be read one way only: a query parameter given twice."""
+
+    status_code = 400
+    code = "BAD_REQUEST"
+    default_message = "The request cannot be read."
+
+    @classmethod
+    def at(cls, path: str, message: str) -> BadRequest:
+        return cls(message, [Detail(path, message)])
 
 
 class ValidationFailed(RendezvousError):

@@ -18,6 +18,7 @@ from typing import Any, Final
 import msgspec
 
 from server import errors, schemas
+from server.booking.requests import MAX_IDEMPOTENCY_KEY
 
 API_VERSION: Final = "1.0.0"
 REF: Final = "#/components/schemas/{name}"
@@ -30,7 +31,8 @@ CALENDAR: Final = "text/calendar"
 class Header:
     name: str
     description: str
-    max_length: int = 200
+    #: The schema of the value: exactly what the server accepts.
+    schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "string"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,17 @@ _LISTING_ERRORS = (*_CATALOG_ERRORS, *_TOKEN_ERRORS)
 _WRITE_ERRORS = (errors.OriginNotAllowed, errors.PayloadTooLarge, errors.RateLimited)
 _STATUS_TEXT = {204: "No content", 304: "Not modified"}
 _IF_NONE_MATCH = Header("If-None-Match", "An ETag of an earlier answer: 304 if unchanged.")
+_IDEMPOTENCY_KEY = Header(
+    "Idempotency-Key",
+    "Retries with the same key get the first answer again, never a second booking.",
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_IDEMPOTENCY_KEY,
+        "pattern": "^[\\x20-\\x7e]+$",
+        "description": f"1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters",
+    },
+)
 _CATALOG_HEADERS = {
     "ETag": "Strong; changes with the organisation file and the query.",
     "Cache-Control": "no-cache",
@@ -213,12 +226,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "booking",
         {201: schemas.AppointmentResponse},
         body=schemas.AppointmentRequest,
-        headers=(
-            Header(
-                "Idempotency-Key",
-                "Retries with the same key get the first answer again, never a second booking.",
-            ),
-        ),
+        headers=(_IDEMPOTENCY_KEY,),
         errors=(
             errors.ValidationFailed,
             errors.NotFound,
@@ -341,15 +349,21 @@ def _query_parameters(query: type[schemas.Query]) -> list[dict[str, Any]]:
     _, components = msgspec.json.schema_components([query], ref_template=REF)
     struct = components[query.__name__]
     required = set(struct.get("required", ()))
-    return [
-        {"name": name, "in": "query", "required": name in required, "schema": _without_null(prop)}
-        for name, prop in struct["properties"].items()
-    ]
+    parameters = []
+    for name, prop in struct["properties"].items():
+        schema = _without_null(prop)
+        parameter = {"name": name, "in": "query", "required": name in required}
+        if "description" in schema:
+            parameter["description"] = schema["description"]
+        parameters.append({**parameter, "schema": schema})
+    return parameters
 
 
 def _error_responses(operation: Operation) -> dict[str, Any]:
     by_status: dict[int, list[str]] = {}
-    for error in (*operation.errors,):
+    # A query parameter given twice is BAD_REQUEST on every route that reads a query.
+    query_errors = (errors.BadRequest,) if operation.query is not None else ()
+    for error in (*query_errors, *operation.errors):
         by_status.setdefault(error.status_code, []).append(error.code)
     answers: dict[str, Any] = {}
     for status, codes in sorted(by_status.items()):
@@ -371,7 +385,7 @@ def _operation(operation: Operation) -> dict[str, Any]:
             "in": "header",
             "required": False,
             "description": header.description,
-            "schema": {"type": "string", "maxLength": header.max_length},
+            "schema": dict(header.schema),
         }
         for header in operation.headers
     ]

@@ -429,11 +429,14 @@ class OrganisationQuery(Query, frozen=True):
     lang: QueryLanguage | None = None
 
 
+_UNLESS_INVITE = "Required unless `invite` names it (VALIDATION_FAILED when missing)."
+
+
 class SlotsQuery(Query, frozen=True, rename={"first_day": "from", "last_day": "to"}):
     first_day: Annotated[datetime.date, Meta(description="First local date, YYYY-MM-DD")]
     last_day: Annotated[datetime.date, Meta(description="Last local date (included)")]
-    subject: IdOrExternal | None = None  # required unless the invite names it
-    meeting_type: MeetingType | None = None  # required unless the invite names it
+    subject: Annotated[IdOrExternal, Meta(description=_UNLESS_INVITE)] | None = None
+    meeting_type: Annotated[MeetingType, Meta(description=_UNLESS_INVITE)] | None = None
     office: IdOrExternal | None = None
     agent: IdOrExternal | None = None
     invite: Token | None = None

@@ -24,11 +24,31 @@ CATALOG_HEADERS: Final = {"Cache-Control": "no-cache", "Vary": "Origin, Accept-L
 
 
 def decode_query(request: Request, type_: type[_Q]) -> _Q:
-    """The query string as `type_`; VALIDATION_FAILED with `$.query.<name>` paths."""
+    """The query string as `type_`; VALIDATION_FAILED with `$.query.<name>` paths.
+
+    A parameter of `type_` given more than once is BAD_REQUEST (which one was meant?);
+    unknown parameters are ignored, repeated or not (cache busters). A query string has
+    no null: a value that converts to None (msgspec reads `meeting_type=null` as None
+    where the type allows it) is refused as the value it is, never taken as absent.
+    """
+    params = request.query_params
+    for name in type_.__struct_encode_fields__:
+        values = params.getlist(name)
+        if len(values) > 1:
+            raise errors.BadRequest.at(
+                f"$.query.{name}",
+                f"The query parameter {name} is given {len(values)} times; give it once.",
+            )
     try:
-        return msgspec.convert(dict(request.query_params), type_, strict=False)
+        query = msgspec.convert(dict(params), type_, strict=False)
     except msgspec.ValidationError as exc:
         raise errors.from_msgspec(exc, query=True) from None
+    for field, name in zip(type_.__struct_fields__, type_.__struct_encode_fields__, strict=True):
+        if name in params and getattr(query, field) is None:
+            value = params[name]
+            refused = msgspec.ValidationError(f"Invalid enum value {value!r} - at `$.{name}`")
+            raise errors.from_msgspec(refused, query=True)
+    return query
 
 
 def json_response(body: bytes, status_code: int = 200) -> Response:

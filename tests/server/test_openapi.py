@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +11,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.testclient import TestClient
 
 from server import errors, openapi
+from server.booking.requests import MAX_IDEMPOTENCY_KEY, check_idempotency_key
 
 pytestmark = pytest.mark.organisation("minimal")
 
@@ -155,3 +157,96 @@ def test_the_description_revalidates(client: TestClient) -> None:
     first = client.get("/api/v1/openapi.json")
     again = client.get("/api/v1/openapi.json", headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304
+
+
+# -- the description and the server agree (issue 9, item 9) ---------------------------
+
+
+def test_the_idempotency_key_is_described_as_the_server_checks_it(
+    document: dict[str, Any],
+) -> None:
+    booking = document["paths"]["/api/v1/appointments"]["post"]
+    (key,) = [p for p in booking["parameters"] if p["name"] == "Idempotency-Key"]
+    schema = key["schema"]
+    assert (schema["minLength"], schema["maxLength"]) == (1, MAX_IDEMPOTENCY_KEY)
+    for length in (1, MAX_IDEMPOTENCY_KEY):
+        assert check_idempotency_key("k" * length) == "k" * length
+    for refused in ("", "k" * (MAX_IDEMPOTENCY_KEY + 1)):
+        with pytest.raises(errors.ValidationFailed):
+            check_idempotency_key(refused)
+    # The pattern admits exactly the characters the server admits.
+    for code in range(0x100):
+        character = chr(code)
+        described = re.fullmatch(schema["pattern"], character) is not None
+        try:
+            accepted = check_idempotency_key(character) is not None
+        except errors.ValidationFailed:
+            accepted = False
+        assert described == accepted, f"U+{code:04X}"
+
+
+def test_slots_says_when_subject_and_meeting_type_are_required(
+    document: dict[str, Any], client: TestClient
+) -> None:
+    slots = document["paths"]["/api/v1/slots"]["get"]
+    parameters = {p["name"]: p for p in slots["parameters"]}
+    for name in ("subject", "meeting_type"):
+        assert parameters[name]["required"] is False
+        assert parameters[name]["description"].startswith("Required unless `invite` names it")
+    assert "VALIDATION_FAILED" in slots["responses"]["422"]["x-error-codes"]
+    response = client.get("/api/v1/slots", params={"from": "2026-12-01", "to": "2026-12-01"})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["path"] == "$.query.subject"
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/v1/subjects", {"meeting_type": "null"}),
+        ("/api/v1/offices", {"subject": "tax", "meeting_type": "null"}),
+        (
+            "/api/v1/slots",
+            {"from": "2026-12-01", "to": "2026-12-01", "subject": "tax", "meeting_type": "null"},
+        ),
+    ],
+)
+def test_null_is_not_an_absent_meeting_type(
+    client: TestClient, path: str, params: dict[str, str]
+) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_FAILED"
+    assert [detail["path"] for detail in error["details"]] == ["$.query.meeting_type"]
+    assert "null" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/api/v1/subjects?lang=en&lang=nl",
+        "/api/v1/slots?from=2026-12-01&to=2026-12-01&subject=tax&subject=tax&meeting_type=OFFICE",
+        "/api/v1/meeting-types?subject=tax&office=main&office=other",
+    ],
+)
+def test_a_repeated_query_parameter_is_a_bad_request(client: TestClient, query: str) -> None:
+    response = client.get(query)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "BAD_REQUEST"
+    (detail,) = error["details"]
+    assert detail["path"].startswith("$.query.")
+    assert "is given 2 times; give it once" in detail["message"]
+
+
+def test_repeated_unknown_parameters_are_still_ignored(client: TestClient) -> None:
+    assert client.get("/api/v1/subjects?_=1&_=2").status_code == 200
+
+
+def test_every_route_with_a_query_describes_the_bad_request(document: dict[str, Any]) -> None:
+    for operation in openapi.OPERATIONS:
+        answers = document["paths"][operation.path][operation.method.lower()]["responses"]
+        if operation.query is None:
+            assert "400" not in answers
+        else:
+            assert answers["400"]["x-error-codes"] == ["BAD_REQUEST"]
