@@ -14,6 +14,7 @@ import os
 import re
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -28,8 +29,11 @@ from tests.support import ROOT, eventually, organisation_text
 
 BASE = organisation_text("minimal")
 SETTLE = 1.0
-#: Far above what an answer takes (a few ms), far below the old stall (10–22 s).
-QUICK = 1.0
+#: Far above what an answer takes (a few ms), far below the old stall (10–22 s; 10.2 s
+#: on this 2-core machine when the reload ran on the event loop). Not 1 s: with two
+#: hostile parses at 512 MiB and the rest of the suite on two cores, one answer in a
+#: hundred can wait for the CPU that long; the median stays at a few milliseconds.
+QUICK = 3.0
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,7 @@ def test_a_hostile_file_never_stalls_the_server_and_the_old_one_stays(server: Se
         assert refused_after > SETTLE
         assert len(latencies) >= 20
         assert max(latencies) < QUICK, f"slowest answer {max(latencies):.3f} s"
+        assert statistics.median(latencies) < 0.2
 
         _everywhere(client, lambda health: not health["config_ok"], "both workers refusing")
         assert client.get("/healthz").json()["config_version"] == old
