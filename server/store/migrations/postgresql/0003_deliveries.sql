@@ -3,6 +3,9 @@
 
 CREATE TABLE deliveries (
     id text PRIMARY KEY,
+    -- The order rows were written in (SQLite's rowid): listings, an appointment's
+    -- deliveries and claims follow it (server/store/postgresql_outbox.py).
+    seq bigint GENERATED ALWAYS AS IDENTITY,
     channel text NOT NULL CHECK (channel IN ('email', 'webhook', 'caldav')),
     kind text NOT NULL,
     recipient_role text NOT NULL,
