@@ -40,6 +40,8 @@ class MaildirTransport:
             raise SendFailed(f"cannot write to the Maildir {self.path}: {exc.strerror}") from None
 
     def _write(self, data: bytes) -> None:
+        # The folder beside a SQLite file exists; with PostgreSQL `var/` may not yet.
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         folder = mailbox.Maildir(self.path, create=True)
         key = folder.add(data)
         os.chmod(self.path / "new" / key, 0o600)
