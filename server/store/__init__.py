@@ -42,9 +42,7 @@ async def open_store(database: str | Path, *, pool_size: int = DEFAULT_POOL) -> 
     """Open (creating and migrating it if needed) the database `database` names: a
     PostgreSQL URL, with a pool of at most `pool_size` connections, or a SQLite path."""
     if is_postgresql_url(database):
-        # Until the outbox, desk and calendar mixins of the PostgreSQL backend are filled
-        # in (postgresql_outbox/desk/calendars.py), it is not a whole `Store` yet.
-        return await PostgreSQLStore.open(str(database), pool_size=pool_size)  # type: ignore[return-value]
+        return await PostgreSQLStore.open(str(database), pool_size=pool_size)
     return await SQLiteStore.open(database)
 
 

@@ -3,7 +3,8 @@ Bob does not) and its variants, a server app on the tests' clock, a real SMTP se
 feed server, a webhook receiver.
 
 The app reads no calendar on its own (`calendar_refresh = 0`) and sends nothing on its
-own (`delivery_interval = 0`): the tests drive both (`refresh`, `send_due`).
+own (`delivery_interval = 0`): the tests drive both (`refresh`, `send_due`). They run
+on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from server.calendars.refresher import Refresher
 from server.deliveries.worker import DeliveryWorker
 from server.runtime import Runtime
 from server.settings import Settings
+from tests.server._tables import select
 from tests.server.calendars._servers import FeedServer
 from tests.server.deliveries._mail import MailServer, WebhookReceiver
 from tests.support import organisation_text
@@ -139,21 +141,12 @@ def slots(
 
 
 def calendar_rows(client: TestClient) -> dict[str, dict[str, Any]]:
-    import sqlite3
-
-    path = runtime_of(client).settings.database_path
-    with sqlite3.connect(path) as conn:
-        conn.row_factory = sqlite3.Row
-        return {row["agent"]: dict(row) for row in conn.execute("SELECT * FROM calendars")}
+    rows = select(runtime_of(client).settings, "SELECT * FROM calendars")
+    return {row["agent"]: row for row in rows}
 
 
 def deliveries(client: TestClient) -> list[dict[str, Any]]:
-    import sqlite3
-
-    path = runtime_of(client).settings.database_path
-    with sqlite3.connect(path) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(row) for row in conn.execute("SELECT * FROM deliveries ORDER BY rowid")]
+    return select(runtime_of(client).settings, "SELECT * FROM deliveries ORDER BY rowid")
 
 
 def with_settings(settings: Settings, **changes: Any) -> Settings:

@@ -18,7 +18,7 @@ from tests.server.calendars._servers import FeedServer, event, feed
 from tests.server.calendars.conftest import organisation, refresh, runtime_of
 from tests.support import Clock
 
-pytestmark = pytest.mark.organisation("calendars")
+pytestmark = [pytest.mark.organisation("calendars"), pytest.mark.both_backends]
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -36,7 +36,7 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
 @pytest.fixture
 def environment(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RENDEZVOUS_CONFIG", str(settings.config_path))
-    monkeypatch.setenv("RENDEZVOUS_DATABASE", str(settings.database_path))
+    monkeypatch.setenv("RENDEZVOUS_DATABASE", str(settings.database))
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def test_doctor_draws_an_agent_s_day(
 
 async def take_time_off(settings: Settings, agent: str, start: datetime, end: datetime) -> None:
     """Time off as the desk stores it (SPEC 11), with a private note."""
-    store = await open_store(settings.database_path)
+    store = await open_store(settings.database)
     try:
         async with store.write() as tx:
             await tx.insert_time_off(

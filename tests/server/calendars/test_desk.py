@@ -18,7 +18,7 @@ from tests.server.calendars.conftest import refresh
 from tests.server.desk._desk import SAME_SITE, form_to, rows, sign_in_as
 from tests.support import NOW
 
-pytestmark = pytest.mark.organisation("calendars")
+pytestmark = [pytest.mark.organisation("calendars"), pytest.mark.both_backends]
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 TEN = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # Tuesday 10:00 in Brussels

@@ -1,5 +1,6 @@
 """Fixtures of the delivery tests: a real SMTP server and a server app that sends to it,
-its worker driven by the test (`send_due`) on the frozen clock."""
+its worker driven by the test (`send_due`) on the frozen clock; on SQLite and on
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from server.deliveries.worker import DeliveryWorker
 from server.settings import Settings
 from tests.server import _booking
 from tests.server._booking import runtime
+from tests.server._tables import select
 from tests.server.deliveries._mail import MailServer
 from tests.support import NOW, Clock
 
@@ -77,13 +79,8 @@ def at(client: TestClient, moment: datetime) -> None:
 
 
 def deliveries(client: TestClient) -> list[dict[str, Any]]:
-    """Every row of the outbox, oldest first, as plain dicts."""
-    import sqlite3
-
-    path = runtime(client).settings.database_path
-    with sqlite3.connect(path) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(row) for row in conn.execute("SELECT * FROM deliveries ORDER BY rowid")]
+    """Every row of the outbox, oldest first, as plain dicts (SQLite's values)."""
+    return select(runtime(client).settings, "SELECT * FROM deliveries ORDER BY rowid")
 
 
 __all__ = ["NOW", "appointment_body", "at", "deliveries", "send_due", "worker"]

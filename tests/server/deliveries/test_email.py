@@ -16,7 +16,7 @@ from tests.server._booking import book, offered
 from tests.server.deliveries._mail import MailServer, Received, calendar_parts, iter_text_parts
 from tests.server.deliveries.conftest import appointment_body, deliveries, send_due
 
-pytestmark = pytest.mark.organisation("demo")
+pytestmark = [pytest.mark.organisation("demo"), pytest.mark.both_backends]
 
 TOMORROW = date(2026, 11, 25)
 CUSTOMER_ADDRESS = "ann@example.com"

@@ -20,7 +20,7 @@ from tests.server.deliveries.conftest import appointment_body, at, deliveries, s
 from tests.support import DEMO as DEMO_CONFIG
 from tests.support import NOW
 
-pytestmark = pytest.mark.organisation("demo")
+pytestmark = [pytest.mark.organisation("demo"), pytest.mark.both_backends]
 
 TOMORROW = date(2026, 11, 25)
 
@@ -152,21 +152,20 @@ def test_a_reminder_is_skipped_at_send_time_when_the_appointment_changed(
     # A reminder row that outlived its appointment's cancellation (written by an older
     # version, say) is checked again when it comes due, and not sent.
     answer = booked(client, farids_starts(client, date(2026, 11, 27))[0])
-    import sqlite3
+    import dataclasses
 
     from tests.server._booking import runtime
 
-    database = runtime(client).settings.database_path
-    with sqlite3.connect(database) as conn:
-        saved = conn.execute(
-            "SELECT * FROM deliveries WHERE kind = 'customer_reminder' LIMIT 1"
-        ).fetchone()
+    store = runtime(client).store
+    rows = client.portal.call(store.appointment_deliveries, answer["appointment"]["id"])  # type: ignore[union-attr]
+    saved = next(row for row in rows if row.kind == "customer_reminder")
     client.post(f"/api/v1/appointments/{token_of(answer)}/cancel")
-    with sqlite3.connect(database) as conn:
-        conn.execute(
-            f"INSERT INTO deliveries VALUES ({', '.join('?' * len(saved))})",
-            ["stale-reminder", *saved[1:]],
-        )
+
+    async def put_back() -> None:
+        async with store.write() as tx:
+            await tx.insert_deliveries([dataclasses.replace(saved, id="stale-reminder")])
+
+    client.portal.call(put_back)  # type: ignore[union-attr]
     due = datetime.fromisoformat(answer["appointment"]["start"]) - timedelta(minutes=1440)
     from tests.server.deliveries.conftest import at
 

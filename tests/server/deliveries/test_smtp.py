@@ -32,6 +32,7 @@ TOMORROW = date(2026, 11, 25)
 pytestmark = [
     pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS"),
     pytest.mark.organisation("demo"),
+    pytest.mark.both_backends,
 ]
 ENCODED = f"{USER}:{PASSWORD.replace(' ', '%20').replace('@', '%40')}"
 
@@ -211,7 +212,7 @@ def test_a_permanent_refusal_of_the_recipient_is_failed_at_once_and_listed(
 
 def environment(monkeypatch: pytest.MonkeyPatch, settings: Settings, smtp: MailServer) -> None:
     monkeypatch.setenv("RENDEZVOUS_CONFIG", str(settings.config_path))
-    monkeypatch.setenv("RENDEZVOUS_DATABASE", str(settings.database_path))
+    monkeypatch.setenv("RENDEZVOUS_DATABASE", str(settings.database))
     monkeypatch.setenv("RENDEZVOUS_SECRET_KEY", settings.secret_key or "")
     monkeypatch.setenv("RENDEZVOUS_SMTP_URL", f"smtp://127.0.0.1:{smtp.port}")
 

@@ -27,7 +27,7 @@ from tests.server.deliveries.conftest import appointment_body, at, organisation_
 from tests.support import DEMO as DEMO_CONFIG
 from tests.support import NOW
 
-pytestmark = pytest.mark.organisation("demo")
+pytestmark = [pytest.mark.organisation("demo"), pytest.mark.both_backends]
 
 LANGUAGES = ("en", "nl", "fr", "de")
 

@@ -21,7 +21,7 @@ from tests.server._booking import book, offered
 from tests.server.deliveries._mail import WebhookReceiver
 from tests.server.deliveries.conftest import appointment_body, at, deliveries, send_due
 
-pytestmark = pytest.mark.organisation("demo")
+pytestmark = [pytest.mark.organisation("demo"), pytest.mark.both_backends]
 
 SECRET = "whsec_" + base64.b64encode(b"a test key of 32 bytes, not real").decode()
 OTHER = "whsec_" + base64.b64encode(b"somebody else's key, 32 bytes!!!").decode()

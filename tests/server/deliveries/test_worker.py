@@ -12,7 +12,7 @@ from server.deliveries import retries
 from server.deliveries.retries import SendFailed
 from server.store import DeliveryRow, new_id, open_store
 
-pytestmark = pytest.mark.organisation("demo")
+pytestmark = [pytest.mark.organisation("demo"), pytest.mark.both_backends]
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
@@ -69,39 +69,56 @@ def test_a_permanent_refusal_is_final_at_once() -> None:
     assert retries.failed(row(), NOW, SendFailed("HTTP 410", permanent=True)).status == "failed"
 
 
-async def test_concurrent_claims_never_share_a_row(tmp_path: Path) -> None:
-    database = tmp_path / "outbox.sqlite3"
+#: Claimers racing in `test_concurrent_claims_never_share_a_row`: stores (server
+#: processes) × loops in each (a process's concurrent transactions, each on its own
+#: connection on PostgreSQL).
+STORES, LOOPS, ROWS = 8, 4, 600
+
+
+async def test_concurrent_claims_never_share_a_row(database: str | Path) -> None:
     setup = await open_store(database)
     async with setup.write() as tx:
-        await tx.insert_deliveries([row() for _ in range(200)])
+        await tx.insert_deliveries([row() for _ in range(ROWS)])
     await setup.close()
     # Eight workers, each with its own connections, as in eight server processes.
-    stores = [await open_store(database) for _ in range(8)]
+    stores = [await open_store(database, pool_size=LOOPS) for _ in range(STORES)]
+    start = asyncio.Event()
 
     async def claim_all(index: int) -> list[str]:
-        store = stores[index]
+        store, owner = stores[index // LOOPS], f"w{index}"
         claimed: list[str] = []
+        await start.wait()
         while True:
             async with store.write() as tx:
-                batch = await tx.claim_deliveries(f"w{index}", NOW, NOW + timedelta(minutes=5), 7)
+                batch = await tx.claim_deliveries(owner, NOW, NOW + timedelta(minutes=5), 7)
             if not batch:
                 return claimed
+            assert {delivery.claimed_by for delivery in batch} == {owner}
             claimed += [delivery.id for delivery in batch]
             await asyncio.sleep(0)
 
     try:
-        found = await asyncio.gather(*(claim_all(i) for i in range(8)))
+        racing = [asyncio.create_task(claim_all(i)) for i in range(STORES * LOOPS)]
+        await asyncio.sleep(0.05)
+        start.set()
+        found = await asyncio.gather(*racing)
+        owners = {row.id: row.claimed_by for row in await stores[0].deliveries(["pending"], ROWS)}
     finally:
         for store in stores:
             await store.close()
 
     every = [id for ids in found for id in ids]
-    assert len(every) == 200
-    assert len(set(every)) == 200
+    assert len(every) == ROWS
+    assert len(set(every)) == ROWS
+    # The database agrees: each row is claimed by the worker that got it.
+    assert owners == {id: f"w{index}" for index, ids in enumerate(found) for id in ids}
+    assert sum(1 for ids in found if ids) > 1  # the claims were shared out, not serial
 
 
-async def test_a_dead_workers_claim_expires_and_the_row_is_claimed_again(tmp_path: Path) -> None:
-    store = await open_store(tmp_path / "outbox.sqlite3")
+async def test_a_dead_workers_claim_expires_and_the_row_is_claimed_again(
+    database: str | Path,
+) -> None:
+    store = await open_store(database)
     try:
         delivery = row()
         async with store.write() as tx:
@@ -133,8 +150,8 @@ async def test_a_dead_workers_claim_expires_and_the_row_is_claimed_again(tmp_pat
         await store.close()
 
 
-async def test_a_delivery_not_yet_due_is_not_claimed(tmp_path: Path) -> None:
-    store = await open_store(tmp_path / "outbox.sqlite3")
+async def test_a_delivery_not_yet_due_is_not_claimed(database: str | Path) -> None:
+    store = await open_store(database)
     try:
         later = row(due=NOW + timedelta(hours=1))
         async with store.write() as tx:

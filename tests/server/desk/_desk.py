@@ -4,7 +4,6 @@ would (its `Origin`, its cross-site token), and the e-mails sent."""
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -16,6 +15,7 @@ from starlette.testclient import TestClient
 from server.desk import sessions
 from server.store import SessionRow
 from tests.server._booking import book, runtime
+from tests.server._tables import select
 from tests.server.deliveries._mail import MailServer, iter_text_parts
 from tests.server.deliveries.conftest import appointment_body
 from tests.support import NOW, Clock
@@ -123,11 +123,9 @@ def sign_in_as(
     return session
 
 
-def rows(client: TestClient, sql: str, *params: Any) -> list[sqlite3.Row]:
-    path = runtime(client).settings.database_path
-    with sqlite3.connect(path) as conn:
-        conn.row_factory = sqlite3.Row
-        return list(conn.execute(sql, params))
+def rows(client: TestClient, sql: str, *params: Any) -> list[dict[str, Any]]:
+    """What the app's database holds (SQLite's SQL and values, on either backend)."""
+    return select(runtime(client).settings, sql, *params)
 
 
 def booked(

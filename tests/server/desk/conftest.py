@@ -1,5 +1,6 @@
 """Fixtures of the desk's tests: a real SMTP server, and the server app sending to it
-with the suite's clock (tests/support.NOW, a Tuesday morning)."""
+with the suite's clock (tests/support.NOW, a Tuesday morning); on SQLite and on
+PostgreSQL."""
 
 from __future__ import annotations
 

@@ -30,7 +30,10 @@ from tests.server.desk._desk import (
 )
 from tests.support import NOW
 
-pytestmark = pytest.mark.organisation("demo")  # the desk of the demo bank
+pytestmark = [
+    pytest.mark.organisation("demo"),
+    pytest.mark.both_backends,
+]  # the desk of the demo bank
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 CUSTOMER = "ann@example.com"

@@ -12,7 +12,10 @@ from starlette.testclient import TestClient
 
 from tests.server.desk._desk import booked, sign_in_as
 
-pytestmark = pytest.mark.organisation("demo")  # the desk of the demo bank
+pytestmark = [
+    pytest.mark.organisation("demo"),
+    pytest.mark.both_backends,
+]  # the desk of the demo bank
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 

@@ -14,7 +14,10 @@ from server.snapshot import Snapshot
 from server.tokens import Tokens
 from tests.support import DEMO as DEMO_CONFIG
 
-pytestmark = pytest.mark.organisation("demo")  # the desk of the demo bank
+pytestmark = [
+    pytest.mark.organisation("demo"),
+    pytest.mark.both_backends,
+]  # the desk of the demo bank
 
 
 def with_managers(managers: str) -> str:

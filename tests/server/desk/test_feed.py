@@ -19,7 +19,10 @@ from server.desk import feed
 from tests.server.desk._desk import booked, freeze, sign_in_as, submit
 from tests.support import NOW
 
-pytestmark = pytest.mark.organisation("demo")  # the desk of the demo bank
+pytestmark = [
+    pytest.mark.organisation("demo"),
+    pytest.mark.both_backends,
+]  # the desk of the demo bank
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 

@@ -19,7 +19,10 @@ from tests.server.deliveries.conftest import appointment_body
 from tests.server.desk._desk import SAME_SITE, form_to, rows, sign_in_as, submit
 from tests.support import NOW
 
-pytestmark = pytest.mark.organisation("demo")  # the desk of the demo bank
+pytestmark = [
+    pytest.mark.organisation("demo"),
+    pytest.mark.both_backends,
+]  # the desk of the demo bank
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 WEDNESDAY_TEN = datetime(2026, 11, 25, 10, 0, tzinfo=BRUSSELS)

@@ -23,7 +23,10 @@ from tests.server.desk._desk import (
     text_of,
 )
 
-pytestmark = pytest.mark.organisation("demo")  # the desk of the demo bank
+pytestmark = [
+    pytest.mark.organisation("demo"),
+    pytest.mark.both_backends,
+]  # the desk of the demo bank
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 CUSTOMER = {"first_name": "Bea", "last_name": "Peeters", "email": "bea@example.com"}

@@ -19,7 +19,10 @@ from tests.server.desk._desk import SAME_SITE, booked, rows, sign_in_as, submit
 from tests.support import DEMO as DEMO_CONFIG
 from tests.support import NOW
 
-pytestmark = pytest.mark.organisation("demo")  # the desk of the demo bank
+pytestmark = [
+    pytest.mark.organisation("demo"),
+    pytest.mark.both_backends,
+]  # the desk of the demo bank
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 DAYS = {"kind": "days"}
