@@ -1,4 +1,5 @@
-"""The `rendezvous` command: serve, check, doctor, invite, outbox, mail preview, calendars."""
+"""The `rendezvous` command: serve, check, doctor, invite, outbox, mail preview, calendars,
+migrate, export, import."""
 
 from __future__ import annotations
 
@@ -329,6 +330,78 @@ def cmd_calendars(args: argparse.Namespace) -> int:
     return found.exit_code
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Apply the migrations the database lacks, without serving (SPEC 13)."""
+    import asyncio
+
+    from server.store import describe, transfer
+
+    database = Settings.from_environ().database
+    try:
+        done = asyncio.run(transfer.migrate(database))
+    except transfer.FAILURES as exc:
+        print(f"{describe(database)}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    for _, name in done.applied:
+        print(f"applied {name}")
+    where = describe(database)
+    if done.applied:
+        print(f"{where}: {len(done.applied)} migration(s) applied, now at {done.current}")
+    else:
+        print(f"{where}: up to date (migration {done.current})")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Every appointment as CSV or JSON, to stdout or to a file only its owner reads."""
+    import asyncio
+
+    from server.store import is_postgresql_url, transfer
+
+    database = Settings.from_environ().database
+    if not is_postgresql_url(database) and not Path(database).exists():
+        print(f"no database at {database}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        if args.output is None:
+            count = asyncio.run(transfer.export_appointments(database, args.format, sys.stdout))
+        else:
+            with transfer.private_file(Path(args.output)) as out:
+                count = asyncio.run(transfer.export_appointments(database, args.format, out))
+    except transfer.FAILURES as exc:
+        print(f"export: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    where = args.output or "standard output"
+    print(f"{count} appointment(s) written to {where}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Copy a SQLite database into an empty PostgreSQL database (SPEC 13)."""
+    import asyncio
+
+    from server.store import describe, transfer
+
+    target = args.to or str(Settings.from_environ().database)
+    source = Path(args.source)
+    try:
+        done = asyncio.run(transfer.import_sqlite(source, target))
+    except transfer.FAILURES as exc:
+        print(f"import: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"{source} → {describe(target)} (migration {done.version}), counts checked:")
+    for table, count in sorted(done.tables.items()):
+        print(f"  {table:<22} {count}")
+    if done.secret_file is not None:
+        print(
+            f"\nnote: links already sent (manage, invite, desk) are signed with the key in"
+            f" {done.secret_file}: give every instance that key (RENDEZVOUS_SECRET_KEY) or"
+            " those links stop working",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rendezvous", description="Appointment booking for organisations with offices."
@@ -390,6 +463,27 @@ def build_parser() -> argparse.ArgumentParser:
     outbox = commands.add_parser("outbox", help="pending and failed deliveries (SPEC 10)")
     outbox.add_argument("--retry", metavar="ID", help="send this delivery again now")
     outbox.set_defaults(handler=cmd_outbox)
+
+    migrate = commands.add_parser(
+        "migrate", help="apply the database's pending migrations, without serving"
+    )
+    migrate.set_defaults(handler=cmd_migrate)
+
+    export = commands.add_parser("export", help="write every appointment as CSV or JSON")
+    export.add_argument("--format", choices=("csv", "json"), default="csv", help="default csv")
+    export.add_argument(
+        "--output", metavar="FILE", help="write to FILE (mode 0600) instead of standard output"
+    )
+    export.set_defaults(handler=cmd_export)
+
+    importer = commands.add_parser(
+        "import", help="copy a SQLite database into an empty PostgreSQL database"
+    )
+    importer.add_argument("source", metavar="SQLITE_FILE", help="e.g. var/rendezvous.sqlite3")
+    importer.add_argument(
+        "--to", metavar="URL", help="the PostgreSQL database (default: RENDEZVOUS_DATABASE)"
+    )
+    importer.set_defaults(handler=cmd_import)
 
     mail = commands.add_parser("mail", help="e-mail tools")
     mail_commands = mail.add_subparsers(dest="mail_command", required=True)
