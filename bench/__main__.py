@@ -22,6 +22,7 @@ PARTS = (
     "bench_plugin",
     "bench_deliveries",
     "bench_calendars",
+    "bench_postgresql",
 )
 
 
