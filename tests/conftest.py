@@ -87,15 +87,15 @@ def backend(request: pytest.FixtureRequest) -> Backend:
 def database(
     request: pytest.FixtureRequest, backend: Backend, tmp_path: Path
 ) -> Iterator[str | Path]:
-    """What `open_store` opens: the SQLite file in the test's folder, or the URL of a
-    fresh PostgreSQL database copied from the migrated template (dropped afterwards)."""
+    """What `open_store` opens: the SQLite file in the test's folder, or the URL of an
+    empty, migrated PostgreSQL database of its own (tests/databases.py)."""
     if backend == "sqlite":
         yield sqlite_path(tmp_path)
         return
     server: PostgreSQLServer = request.getfixturevalue("postgresql")
-    url = server.create()
+    url = server.lease()
     yield url
-    server.drop(url)
+    server.give_back(url)
 
 
 @pytest.fixture
