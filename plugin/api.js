@@ -69,8 +69,17 @@ export function client(base) {
       }
       return cache.get(key);
     },
-    post(path, body, headers) {
-      return request('POST', path, null, body || {}, headers);
+    /** POST; a hold or booking the server wants proof of work for (docs/bots.md) is
+     * sent again once with the answer to a challenge (plugin/altcha.js, loaded then). */
+    async post(path, body, headers) {
+      try {
+        return await request('POST', path, null, body || {}, headers);
+      } catch (e) {
+        if (!/^CHALLENGE_/.test(e.code) || !body || body.altcha) throw e;
+        const { solve } = await import('./altcha.js');
+        const altcha = await solve(await request('GET', 'challenge'));
+        return request('POST', path, null, { ...body, altcha }, headers);
+      }
     },
     /** DELETE, fire-and-forget: it outlives the page (keepalive), its promise never fails. */
     drop(path) {

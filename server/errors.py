@@ -12,7 +12,9 @@
     ├── InviteUsed              410 INVITE_USED
     ├── OriginNotAllowed        403 ORIGIN_NOT_ALLOWED
     ├── PayloadTooLarge         413 PAYLOAD_TOO_LARGE
-    └── RateLimited             429 RATE_LIMITED
+    ├── RateLimited             429 RATE_LIMITED
+    ├── ChallengeRequired       428 CHALLENGE_REQUIRED   (docs/bots.md)
+    └── ChallengeFailed         403 CHALLENGE_FAILED
 
 Anything else that escapes a handler is a bug: it is logged and answered with 500
 INTERNAL_ERROR in the same shape, never a stack trace.
@@ -184,6 +186,26 @@ class RateLimited(RendezvousError):
     status_code = 429
     code = "RATE_LIMITED"
     default_message = "Too many requests. Please wait a moment."
+
+
+class ChallengeRequired(RendezvousError):
+    """A hold or booking without the answer to a proof-of-work challenge (ALTCHA), when
+    one is required (`organisation.bots.challenge`; docs/bots.md)."""
+
+    status_code = 428
+    code = "CHALLENGE_REQUIRED"
+    default_message = (
+        "Please confirm you are not a robot: solve the challenge of"
+        " GET /api/v1/challenge and send its answer as `altcha`."
+    )
+
+
+class ChallengeFailed(RendezvousError):
+    """An answer to a challenge that is wrong, expired, not ours or used before."""
+
+    status_code = 403
+    code = "CHALLENGE_FAILED"
+    default_message = "The answer to the challenge is not valid. Please solve a new one."
 
 
 _ENCODER = msgspec.json.Encoder()

@@ -56,6 +56,7 @@ _CATALOG_ERRORS = (errors.ValidationFailed, errors.NotFound)
 _TOKEN_ERRORS = (errors.InvalidToken, errors.ExpiredToken)
 _LISTING_ERRORS = (*_CATALOG_ERRORS, *_TOKEN_ERRORS)
 _WRITE_ERRORS = (errors.OriginNotAllowed, errors.PayloadTooLarge, errors.RateLimited)
+_CHALLENGE_ERRORS = (errors.ChallengeRequired, errors.ChallengeFailed)
 _STATUS_TEXT = {204: "No content", 304: "Not modified"}
 _IF_NONE_MATCH = Header("If-None-Match", "An ETag of an earlier answer: 304 if unchanged.")
 _IDEMPOTENCY_KEY = Header(
@@ -202,7 +203,22 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
             errors.NoAvailability,
             *_TOKEN_ERRORS,
             errors.InviteUsed,
+            *_CHALLENGE_ERRORS,
             *_WRITE_ERRORS,
+        ),
+    ),
+    Operation(
+        "GET",
+        "/api/v1/challenge",
+        "A proof-of-work challenge (ALTCHA) for a hold or booking",
+        "booking",
+        {200: schemas.ChallengeResponse},
+        description=(
+            "Asked for only when a hold or booking answered CHALLENGE_REQUIRED (the "
+            "organisation requires one, or this client made many holds and bookings "
+            "lately): find `number`, send the answer as `altcha` in the body of the "
+            "retried request. Each answer works once, within 10 minutes. See docs/bots.md. "
+            "Cache-Control: no-store."
         ),
     ),
     Operation(
@@ -234,6 +250,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
             errors.HoldExpired,
             *_TOKEN_ERRORS,
             errors.InviteUsed,
+            *_CHALLENGE_ERRORS,
             *_WRITE_ERRORS,
         ),
         description=(

@@ -52,6 +52,23 @@ MetadataValue = Annotated[str, Meta(max_length=500)] | int | float | bool | None
 #: The duration of the slot the customer was shown (`SlotOut.duration`): only candidates
 #: that give exactly this duration are considered. Left out: the duration the slots
 #: answer offers for that start (the shortest when offices' rules differ).
+#: The answer to a proof-of-work challenge (docs/bots.md): what ALTCHA widgets send.
+ChallengeAnswer = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=2000,
+        description=(
+            "The answer to a challenge of GET /api/v1/challenge (ALTCHA: base64 of the JSON "
+            "{algorithm, challenge, number, salt, signature}); needed when the server asks "
+            "for one (CHALLENGE_REQUIRED), used once"
+        ),
+    ),
+]
+#: A field people never see in the forms (docs/bots.md): filled, the booking is refused.
+Honeypot = Annotated[
+    str, Meta(max_length=200, description="Leave out or empty (a field for robots only)")
+]
 SlotDuration = Annotated[
     int,
     Meta(
@@ -223,6 +240,21 @@ class HoldRequest(Body):
     agent: Id | None = None
     invite: Token | None = None
     duration: SlotDuration | None = None
+    altcha: ChallengeAnswer | None = None
+
+
+class ChallengeResponse(Out):
+    """A proof-of-work challenge of the ALTCHA protocol (v1; docs/bots.md): find the
+    `number` (0..maxNumber) with SHA-256(salt + number) = challenge, in hex, and send
+    base64 of the JSON {algorithm, challenge, number, salt, signature} as `altcha`."""
+
+    algorithm: str
+    challenge: str
+    max_number: int = msgspec.field(name="maxNumber")
+    #: The same, as the ALTCHA widget's older versions spell it.
+    maxnumber: int
+    salt: str
+    signature: str
 
 
 class HoldResponse(Out):
@@ -255,6 +287,8 @@ class AppointmentRequest(Body):
     answers: Annotated[dict[Id, AnswerValue], Meta(max_length=50)] = {}
     metadata: Metadata = {}
     duration: SlotDuration | None = None
+    altcha: ChallengeAnswer | None = None
+    website: Honeypot | None = None
 
 
 class RescheduleRequest(Body):

@@ -26,6 +26,8 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import hashlib
+import hmac
 import os
 import re
 import secrets
@@ -76,9 +78,16 @@ class Tokens:
         self._serializers = {
             kind: URLSafeSerializer(secret, salt=f"rendezvous.{kind}") for kind in KINDS
         }
+        self._secret = secret.encode("utf-8")
         # Every kind signs with the same digest: the length of its signature in base64url.
         signer = self._serializers[KINDS[0]].make_signer()
         self._signature_length = len(signer.get_signature(b""))
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A key for `purpose` (HMAC-SHA256 of the secret): other uses of the secret
+        (the keyed hash of a client's address, ALTCHA challenges) never share a key
+        with the tokens or with each other."""
+        return hmac.new(self._secret, f"rendezvous.{purpose}".encode(), hashlib.sha256).digest()
 
     def dumps(self, kind: TokenKind, payload: dict[str, Any], expires_at: datetime) -> str:
         """Sign `payload` (JSON-serialisable; the key `exp` is reserved) until `expires_at`."""

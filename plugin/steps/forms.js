@@ -210,6 +210,12 @@ export function questions(w) {
   showPending(w, fields);
 }
 
+/** A honeypot (docs/bots.md): out of sight, out of the tab order; filled, no booking. */
+function trap(el) {
+  el.append(h('input', { name: 'website', class: 'rv-sr', tabindex: -1, autocomplete: 'off', 'aria-hidden': 'true' }));
+  return el;
+}
+
 export function customer(w) {
   const s = w.s;
   const c = s.choice.customer;
@@ -248,7 +254,7 @@ export function customer(w) {
     body: [
       summary(w),
       until > new Date() && h('p', { class: 'rv-muted rv-held' }, w.text('held', { time: fmt(w, { timeStyle: 'short', timeZone: s.tz }).format(until) })),
-      form(w, fields, w.t.book, (button) => { if (check(w, fields)) book(w, fields, button); }),
+      trap(form(w, fields, w.t.book, (button) => { if (check(w, fields)) book(w, fields, button); })),
     ],
   });
   showPending(w, fields);
@@ -271,6 +277,7 @@ async function book(w, fields, button) {
     location: c.meetingType === 'ON_LOCATION' ? c.location : null,
     answers,
     metadata: s.options.metadata,
+    website: button.form.elements.website.value,
   });
   const label = button.textContent;
   button.textContent = w.t.booking;

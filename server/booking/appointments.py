@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 
-from server.booking import claims, invites
+from server.booking import bots, claims, invites
 from server.booking.holds import held, with_hold
 from server.booking.offer import offer, pool, status_of
 from server.booking.requests import (
@@ -54,18 +54,23 @@ async def book(
     idempotency_key: str | None,
     digest: str,
     by_agent: bool = False,
+    client: str | None = None,
 ) -> AppointmentRow:
     """Book an appointment; with `idempotency_key`, the one booked under it before.
 
     `by_agent`: the request's agent books it on the desk for a customer (SPEC 11,
     outbound): a subject hidden from customers is open to them (as through their own
-    invite), and the appointment is confirmed at once (the agent chose the time)."""
+    invite), and the appointment is confirmed at once (the agent chose the time).
+    `client` (`bots.client_of`): who asks; a booking may need the answer to a challenge
+    (docs/bots.md), and a filled honeypot (`website`) is refused quietly."""
     snapshot = runtime.snapshot
     now = runtime.now()
     if idempotency_key is not None:
         earlier = await _booked_before(runtime.store, idempotency_key, digest, now)
         if earlier is not None:
             return earlier
+    bots.check_honeypot(request.website)
+    proof = bots.proof_of(runtime.tokens, request.altcha, now)
     invite = (
         None
         if request.invite is None
@@ -99,6 +104,8 @@ async def book(
                 return earlier
             await tx.delete_idempotency_keys(now - IDEMPOTENCY_TTL)
         hold = None if hold_id is None else await held(tx, hold_id, target, now)
+        if not by_agent:
+            await bots.guard(tx, snapshot.settings.bots, client, proof, now, held=hold is not None)
         await invites.check_usable(tx, invite)
         chosen = await offer(
             tx,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from server.booking import claims, invites
+from server.booking import bots, claims, invites
 from server.booking.offer import offer, pool
 from server.booking.requests import Target, target_of
 from server.errors import HoldExpired, ValidationFailed
@@ -18,10 +18,18 @@ from server.schemas import HoldRequest, HoldResponse
 from server.store import HoldRow, Transaction, new_id
 
 
-async def place_hold(runtime: Runtime, request: HoldRequest) -> HoldResponse:
-    """Reserve a start while the customer fills in the form (POST /api/v1/holds)."""
+async def place_hold(
+    runtime: Runtime, request: HoldRequest, *, client: str | None = None
+) -> HoldResponse:
+    """Reserve a start while the customer fills in the form (POST /api/v1/holds).
+
+    `client` (`bots.client_of`): who asks. One client keeps at most
+    `organisation.bots.holds_per_client` live holds: taking one more releases its
+    oldest, in the same transaction (so a refused hold releases nothing). Holds may need
+    the answer to a challenge (`bots.guard`; docs/bots.md)."""
     snapshot = runtime.snapshot
     now = runtime.now()
+    proof = bots.proof_of(runtime.tokens, request.altcha, now)
     invite = (
         None
         if request.invite is None
@@ -43,6 +51,10 @@ async def place_hold(runtime: Runtime, request: HoldRequest) -> HoldResponse:
     async with runtime.store.write() as tx:
         await invites.check_usable(tx, invite)
         await tx.delete_expired_holds(now)
+        await bots.guard(tx, snapshot.settings.bots, client, proof, now)
+        if client is not None:
+            keep = snapshot.settings.bots.holds_per_client - 1
+            await tx.release_client_holds(client, now, keep)
         chosen = await offer(tx, engine, agents, target, now, calendars=snapshot.calendar_policy)
         hold = HoldRow(
             id=new_id(),
@@ -54,6 +66,7 @@ async def place_hold(runtime: Runtime, request: HoldRequest) -> HoldResponse:
             end=chosen.end,
             trailing_buffer=chosen.rule.trailing_buffer,
             expires_at=expires_at,
+            client=client,
         )
         await tx.insert_hold(hold)
     token = runtime.tokens.dumps("hold", {"h": hold.id}, expires_at)

@@ -79,7 +79,10 @@ def parse_start(value: str, path: str = "$.start") -> datetime:
 
 
 def request_hash(request: msgspec.Struct) -> str:
-    """The decoded request, hashed canonically: whitespace and key order do not count."""
+    """The decoded request, hashed canonically: whitespace and key order do not count,
+    nor the answer to a challenge (`altcha`: a retry may carry a new one)."""
+    if getattr(request, "altcha", None) is not None:
+        request = msgspec.structs.replace(request, altcha=None)
     return hashlib.sha256(msgspec.json.encode(request, order="sorted")).hexdigest()
 
 

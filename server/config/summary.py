@@ -5,6 +5,7 @@ from __future__ import annotations
 import availability
 from availability import model
 from server.config.loading import LoadedOrganisation
+from server.config.types import Bots
 from server.vocabulary import MEETING_TYPES, text
 
 
@@ -30,8 +31,22 @@ def summary(loaded: LoadedOrganisation) -> str:
         f" {online} of them planning online)",
         f"meeting types in use: {', '.join(in_use) or 'none'}",
         f"bookable combinations (subject × meeting type × office): {len(combinations)}",
+        _bots_line(settings.bots),
     ]
     return "\n".join(lines)
+
+
+def _bots_line(bots: Bots) -> str:
+    """[organisation.bots] in one line (docs/bots.md)."""
+    challenge = {
+        "off": "never",
+        "always": "always",
+        "auto": f"after {bots.challenge_after} in {bots.challenge_window} min from one client",
+    }[bots.challenge]
+    return (
+        f"bots: at most {bots.holds_per_client} live holds per client; proof of work"
+        f" (up to {bots.challenge_max_number:,} hashes) {challenge}"
+    )
 
 
 def bookable_combinations(engine: model.Organisation) -> list[tuple[str, str, str]]:

@@ -118,6 +118,8 @@ class OrganisationSettings(_Base, frozen=True):
     email_templates: "dict[Language, dict[EmailKind, EmailTemplate]]" = {}
     # Agents' own calendars (SPEC 12): see the block "Agents' calendars" at the end.
     calendar_max_stale_hours: "StaleHours" = 24
+    # Hold squatting and bots (docs/bots.md): see the block "Bots" at the end.
+    bots: "Bots" = msgspec.field(default_factory=lambda: Bots())
 
 
 class Category(_Base, frozen=True):
@@ -325,3 +327,25 @@ class Calendar(_Base, frozen=True):
     username: ShortStr | None = None
     password_env: EnvName | None = None
     write: bool | None = None  # caldav: None means true
+
+
+# -- Bots (docs/bots.md) -----------------------------------------------------------------
+#
+#     [organisation.bots]
+#     holds_per_client = 2        # 1..50 live holds one client keeps; a new one releases
+#                                 #   its oldest
+#     challenge = "auto"          # "off" | "auto" | "always": a proof of work (ALTCHA) for
+#                                 #   holds and bookings; "auto": only for a client that
+#     challenge_after = 30        # 1..10000 made more than this many holds and bookings
+#     challenge_window = 60       # 1..1440 in the last this many minutes
+#     challenge_max_number = 100000   # 1000..10000000: the work (SHA-256 hashes at most)
+
+ChallengeMode = Literal["off", "auto", "always"]
+
+
+class Bots(_Base, frozen=True):
+    holds_per_client: Annotated[int, msgspec.Meta(ge=1, le=50)] = 2
+    challenge: ChallengeMode = "auto"
+    challenge_after: Annotated[int, msgspec.Meta(ge=1, le=10000)] = 30
+    challenge_window: Annotated[int, msgspec.Meta(ge=1, le=1440)] = 60
+    challenge_max_number: Annotated[int, msgspec.Meta(ge=1000, le=10_000_000)] = 100_000

@@ -76,10 +76,13 @@ async def post(
     referer: str | None,
     address: str,
     accept_language: str | None,
+    client: str | None = None,
 ) -> Page | Redirect:
-    """A form of the page; `address` is the URL the request was sent to."""
+    """A form of the page; `address` is the URL the request was sent to, `client` who
+    sent it (`bots.client_of`)."""
     params = {key: values[0] for key, values in form.items() if values}
     frame = _frame(runtime, params, accept_language, None)
+    frame.client = client
     own = frozenset(
         found for found in (origin_of(runtime.snapshot.public_url), origin_of(address)) if found
     )

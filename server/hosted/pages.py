@@ -68,6 +68,8 @@ class Frame:
     notices: list[Notice] = field(default_factory=list)
     #: The step whose form was sent (`asked`): sent without a choice, it says so.
     asked: str | None = None
+    #: Who sent the form (`bots.client_of`): holds and bookings are counted per client.
+    client: str | None = None
 
     @property
     def t(self) -> Words:

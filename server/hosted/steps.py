@@ -36,6 +36,8 @@ from server import schemas, vocabulary
 from server.booking import appointments, catalog, claims, holds, invites, slots
 from server.booking.requests import parse_start, request_hash
 from server.errors import (
+    ChallengeFailed,
+    ChallengeRequired,
     ExpiredToken,
     HoldExpired,
     InvalidToken,
@@ -367,9 +369,12 @@ async def hold(runtime: Runtime, frame: Frame, form: Mapping[str, Sequence[str]]
     }
     try:
         request = msgspec.convert(body, schemas.HoldRequest)
-        held = await holds.place_hold(runtime, request)
+        held = await holds.place_hold(runtime, request, client=frame.client)
     except NoAvailability:
         return await _back_to_times(choices, Notice(frame.t("taken"), "error"), 409)
+    except (ChallengeRequired, ChallengeFailed):
+        # Without JavaScript the page cannot do the work (docs/bots.md): it says so.
+        return await _back_to_times(choices, Notice(frame.t("challenge"), "error"), 428)
     except (msgspec.ValidationError, RendezvousError):
         return await _back_to_times(choices, Notice(frame.t("error"), "error"), 422)
     hidden = {key: value for key, value in body.items() if value is not None}
@@ -487,12 +492,17 @@ async def book(
     )
     key = _one(form, "key") or None
     hidden["key"] = key or ""
+    body["website"] = _one(form, "website") or None  # the honeypot (docs/bots.md)
     request, problems = details.validated(snapshot, body)
     if request is None:
         return _details_page(choices, hidden, form, problems, None)
     try:
         row = await appointments.book(
-            runtime, request, idempotency_key=key, digest=request_hash(request)
+            runtime,
+            request,
+            idempotency_key=key,
+            digest=request_hash(request),
+            client=frame.client,
         )
     except ValidationFailed as exc:
         if any(detail.path == "$.hold" for detail in exc.details):
@@ -502,6 +512,8 @@ async def book(
         return await _back_to_times(choices, Notice(frame.t("expired"), "error"), 409)
     except NoAvailability:
         return await _back_to_times(choices, Notice(frame.t("taken"), "error"), 409)
+    except (ChallengeRequired, ChallengeFailed):
+        return await _back_to_times(choices, Notice(frame.t("challenge"), "error"), 428)
     except InviteUsed:
         choices.forget_invite()
         return await _back_to_times(choices, Notice(frame.t("inviteUsed"), "error"), 410)

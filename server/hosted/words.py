@@ -50,6 +50,11 @@ EN: Final[Mapping[str, str]] = {
     " choose something else.",
     "reserve": "Reserve this time",
     "taken": "Sorry, that time has just been taken. Please choose another time.",
+    "challenge": (
+        "Too many reservations came from your connection in a short time. To go on, "
+        "please open this page in a browser with JavaScript turned on (it proves you "
+        "are not a robot), or try again later."
+    ),
     "expired": "We could not keep that time for you any longer. Please choose a time again.",
     "held": "We are keeping this time for you until {time}.",
     "firstName": "First name",
@@ -146,6 +151,11 @@ NL: Final[Mapping[str, str]] = {
     " kies iets anders.",
     "reserve": "Dit tijdstip reserveren",
     "taken": "Sorry, dat tijdstip is net door iemand anders gekozen. Kies een ander tijdstip.",
+    "challenge": (
+        "Er kwamen in korte tijd te veel reserveringen van uw verbinding. Open deze "
+        "pagina in een browser met JavaScript aan (daarmee bewijst u dat u geen robot "
+        "bent), of probeer het later opnieuw."
+    ),
     "expired": "We konden dat tijdstip niet langer voor u vasthouden. Kies opnieuw een tijdstip.",
     "held": "We houden dit tijdstip voor u vast tot {time}.",
     "firstName": "Voornaam",
@@ -243,6 +253,11 @@ FR: Final[Mapping[str, str]] = {
     " choisissez autre chose.",
     "reserve": "Réserver cette heure",
     "taken": "Désolé, cette heure vient d’être prise. Choisissez une autre heure.",
+    "challenge": (
+        "Trop de réservations sont venues de votre connexion en peu de temps. Pour "
+        "continuer, ouvrez cette page dans un navigateur avec JavaScript activé (il "
+        "prouve que vous n’êtes pas un robot), ou réessayez plus tard."
+    ),
     "expired": "Nous ne pouvions plus vous garder cette heure. Choisissez à nouveau une heure.",
     "held": "Nous vous gardons cette heure jusqu’à {time}.",
     "firstName": "Prénom",
@@ -340,6 +355,12 @@ DE: Final[Mapping[str, str]] = {
     " erneut oder wählen Sie etwas anderes.",
     "reserve": "Diese Zeit reservieren",
     "taken": "Leider wurde diese Zeit gerade vergeben. Bitte wählen Sie eine andere Zeit.",
+    "challenge": (
+        "Von Ihrer Verbindung kamen in kurzer Zeit zu viele Reservierungen. Um "
+        "fortzufahren, öffnen Sie diese Seite bitte in einem Browser mit aktiviertem "
+        "JavaScript (damit weisen Sie nach, dass Sie kein Roboter sind), oder versuchen "
+        "Sie es später erneut."
+    ),
     "expired": "Wir konnten diese Zeit nicht länger für Sie freihalten. Bitte wählen Sie"
     " erneut eine Zeit.",
     "held": "Wir halten diese Zeit bis {time} Uhr für Sie frei.",

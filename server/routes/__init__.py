@@ -9,6 +9,7 @@ from server.routes import (
     assets,
     book,
     catalog,
+    challenge,
     desk,
     health,
     holds,
@@ -25,6 +26,7 @@ def all_routes(settings: Settings) -> list[BaseRoute]:
     return [
         *health.routes,
         *holds.routes,
+        *challenge.routes,
         *appointments.routes,
         *invites.routes,
         *catalog.routes,

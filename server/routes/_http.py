@@ -14,7 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server import errors, schemas
+from server.booking import bots
 from server.booking.catalog import Listing
+from server.runtime import runtime_of
 
 _Q = TypeVar("_Q", bound=schemas.Query)
 _ENCODER: Final = msgspec.json.Encoder()
@@ -49,6 +51,13 @@ def decode_query(request: Request, type_: type[_Q]) -> _Q:
             refused = msgspec.ValidationError(f"Invalid enum value {value!r} - at `$.{name}`")
             raise errors.from_msgspec(refused, query=True)
     return query
+
+
+def client_of(request: Request) -> str | None:
+    """Who sends the request, as the services know clients: the keyed hash of the address
+    the rate limiter sees (`bots.client_of`; docs/bots.md)."""
+    address = request.client.host if request.client else None
+    return bots.client_of(runtime_of(request).tokens, address)
 
 
 def json_response(body: bytes, status_code: int = 200) -> Response:

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 from server import schemas
 from server.booking import appointments, manage, presenters, slots
 from server.booking.requests import check_idempotency_key, request_hash
-from server.routes._http import NO_STORE, decode_query, json_response
+from server.routes._http import NO_STORE, client_of, decode_query, json_response
 from server.runtime import runtime_of
 from server.schemas import AppointmentRequest, RescheduleRequest, decode_body
 from server.store import AppointmentRow
@@ -40,7 +40,11 @@ async def create_appointment(request: Request) -> Response:
     key = check_idempotency_key(request.headers.get("idempotency-key"))
     body = decode_body(_BOOKING, await request.body())
     row = await appointments.book(
-        runtime_of(request), body, idempotency_key=key, digest=request_hash(body)
+        runtime_of(request),
+        body,
+        idempotency_key=key,
+        digest=request_hash(body),
+        client=client_of(request),
     )
     return _answer(request, row, 201)
 

@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from server.hosted import book
 from server.hosted.pages import Page, render
+from server.routes._http import client_of
 from server.runtime import runtime_of
 
 FAVICON: Final = Path(__file__).resolve().parent.parent / "templates" / "book" / "favicon.svg"
@@ -67,6 +68,7 @@ async def submit_form(request: Request) -> Response:
         referer=request.headers.get("referer"),
         address=str(request.base_url),
         accept_language=request.headers.get("accept-language"),
+        client=client_of(request),
     )
     if isinstance(answer, Page):
         return _html(answer, "no-store")

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from server.booking import holds
-from server.routes._http import NO_STORE, encode, json_response
+from server.routes._http import NO_STORE, client_of, encode, json_response
 from server.runtime import runtime_of
 from server.schemas import HoldRequest, decode_body
 
@@ -21,7 +21,8 @@ _DECODER = msgspec.json.Decoder(HoldRequest)
 
 async def create_hold(request: Request) -> Response:
     body = decode_body(_DECODER, await request.body())
-    return json_response(encode(await holds.place_hold(runtime_of(request), body)), 201)
+    held = await holds.place_hold(runtime_of(request), body, client=client_of(request))
+    return json_response(encode(held), 201)
 
 
 async def release_hold(request: Request) -> Response:

@@ -77,6 +77,9 @@ class HoldRow:
     trailing_buffer: int  # minutes
     expires_at: datetime
     used_by: str | None = None  # the appointment that used it
+    #: The client that placed it: a keyed hash of its address (docs/bots.md), or None
+    #: (placed on the desk, or before migration 0004).
+    client: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,7 +450,33 @@ class Reader(DeliveryReader, DeskReader, CalendarReader, Protocol):
         ...
 
 
-class Transaction(Reader, DeliveryWriter, DeskWriter, CalendarWriter, Protocol):
+class BotWriter(Protocol):
+    """Hold squatting and bots (docs/bots.md): who holds what, who did what lately, which
+    proof-of-work challenges were answered. `client` is always a keyed hash."""
+
+    async def release_client_holds(self, client: str, now: datetime, keep: int) -> int:
+        """Release the client's live unused holds but its `keep` newest (by expiry);
+        returns how many were released."""
+        ...
+
+    async def client_activity(self, client: str, since: datetime) -> int:
+        """How many holds and bookings the client made at or after `since`."""
+        ...
+
+    async def note_client_activity(
+        self, client: str, at: datetime, forget_before: datetime
+    ) -> None:
+        """Count one hold or booking of the client at `at`; forget every client's older
+        than `forget_before`."""
+        ...
+
+    async def use_challenge(self, signature: str, expires_at: datetime, now: datetime) -> bool:
+        """Mark a challenge answered; False if it was answered before (a replay). Forgets
+        challenges that expired before `now`."""
+        ...
+
+
+class Transaction(Reader, DeliveryWriter, DeskWriter, CalendarWriter, BotWriter, Protocol):
     """One transaction: its reads see the state it will write on."""
 
     async def insert_appointment(self, row: AppointmentRow) -> None: ...

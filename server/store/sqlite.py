@@ -54,6 +54,7 @@ from server.store.interface import (
     IdempotencyRow,
     StoreError,
 )
+from server.store.sqlite_bots import BotWrites
 from server.store.sqlite_calendars import CalendarReads, CalendarWrites
 from server.store.sqlite_desk import DeskReads, DeskWrites
 from server.store.sqlite_outbox import OutboxReads, OutboxWrites
@@ -82,7 +83,7 @@ _APPOINTMENT_COLUMNS = (
 )
 _HOLD_COLUMNS = (
     "id, agent, subject, meeting_type, office, start_utc, end_utc, trailing_buffer, "
-    "expires_at, used_by"
+    "expires_at, used_by, client"
 )
 
 
@@ -123,6 +124,7 @@ def _hold_from_row(row: sqlite3.Row) -> HoldRow:
         trailing_buffer=row["trailing_buffer"],
         expires_at=from_unix(row["expires_at"]),
         used_by=row["used_by"],
+        client=row["client"],
     )
 
 
@@ -265,7 +267,7 @@ def _changed(raw: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
         cursor.close()
 
 
-class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites):
+class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites, BotWrites):
     """One transaction (`server/store/sqlite_writer.py`: `BEGIN IMMEDIATE`, perhaps
     shared with others of this process behind a `SAVEPOINT`): reads see the locked
     state, writes commit together at the end of `async with store.write()` or not at
@@ -374,7 +376,7 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites):
 
     async def insert_hold(self, row: HoldRow) -> None:
         await self._execute(
-            f"INSERT INTO holds ({_HOLD_COLUMNS}) VALUES ({_placeholders(10)})",
+            f"INSERT INTO holds ({_HOLD_COLUMNS}) VALUES ({_placeholders(11)})",
             [
                 row.id,
                 row.agent,
@@ -386,6 +388,7 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites):
                 row.trailing_buffer,
                 to_unix(row.expires_at),
                 row.used_by,
+                row.client,
             ],
         )
 

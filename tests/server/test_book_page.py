@@ -8,17 +8,21 @@ written, and that nothing about the customer ends up in a link.
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from starlette.testclient import TestClient
 
+from server.app import create_app
 from server.booking import invites
+from server.settings import Settings
 from tests.server._booking import count_rows
 from tests.server._page import Html, parse
-from tests.support import NOW
+from tests.support import NOW, Clock
 
 CAR_INSURANCE_BY_PHONE = "/book?subject=car-insurance&meeting_type=PHONE"
 CUSTOMER = {
@@ -212,16 +216,18 @@ def test_bad_details_show_every_message_of_the_api_at_its_field(page: TestClient
 def test_a_time_taken_meanwhile_sends_the_customer_back_to_the_times(page: TestClient) -> None:
     times = get(page, CAR_INSURANCE_BY_PHONE).form("slot")
     choice = {**times.hidden(), "slot": times.options("slot")[0]}
-    # Fill every agent of that start with holds through the API, then try.
+    # Fill every agent of that start with holds through the API (from other clients:
+    # one client keeps at most two live holds), then try.
     start, duration = choice["slot"].split("|")
-    while (
-        page.post(
+    for number in itertools.count(1):
+        other = TestClient(page.app, base_url=str(page.base_url), client=(f"192.0.2.{number}", 1))
+        held = other.post(
             "/api/v1/holds",
             json={"subject": "car-insurance", "meeting_type": "PHONE", "start": start},
-        ).status_code
-        == 201
-    ):
-        pass
+        )
+        if held.status_code != 201:
+            assert held.status_code == 409, held.text
+            break
     answer = post(page, choice)
     assert answer.status_code == 409
     html = parse(answer.text)
@@ -340,3 +346,41 @@ def test_a_broken_manage_link_says_so(page: TestClient, token: str, status: int)
     html = get(page, f"/book?manage={token}", status=status)
     if status == 404:
         assert "This link is not valid any more." in html.text
+
+
+# -- bots (docs/bots.md) -----------------------------------------------------------------
+
+
+def test_the_details_form_has_a_honeypot_people_never_see(page: TestClient) -> None:
+    times = get(page, CAR_INSURANCE_BY_PHONE).form("slot")
+    raw = post(page, {**times.hidden(), "slot": times.options("slot")[0]}).text
+    details = parse(raw)
+    form = details.form("first_name")
+    assert dict((n, v) for n, v, _ in form.fields)["website"] == ""
+    hidden = raw[raw.index('aria-hidden="true"') :]
+    assert hidden.index('name="website"') < hidden.index("</div>")  # hidden from people
+    assert 'tabindex="-1"' in hidden[: hidden.index("</div>")]  # and from the keyboard
+
+    filled = book(page, details, website="https://cheap-pills.example")
+
+    assert filled.status_code != 303
+    assert count_rows(page) == 0
+    assert book(page, details).status_code == 303  # left empty, as people leave it
+
+
+def test_without_javascript_a_required_challenge_is_explained(
+    settings: Settings, config_path: Path, clock: Clock
+) -> None:
+    config_path.write_text(
+        config_path.read_text(encoding="utf-8") + '\n[organisation.bots]\nchallenge = "always"\n',
+        encoding="utf-8",
+    )
+    with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as page:
+        page.app.state.runtime.clock = clock  # type: ignore[attr-defined]
+        times = get(page, CAR_INSURANCE_BY_PHONE).form("slot")
+
+        answer = post(page, {**times.hidden(), "slot": times.options("slot")[0]})
+
+        assert answer.status_code == 428
+        assert "JavaScript" in parse(answer.text).text
+        assert count_rows(page, "holds") == 0
