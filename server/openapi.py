@@ -215,7 +215,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         {200: schemas.ChallengeResponse},
         description=(
             "Asked for only when a hold or booking answered CHALLENGE_REQUIRED (the "
-            "organisation requires one, or this client made many holds and bookings "
+            "organisation requires one, or this client placed many holds "
             "lately): find `number`, send the answer as `altcha` in the body of the "
             "retried request. Each answer works once, within 10 minutes. See docs/bots.md. "
             "Cache-Control: no-store."

@@ -105,7 +105,9 @@ async def book(
             await tx.delete_idempotency_keys(now - IDEMPOTENCY_TTL)
         hold = None if hold_id is None else await held(tx, hold_id, target, now)
         if not by_agent:
-            await bots.guard(tx, snapshot.settings.bots, client, proof, now, held=hold is not None)
+            await bots.guard(
+                tx, snapshot.settings.bots, client, proof, now, booking=True, held=hold is not None
+            )
         await invites.check_usable(tx, invite)
         chosen = await offer(
             tx,

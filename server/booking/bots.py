@@ -10,8 +10,9 @@ proof-of-work challenge (the open ALTCHA protocol) for holds and bookings, a hon
   base64 JSON payload the ALTCHA widgets send) is verified with the `altcha` package,
   its expiry against our clock, and used once (`used_challenges`).
 - It is required for every hold and booking when `organisation.bots.challenge` is
-  `always`; with `auto`, for a client that made more than `challenge_after` holds and
-  bookings in the last `challenge_window` minutes.
+  `always`; with `auto`, for a client that placed `challenge_after` holds in the last
+  `challenge_window` minutes (bookings are not counted; a booking with a live hold
+  needs no answer).
 """
 
 from __future__ import annotations
@@ -117,12 +118,14 @@ async def guard(
     proof: Proof | None,
     now: datetime,
     *,
+    booking: bool = False,
     held: bool = False,
 ) -> None:
     """Inside the write transaction of a hold or booking: refuse it without an answer
     when one is required (CHALLENGE_REQUIRED), use the answer (CHALLENGE_FAILED if it
-    was used before), and count the client's activity. `held`: a booking with a live
-    hold, which passed this guard when it was placed, needs no answer of its own."""
+    was used before), and count a hold of the client (bookings are not counted: they
+    hold nothing, carry a customer's details and are rate limited). `held`: a booking
+    with a live hold, which passed this guard when it was placed, needs no answer."""
     required = not held and (
         bots.challenge == "always"
         or (
@@ -137,7 +140,7 @@ async def guard(
             raise ChallengeFailed("This challenge was answered before. Please solve a new one.")
     elif required:
         raise ChallengeRequired()
-    if client is not None:
+    if client is not None and not booking:
         window = timedelta(minutes=bots.challenge_window)
         await tx.note_client_activity(client, now, now - window)
 

@@ -41,7 +41,7 @@ def _bots_line(bots: Bots) -> str:
     challenge = {
         "off": "never",
         "always": "always",
-        "auto": f"after {bots.challenge_after} in {bots.challenge_window} min from one client",
+        "auto": f"after {bots.challenge_after} holds in {bots.challenge_window} min by one client",
     }[bots.challenge]
     return (
         f"bots: at most {bots.holds_per_client} live holds per client; proof of work"

@@ -336,7 +336,7 @@ class Calendar(_Base, frozen=True):
 #                                 #   its oldest
 #     challenge = "auto"          # "off" | "auto" | "always": a proof of work (ALTCHA) for
 #                                 #   holds and bookings; "auto": only for a client that
-#     challenge_after = 30        # 1..10000 made more than this many holds and bookings
+#     challenge_after = 30        # 1..10000 placed this many holds
 #     challenge_window = 60       # 1..1440 in the last this many minutes
 #     challenge_max_number = 100000   # 1000..10000000: the work (SHA-256 hashes at most)
 

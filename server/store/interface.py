@@ -460,14 +460,14 @@ class BotWriter(Protocol):
         ...
 
     async def client_activity(self, client: str, since: datetime) -> int:
-        """How many holds and bookings the client made at or after `since`."""
+        """How many holds the client placed at or after `since`."""
         ...
 
     async def note_client_activity(
         self, client: str, at: datetime, forget_before: datetime
     ) -> None:
-        """Count one hold or booking of the client at `at`; forget every client's older
-        than `forget_before`."""
+        """Count one hold of the client at `at`; forget every client's older than
+        `forget_before`."""
         ...
 
     async def use_challenge(self, signature: str, expires_at: datetime, now: datetime) -> bool:

@@ -292,10 +292,15 @@ def test_a_client_over_the_threshold_must_solve_others_need_not(
     client: TestClient, clock: Clock
 ) -> None:
     free = farids_starts(client)
+    for start in free[6:10]:  # bookings are not counted
+        body = appointment_body("insurance", "OFFICE", start, "brussels")
+        assert book(client, body).status_code == 201
     for start in free[:3]:
         assert hold(client, start).status_code == 201
 
     assert error(hold(client, free[3]))[:2] == (428, "CHALLENGE_REQUIRED")
+    booking = appointment_body("insurance", "OFFICE", free[10], "brussels")
+    assert error(book(client, booking))[:2] == (428, "CHALLENGE_REQUIRED")  # over it: both
     assert hold(client, free[3], altcha=answer(client)).status_code == 201
     assert hold(from_(client, OFFICE), free[4]).status_code == 201  # another client
 

@@ -7,7 +7,7 @@
 ALTER TABLE holds ADD COLUMN client TEXT;
 CREATE INDEX holds_client ON holds (client, expires_at) WHERE client IS NOT NULL;
 
--- What each client did lately (holds and bookings), counted against
+-- The holds each client placed lately, counted against
 -- `organisation.bots.challenge_after` within `challenge_window` minutes; rows older
 -- than the window are deleted as new ones are written.
 CREATE TABLE client_activity (
