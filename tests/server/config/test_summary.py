@@ -36,8 +36,7 @@ def test_bookable_combinations_need_an_agent_with_hours_there() -> None:
 def test_the_summary_names_the_bot_defence() -> None:
     assert (
         "bots: at most 2 live holds per client; proof of work (up to 100,000 hashes)"
-        " after 30 holds in 60 min by one client"
-        in config.summary(config.loads(BASE, "test.toml"))
+        " after 30 holds in 60 min by one client" in config.summary(config.loads(BASE, "test.toml"))
     )
     edited = BASE + '\n[organisation.bots]\nholds_per_client = 3\nchallenge = "always"\n'
     assert "bots: at most 3 live holds per client; proof of work (up to 100,000 hashes) always" in (
