@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from server.store.interface import Conflict
 from server.vocabulary import to_unix
 
 
@@ -55,11 +54,8 @@ class BotWrites:
 
     async def use_challenge(self, signature: str, expires_at: datetime, now: datetime) -> bool:
         await self._execute("DELETE FROM used_challenges WHERE expires_at <= ?", [to_unix(now)])
-        try:
-            await self._execute(
-                "INSERT INTO used_challenges (signature, expires_at) VALUES (?, ?)",
-                [signature, to_unix(expires_at)],
-            )
-        except Conflict:
-            return False
-        return True
+        added = await self._execute(
+            "INSERT OR IGNORE INTO used_challenges (signature, expires_at) VALUES (?, ?)",
+            [signature, to_unix(expires_at)],
+        )
+        return added == 1
