@@ -1,6 +1,6 @@
 """The PostgreSQL backend of the store (`server.store.interface`), through asyncpg: all of
-its SQL is here and in its three mixin modules (`postgresql_outbox`, `postgresql_desk`,
-`postgresql_calendars`), as the SQLite backend's is in `sqlite*.py`.
+its SQL is here and in its mixin modules (`postgresql_outbox`, `postgresql_desk`,
+`postgresql_calendars`, `postgresql_bots`), as the SQLite backend's is in `sqlite*.py`.
 
 - A **connection pool** per process (`RENDEZVOUS_DATABASE_POOL` connections at most).
   Reads outside a transaction take a connection for one statement. `store.write()`
@@ -60,6 +60,7 @@ from server.store.interface import (
     IdempotencyRow,
     StoreError,
 )
+from server.store.postgresql_bots import PgBotWrites
 from server.store.postgresql_calendars import PgCalendarReads, PgCalendarWrites
 from server.store.postgresql_desk import PgDeskReads, PgDeskWrites
 from server.store.postgresql_outbox import PgOutboxReads, PgOutboxWrites
@@ -81,7 +82,7 @@ _APPOINTMENT_COLUMNS = (
 )
 _HOLD_COLUMNS = (
     "id, agent, subject, meeting_type, office, start_utc, end_utc, trailing_buffer, "
-    "expires_at, used_by"
+    "expires_at, used_by, client"
 )
 
 
@@ -177,6 +178,7 @@ def _hold_from_row(row: asyncpg.Record) -> HoldRow:
         trailing_buffer=row["trailing_buffer"],
         expires_at=row["expires_at"],
         used_by=row["used_by"],
+        client=row["client"],
     )
 
 
@@ -312,7 +314,7 @@ class _Reads:
         )
 
 
-class PostgreSQLTransaction(_Reads, PgOutboxWrites, PgDeskWrites, PgCalendarWrites):
+class PostgreSQLTransaction(_Reads, PgOutboxWrites, PgDeskWrites, PgCalendarWrites, PgBotWrites):
     """One READ COMMITTED transaction on one pooled connection: reads take the locks
     that keep what they read true (the module's docstring), writes commit together at
     the end of `async with store.write()` or not at all."""
@@ -438,7 +440,8 @@ class PostgreSQLTransaction(_Reads, PgOutboxWrites, PgDeskWrites, PgCalendarWrit
 
     async def insert_hold(self, row: HoldRow) -> None:
         await self._pg_execute(
-            f"INSERT INTO holds ({_HOLD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            f"INSERT INTO holds ({_HOLD_COLUMNS}) VALUES "
+            "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             row.id,
             row.agent,
             row.subject,
@@ -449,6 +452,7 @@ class PostgreSQLTransaction(_Reads, PgOutboxWrites, PgDeskWrites, PgCalendarWrit
             row.trailing_buffer,
             _utc(row.expires_at),
             row.used_by,
+            row.client,
         )
 
     async def use_hold(self, id: str, appointment_id: str) -> bool:
