@@ -94,9 +94,16 @@ def manage_token(response: Any) -> str:
 
 
 def count_rows(client: TestClient, table: str = "appointments") -> int:
+    """Rows of a table, read beside the app (SQLite file or PostgreSQL database)."""
+    settings = runtime(client).settings
+    if settings.database_url is not None:
+        from tests.databases import PostgreSQLServer
+
+        return int(
+            PostgreSQLServer().scalar(settings.database_url, f"SELECT count(*) FROM {table}")
+        )
     import sqlite3
 
-    path = runtime(client).settings.database_path
-    with sqlite3.connect(path) as conn:
+    with sqlite3.connect(settings.database_path) as conn:
         (count,) = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
     return int(count)

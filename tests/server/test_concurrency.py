@@ -1,4 +1,5 @@
-"""Racing for the last slot against the real server: 4 worker processes, one SQLite file.
+"""Racing for the last slot against the real server: 4 worker processes, one SQLite file
+or one PostgreSQL database (the module runs on each).
 
 SPEC 5: "two customers racing for the last slot get one 201 and one 409, with any number
 of server processes". Fifty requests are released together at one start; the database
@@ -28,6 +29,7 @@ import pytest
 
 import availability
 from server import config
+from tests.databases import BACKENDS, PostgreSQLServer
 from tests.server._booking import CUSTOMER
 from tests.support import ROOT, eventually, organisation_path
 
@@ -38,8 +40,9 @@ BRUSSELS = "Europe/Brussels"
 @dataclass(frozen=True)
 class Server:
     url: str
-    database: Path
+    database: Path | str  # a SQLite file or a PostgreSQL URL
     organisation: config.LoadedOrganisation
+    postgresql: PostgreSQLServer | None = None
 
 
 def _free_port() -> int:
@@ -49,12 +52,18 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     directory = tmp_path_factory.mktemp("race")
     config_path = directory / "organisation.toml"
     shutil.copyfile(organisation_path("race"), config_path)
-    database = directory / "rendezvous.sqlite3"
+    postgresql: PostgreSQLServer | None = None
+    database: Path | str = directory / "rendezvous.sqlite3"
+    if request.param == "postgresql":
+        postgresql = request.getfixturevalue("postgresql")
+        database = postgresql.create()
     port = _free_port()
     env = {
         **os.environ,
@@ -62,6 +71,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "RENDEZVOUS_DATABASE": str(database),
         "RENDEZVOUS_SECRET_KEY": "race-secret",
         "RENDEZVOUS_RATE_LIMIT": "0",  # 100 requests from one address: not what is tested here
+        "RENDEZVOUS_DATABASE_POOL": "5",  # 4 workers: 20 connections at most
         # The checkout first: an editable install made before a package existed maps it
         # as a namespace package, and the workers must import this tree's code.
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
@@ -77,7 +87,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(url, process)
-        yield Server(url, database, config.load(config_path))
+        yield Server(url, database, config.load(config_path), postgresql)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -88,6 +98,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 process.wait()
         if process.stderr is not None:
             process.stderr.close()
+        if postgresql is not None:
+            postgresql.drop(str(database))
 
 
 def _wait_until_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
@@ -150,7 +162,14 @@ async def _race(url: str, body: dict[str, Any]) -> list[httpx.Response]:
         return await asyncio.gather(*tasks)
 
 
-def _rows(server: Server, subject: str, start: datetime) -> list[tuple[str, str]]:
+def _rows(server: Server, subject: str, start: datetime) -> list[tuple[Any, ...]]:
+    if server.postgresql is not None:
+        return server.postgresql.rows(
+            str(server.database),
+            "SELECT agent, status FROM appointments WHERE subject = $1 AND start_utc = $2",
+            subject,
+            start,
+        )
     with sqlite3.connect(server.database) as conn:
         return conn.execute(
             "SELECT agent, status FROM appointments WHERE subject = ? AND start_utc = ?",

@@ -25,7 +25,7 @@ from tests.server._booking import (
 )
 from tests.support import Clock
 
-pytestmark = pytest.mark.organisation("appointments")
+pytestmark = [pytest.mark.organisation("appointments"), pytest.mark.both_backends]
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 #: The answers a mortgage's required questions need.

@@ -25,7 +25,7 @@ from tests.server._booking import (
 )
 from tests.support import NOW, Clock
 
-pytestmark = pytest.mark.organisation("holds")
+pytestmark = [pytest.mark.organisation("holds"), pytest.mark.both_backends]
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 

@@ -22,7 +22,7 @@ from tests.server._booking import (
 )
 from tests.support import NOW, Clock
 
-pytestmark = pytest.mark.organisation("invites")
+pytestmark = [pytest.mark.organisation("invites"), pytest.mark.both_backends]
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 #: Alice and Emma both open accounts in Brussels on Wednesdays.
@@ -190,7 +190,7 @@ def test_an_invite_books_a_subject_hidden_from_customers(client: TestClient) -> 
 @pytest.fixture
 def environ(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
     monkeypatch.setenv("RENDEZVOUS_CONFIG", str(settings.config_path))
-    monkeypatch.setenv("RENDEZVOUS_DATABASE", str(settings.database_path))
+    monkeypatch.setenv("RENDEZVOUS_DATABASE", str(settings.database))
     monkeypatch.setenv("RENDEZVOUS_SECRET_KEY", settings.secret_key or "")
 
 

@@ -21,7 +21,7 @@ from tests.server._booking import (
 )
 from tests.support import NOW, Clock
 
-pytestmark = pytest.mark.organisation("manage")
+pytestmark = [pytest.mark.organisation("manage"), pytest.mark.both_backends]
 
 TOMORROW = date(2026, 11, 25)
 

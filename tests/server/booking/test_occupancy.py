@@ -13,6 +13,8 @@ from server.booking.occupancy import MAX_OCCUPATION, load_busy, to_busy
 from server.calendars.intervals import Policy
 from server.store import BusyRow, HoldRow, Store, open_store
 
+pytestmark = pytest.mark.both_backends
+
 NINE = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # 09:00 in Brussels
 HALF_HOUR = timedelta(minutes=30)
 
@@ -94,8 +96,8 @@ def test_external_busy_time_is_passed_on() -> None:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await open_store(tmp_path / "rendezvous.sqlite3")
+async def store(database: str | Path) -> AsyncIterator[Store]:
+    store = await open_store(database)
     yield store
     await store.close()
 

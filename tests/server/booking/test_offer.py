@@ -20,6 +20,8 @@ from server.snapshot import Snapshot
 from server.store import HoldRow, Store, open_store
 from tests.support import NOW, organisation_path
 
+pytestmark = pytest.mark.both_backends
+
 #: Alice and Emma open accounts in Brussels on Wednesdays; Farid alone does insurance
 #: (tests/server/organisations/appointments.toml).
 SNAPSHOT = Snapshot.build(config.load(organisation_path("appointments")))
@@ -54,8 +56,8 @@ def test_a_candidate_who_must_confirm_makes_a_request() -> None:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await open_store(tmp_path / "rendezvous.sqlite3")
+async def store(database: str | Path) -> AsyncIterator[Store]:
+    store = await open_store(database)
     yield store
     await store.close()
 
