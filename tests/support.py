@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
+from starlette.testclient import TestClient
+
 T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,3 +100,12 @@ def eventually(
                 f"{what} did not happen within {timeout:g} s; last value: {value!r}"
             )
         time.sleep(interval)
+
+
+def another_client(client: TestClient, address: tuple[str, int]) -> TestClient:
+    """Another client (its own address) of the app `client` runs, on the same event
+    loop: a `TestClient` that is not entered runs each request on a loop of its own,
+    which a connection pool made on the app's loop (asyncpg) cannot serve."""
+    other = TestClient(client.app, base_url=str(client.base_url), client=address)
+    other.portal = client.portal
+    return other

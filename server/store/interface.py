@@ -37,8 +37,12 @@ class Conflict(StoreError):
 
 
 def new_id() -> str:
-    """A random, URL-safe id for appointments and holds (128 bits)."""
-    return secrets.token_urlsafe(16)
+    """A random, URL-safe id for appointments, holds and deliveries (128 bits). Never
+    starting with `-`, so that a command line never takes an id for an option
+    (`rendezvous outbox --retry ID`)."""
+    while (id := secrets.token_urlsafe(16)).startswith("-"):
+        pass
+    return id
 
 
 @dataclass(frozen=True, slots=True)

@@ -408,7 +408,10 @@ def _check_versions(source: Mapping[int, str], target: Mapping[int, str], path: 
 def _rows(conn: sqlite3.Connection, table: str, columns: Sequence[_Column]) -> Iterator[list[Any]]:
     names = ", ".join(f'"{column.name}"' for column in columns)
     convert = [_converter(column.data_type) for column in columns]
-    cursor = conn.execute(f'SELECT {names} FROM "{table}" ORDER BY rowid')
+    # In the order rows were written (rowid); a WITHOUT ROWID table in its key's order.
+    (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", [table]).fetchone()
+    order = "" if "WITHOUT ROWID" in sql.upper() else " ORDER BY rowid"
+    cursor = conn.execute(f'SELECT {names} FROM "{table}"{order}')
     while batch := cursor.fetchmany(_BATCH):
         yield from ([f(value) for f, value in zip(convert, row, strict=True)] for row in batch)
 

@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from server.app import create_app
 from server.settings import Settings
 from tests.server._booking import appointment_body, book, error, iso, offered, runtime
-from tests.support import Clock
+from tests.support import Clock, another_client
 
 pytestmark = pytest.mark.organisation("holds")
 
@@ -55,7 +55,7 @@ def client(settings: Settings, clock: Clock) -> Iterator[TestClient]:
 
 def from_(client: TestClient, address: tuple[str, int]) -> TestClient:
     """Another client of the same running app."""
-    return TestClient(client.app, base_url=str(client.base_url), client=address)
+    return another_client(client, address)
 
 
 def offered_starts(client: TestClient, days: int = 1) -> list[datetime]:

@@ -23,7 +23,7 @@ from tests.server._booking import (
     offered,
     runtime,
 )
-from tests.support import NOW, Clock
+from tests.support import NOW, Clock, another_client
 
 pytestmark = [pytest.mark.organisation("holds"), pytest.mark.both_backends]
 
@@ -73,7 +73,7 @@ def test_a_second_hold_for_the_last_capacity_is_refused(client: TestClient) -> N
     start = offered(client, "savings", "PHONE", "brussels")[0]
     fields = dict(subject="savings", meeting_type="PHONE", office="brussels", start=iso(start))
 
-    stranger = TestClient(client.app, base_url=str(client.base_url), client=("203.0.113.9", 1))
+    stranger = another_client(client, ("203.0.113.9", 1))
 
     answers = [hold(c, **fields).status_code for c in (client, client, stranger)]
 

@@ -310,6 +310,8 @@ async def fill_every_table(database: Path) -> dict[str, Any]:
         await tx.insert_session(session)
         await tx.set_feed("alice", "feed-secret", NOW)
         await tx.insert_time_off(time_off)
+        await tx.note_client_activity("client-1", NOW, NOW - timedelta(hours=1))
+        await tx.use_challenge("challenge-1", NOW + timedelta(minutes=10), NOW)
         await tx.sync_calendars({"alice": ("fp-a", "ics"), "bob": ("fp-b", "caldav")}, NOW)
         (leased, _) = await tx.claim_calendars("refresher", NOW, NOW + timedelta(minutes=10), 5)
         await tx.save_calendar(
@@ -349,7 +351,13 @@ async def read_back(store: Store) -> dict[str, Any]:
         "feed": await store.feed_by_secret("feed-secret"),
         "time_off": await store.time_off(["alice"], NOW, NOW + timedelta(days=30)),
         "calendars": await store.calendars(),
+        "client_activity": await _client_activity(store),
     }
+
+
+async def _client_activity(store: Store) -> int:
+    async with store.write() as tx:
+        return await tx.client_activity("client-1", NOW - timedelta(hours=1))
 
 
 def sqlite_counts(database: Path) -> dict[str, int]:
