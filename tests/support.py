@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from starlette.testclient import TestClient
 
@@ -109,3 +110,10 @@ def another_client(client: TestClient, address: tuple[str, int]) -> TestClient:
     other = TestClient(client.app, base_url=str(client.base_url), client=address)
     other.portal = client.portal
     return other
+
+
+def brussels_today() -> date:
+    """Today where the browser tests' pages live (their contexts run in Europe/Brussels,
+    the demo's offices too): after 23:00 UTC it is already tomorrow there, so the
+    machine's `date.today()` would be a day behind what the widget calls today."""
+    return datetime.now(ZoneInfo("Europe/Brussels")).date()

@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import Servers, start_servers
 from tests.server.deliveries._mail import MailServer, iter_text_parts
+from tests.support import brussels_today
 
 BRUSSELS = "Europe/Brussels"
 
@@ -75,7 +76,7 @@ def link_in(message: EmailMessage, pattern: str) -> str:
 def free_starts(
     desk: Desk, subject: str, meeting_type: str, office: str, agent: str, days: int = 14
 ) -> list[str]:
-    today = date.today()
+    today = brussels_today()
     response = httpx.get(
         f"{desk.api}/api/v1/slots",
         params={

@@ -34,6 +34,7 @@ from tests.browser._widget import (
     time_buttons,
 )
 from tests.browser.conftest import Servers, start_servers
+from tests.support import brussels_today
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 NOTHING = "There are no free times in the coming months for this choice."
@@ -275,8 +276,8 @@ def test_after_cancelling_the_customer_can_book_again(page: Page, servers: Any) 
             params={
                 "subject": "car-loan",
                 "meeting_type": "PHONE",
-                "from": date.today().isoformat(),
-                "to": (date.today() + timedelta(days=20)).isoformat(),
+                "from": brussels_today().isoformat(),
+                "to": (brussels_today() + timedelta(days=20)).isoformat(),
             },
             timeout=10,
         ).json()["slots"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -20,6 +20,7 @@ from playwright.sync_api import Page, Response, expect
 
 from tests.browser._widget import heading, widget
 from tests.browser.conftest import Servers
+from tests.support import brussels_today
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 VERSION = re.compile(r"'([0-9a-f]{12})'")
@@ -235,8 +236,8 @@ def test_slots_are_never_stored(own_servers: Servers) -> None:
             "subject": "mortgage",
             "meeting_type": "OFFICE",
             "office": "brussels",
-            "from": date.today().isoformat(),
-            "to": (date.today() + timedelta(days=14)).isoformat(),
+            "from": brussels_today().isoformat(),
+            "to": (brussels_today() + timedelta(days=14)).isoformat(),
         },
     )
     assert response.status_code == 200, response.text

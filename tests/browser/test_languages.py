@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,7 @@ from tests.browser._widget import (
     summary,
     time_buttons,
 )
+from tests.support import brussels_today
 
 LANGUAGES = [
     pytest.param(
@@ -210,7 +211,7 @@ def shown_times(page: Page) -> tuple[str, list[str]]:
 def hours_between(east: str, west: str, day: str) -> int:
     """How many hours `west`'s clocks are behind `east`'s on a day shown as
     "Free times on Tuesday 24 November" (this year, or next when that has passed)."""
-    today = date.today()
+    today = brussels_today()
     shown = datetime.strptime(day.rsplit(" on ", 1)[1], "%A %d %B").date()
     shown = shown.replace(year=today.year)
     if shown < today - timedelta(days=1):

@@ -26,6 +26,7 @@ from tests.browser._widget import (
     tab_to,
     time_buttons,
 )
+from tests.support import brussels_today
 
 #: Opening an account at the Brussels office: 20 minutes every 10, most days.
 ACCOUNT = {"subject": "new-account", "meeting-type": "OFFICE", "office": "brussels"}
@@ -38,7 +39,7 @@ def day_of(label: str) -> date:
     text = label.removeprefix("Today, ")
     match = re.match(r"^(?:Free times on )?\w+ (\d{1,2}) (\w+)", text)
     assert match, label
-    today = date.today()
+    today = brussels_today()
     shown = datetime.strptime(f"{match[1]} {match[2]} {today.year}", "%d %B %Y").date()
     return shown if shown >= today - timedelta(days=7) else shown.replace(year=today.year + 1)
 
@@ -169,7 +170,7 @@ def test_previous_and_next_move_by_a_week_and_today_is_marked(page: Page, server
     expect(previous).to_be_disabled()
     labels = days(w).evaluate_all("options => options.map(o => o.getAttribute('aria-label'))")
     today = [label for label in labels if label.startswith("Today, ")]
-    assert len(today) == 1 and day_of(today[0]) == date.today()
+    assert len(today) == 1 and day_of(today[0]) == brussels_today()
     first = day_of(labels[0])
     assert first.weekday() == 0  # en-GB weeks start on Monday
     for _ in range(3):
