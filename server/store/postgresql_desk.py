@@ -13,9 +13,10 @@ the conditional UPDATE itself (one row, locked by it), as on SQLite.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 
@@ -55,43 +56,22 @@ def _maybe(moment: datetime | None) -> datetime | None:
     return None if moment is None else _utc(moment)
 
 
+def _record(cls: Any, row: asyncpg.Record) -> Any:
+    """A row type whose fields are the record's columns, by name (`timestamptz` columns
+    come as aware datetimes already)."""
+    return cls(**{field.name: row[field.name] for field in dataclasses.fields(cls)})
+
+
 def _link(row: asyncpg.Record) -> SignInLinkRow:
-    return SignInLinkRow(
-        id=row["id"],
-        agent=row["agent"],
-        next=row["next"],
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-        used_at=row["used_at"],
-    )
+    return cast(SignInLinkRow, _record(SignInLinkRow, row))
 
 
 def _session(row: asyncpg.Record) -> SessionRow:
-    return SessionRow(
-        id=row["id"],
-        agent=row["agent"],
-        language=row["language"],
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-        ended_at=row["ended_at"],
-    )
+    return cast(SessionRow, _record(SessionRow, row))
 
 
 def _invite(row: asyncpg.Record) -> InviteRow:
-    return InviteRow(
-        id=row["id"],
-        agent=row["agent"],
-        subject=row["subject"],
-        meeting_type=row["meeting_type"],
-        office=row["office"],
-        customer_email=row["customer_email"],
-        single_use=row["single_use"],
-        created_by=row["created_by"],
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-        revoked_at=row["revoked_at"],
-        used=row["used"],
-    )
+    return cast(InviteRow, _record(InviteRow, row))
 
 
 def _time_off(row: asyncpg.Record) -> TimeOffRow:
@@ -110,7 +90,7 @@ def _time_off(row: asyncpg.Record) -> TimeOffRow:
 
 
 def _feed(row: asyncpg.Record) -> FeedRow:
-    return FeedRow(agent=row["agent"], secret=row["secret"], created_at=row["created_at"])
+    return cast(FeedRow, _record(FeedRow, row))
 
 
 class PgDeskReads:
