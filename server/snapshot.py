@@ -24,7 +24,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import MappingProxyType
-from typing import Final, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Final, Literal, Protocol, TypeVar
 
 import availability
 from availability import model
@@ -36,6 +36,9 @@ from server.calendars.intervals import Policy
 from server.calendars.links import Link
 from server.deliveries.templates import EmailTemplates
 from server.origins import origin_of
+
+if TYPE_CHECKING:
+    from server.booking.busy_reads import Kept
 
 #: (subject, meeting type, office)
 Combination = tuple[str, str, str]
@@ -84,6 +87,9 @@ class Snapshot:
     slot_memo: OrderedDict[tuple[object, ...], SlotAnswer] = field(
         default_factory=OrderedDict, compare=False, repr=False
     )
+    #: The busy time the slot search read, per pool and window, kept while nothing is
+    #: committed (`booking.busy_reads`).
+    busy_reads: Kept = field(default_factory=OrderedDict, compare=False, repr=False)
     #: Per assigned (subject, meeting type, office) that nobody can serve, the reason
     #: nearest to bookable (`availability.closest` of each assigned agent's
     #: `why_not_served`): what an empty catalog answer says (`catalog.why_empty`).

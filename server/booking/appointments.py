@@ -26,11 +26,13 @@ from datetime import datetime, timedelta
 
 import msgspec
 
+from availability.model import Organisation
 from server.booking import bots, claims, invites
 from server.booking.holds import held, with_hold
 from server.booking.offer import offer, pool, status_of
 from server.booking.requests import (
     IDEMPOTENCY_PATH,
+    Target,
     customer_problems,
     display_zone,
     language_of,
@@ -38,7 +40,7 @@ from server.booking.requests import (
     target_of,
 )
 from server.deliveries import outbox
-from server.errors import ValidationFailed
+from server.errors import NoAvailability, ValidationFailed
 from server.runtime import Runtime
 from server.schemas import AppointmentRequest
 from server.store import AppointmentRow, Reader, new_id
@@ -93,6 +95,10 @@ async def book(
     engine = snapshot.engine_for(target.subject if by_agent else target.opened)
     agents = pool(snapshot, target)
     template = snapshot.settings.video_url_template
+    if hold_id is None:
+        earlier = await _taken_already(runtime, engine, agents, target, idempotency_key, digest)
+        if earlier is not None:
+            return earlier
     async with runtime.store.write() as tx:
         if idempotency_key is not None:
             # A retry may have booked since the look above. The key first: on PostgreSQL
@@ -154,6 +160,33 @@ async def book(
         await outbox.appointment_created(tx, snapshot, row)
     runtime.outbox_bell.set()
     return row
+
+
+async def _taken_already(
+    runtime: Runtime,
+    engine: Organisation,
+    agents: tuple[str, ...],
+    target: Target,
+    idempotency_key: str | None,
+    digest: str,
+) -> AppointmentRow | None:
+    """Refuse a start that is taken in the last committed state, without the write lock
+    (docs/architecture.md, "Refusals without the write lock"): APPOINTMENT_NO_AVAILABILITY
+    as the transaction would have said, unless a retry of this request booked it
+    meanwhile (then that appointment). A free start is checked again in the transaction,
+    which alone books."""
+    now = runtime.now()
+    try:
+        await offer(
+            runtime.store, engine, agents, target, now, calendars=runtime.snapshot.calendar_policy
+        )
+    except NoAvailability:
+        if idempotency_key is not None:
+            earlier = await _booked_before(runtime.store, idempotency_key, digest, now)
+            if earlier is not None:
+                return earlier
+        raise
+    return None
 
 
 async def _booked_before(

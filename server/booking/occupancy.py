@@ -2,8 +2,9 @@
 `Busy` input.
 
 `load_busy` reads and converts in one go (bookings, holds); the slot search reads the
-plain spans first (`load_spans`), keys its memo on them, and converts them
-(`spans_to_busy`) only when the engine must run. Time off (`load_time_off`) and the
+plain spans first (`busy_reads`, kept until something is committed), keys its memo
+on them, and converts them (`group_spans`, `Occupations`, per agent on first look)
+only when the engine must run. Time off (`load_time_off`) and the
 busy time stored from agents' own calendars (`load_calendars`, SPEC 12) are read with
 both; the memo keys the calendars on their stored revisions (`calendar_key`).
 """
@@ -64,22 +65,14 @@ def _unix(key: tuple[str, datetime, datetime] | None) -> tuple[str, int, int] | 
     return None if key is None else (key[0], to_unix(key[1]), to_unix(key[2]))
 
 
-def spans_to_busy(
+def group_spans(
     spans: Sequence[BusySpan],
     agents: Collection[str],
     *,
     exclude_appointment: tuple[str, datetime, datetime] | None = None,
-    time_off: Mapping[str, Sequence[Interval]] | None = None,
-    calendars: CalendarBusy | None = None,
-) -> Busy:
-    """`to_busy` for the plain spans of `Reader.busy_spans` (every agent a key), with
-    the time off and the calendars' busy time read beside them (`load_time_off`,
-    `load_calendars`).
-
-    An agent's spans become `Occupation`s when the engine first asks for them: the
-    engine skips agents whose starts others offer already, and never reads their busy
-    time (nor are its stored calendar intervals decoded).
-    """
+) -> dict[str, list[BusySpan]]:
+    """Per agent of `agents` (each a key), its spans; without the appointment
+    `exclude_appointment` (agent, start, end), if given."""
     by_agent: dict[str, list[BusySpan]] = {agent: [] for agent in agents}
     key = _unix(exclude_appointment)
     for span in spans:
@@ -87,16 +80,10 @@ def spans_to_busy(
             key = None
             continue
         by_agent[span[0]].append(span)
-    found = calendars if calendars is not None else CalendarBusy()
-    return Busy(
-        occupations=_Occupations(by_agent),
-        external=found.external,
-        time_off=dict(time_off or {}),
-        unavailable=found.unavailable,
-    )
+    return by_agent
 
 
-class _Occupations(Mapping[str, Sequence[Occupation]]):
+class Occupations(Mapping[str, Sequence[Occupation]]):
     """Per agent, its spans as `Occupation`s, converted on first look."""
 
     def __init__(self, spans: dict[str, list[BusySpan]]) -> None:
@@ -125,14 +112,6 @@ class _Occupations(Mapping[str, Sequence[Occupation]]):
 
     def __len__(self) -> int:
         return len(self._spans)
-
-
-async def load_spans(
-    reader: Reader, agents: Collection[str], start: datetime, end: datetime, now: datetime
-) -> list[BusySpan]:
-    """What occupies `agents` during `[start, end)`, as plain spans (`end` widened as in
-    `load_busy`)."""
-    return await reader.busy_spans(agents, start, end + MAX_OCCUPATION, now)
 
 
 async def load_time_off(

@@ -17,7 +17,7 @@ from server.booking.requests import Target
 from server.calendars.intervals import Policy
 from server.errors import NoAvailability
 from server.snapshot import Snapshot
-from server.store import AppointmentRow, HoldRow, Transaction
+from server.store import AppointmentRow, HoldRow, Reader
 from server.vocabulary import AppointmentStatus
 
 #: Busy time is loaded this far around a start: `choose_agent` counts the appointments
@@ -34,7 +34,7 @@ def pool(snapshot: Snapshot, target: Target) -> tuple[str, ...]:
 
 
 async def offer(
-    tx: Transaction,
+    tx: Reader,
     engine: model.Organisation,
     agents: tuple[str, ...],
     target: Target,
@@ -45,7 +45,8 @@ async def offer(
     exclude_appointment: AppointmentRow | None = None,
     calendars: Policy,
 ) -> availability.Candidate:
-    """The candidate among `agents` who gets `target` now, read inside the transaction;
+    """The candidate among `agents` who gets `target` now, read inside the transaction
+    `tx` (or, for a refusal without the write lock, from the store: `appointments`);
     APPOINTMENT_NO_AVAILABILITY (409) when there is none.
 
     `exclude_hold` is the customer's own hold (it must not block the booking it was

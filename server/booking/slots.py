@@ -18,7 +18,8 @@ Decisions:
 - Dates outside what any planning rule can offer (before yesterday, beyond
   today + 732 days) give no slots without asking the engine.
 - An answer is reused while the organisation version, the query, the minute and the
-  busy rows (appointments, holds, time off) just read, and the revisions of the
+  busy rows (appointments, holds, time off; read again only after a commit,
+  `busy_reads`), and the revisions of the
   agents' stored calendars (SPEC 12), are all equal (`Snapshot.slot_memo`): a booking
   in any process changes the busy rows, and a calendar refresh that finds new busy
   time changes its revision, so either shows at once. The memo keeps the engine's minutes and
@@ -39,15 +40,9 @@ from zoneinfo import ZoneInfo
 import availability
 from availability import model
 from server import schemas, vocabulary
-from server.booking import invites, presenters
+from server.booking import busy_reads, invites, presenters
 from server.booking.manage import movable
-from server.booking.occupancy import (
-    calendar_key,
-    load_calendars,
-    load_spans,
-    load_time_off,
-    spans_to_busy,
-)
+from server.booking.occupancy import calendar_key, load_calendars
 from server.errors import Detail, NotFound, ValidationFailed
 from server.runtime import Runtime
 from server.snapshot import Kind, SlotAnswer, Snapshot
@@ -207,39 +202,32 @@ async def find(
     zone = vocabulary.time_zone(query.timezone)
     window_start = datetime.combine(first_day, time(), zone).astimezone(UTC)
     window_end = datetime.combine(last_day + timedelta(days=1), time(), zone).astimezone(UTC)
-    spans = await load_spans(runtime.store, pool, window_start, window_end, now)
-    time_off = await load_time_off(runtime.store, pool, window_start, window_end)
+    busy_read = await busy_reads.busy_read(
+        snapshot.busy_reads, runtime.store, pool, window_start, window_end, now
+    )
     calendars = await load_calendars(
         runtime.store, pool, window_start, window_end, now, snapshot.calendar_policy
     )
     query = dataclasses.replace(query, first_day=first_day, last_day=last_day)
     # `find_slot_minutes` is a pure function of what goes into this key: `now` only
-    # counts to the minute (slots start on whole minutes), and the busy time just read
-    # from the store is part of it (as plain values, cheap to hash), so a booking in any
-    # process changes the key. Agents' own calendars (SPEC 12) count by their stored
-    # revisions, not their intervals (`occupancy.calendar_key`).
+    # counts to the minute (slots start on whole minutes), and the busy time read from
+    # the store is part of it (plain values, hashed once per read: `busy_reads`), so a
+    # booking in any process changes the key. Agents' own calendars (SPEC 12) count by
+    # their stored revisions, not their intervals (`occupancy.calendar_key`).
     minute = now.replace(second=0, microsecond=0)
-    leave = tuple((agent, tuple(entries)) for agent, entries in sorted(time_off.items()))
     key = (
         opened,
         query,
         minute,
         now == minute,
         exclude_appointment,
-        tuple(spans),
-        leave,
+        busy_read.key,
         calendar_key(calendars),
     )
     memo = snapshot.slot_memo
     found = memo.get(key)
     if found is None:
-        busy = spans_to_busy(
-            spans,
-            pool,
-            exclude_appointment=exclude_appointment,
-            time_off=time_off,
-            calendars=calendars,
-        )
+        busy = busy_read.busy(calendars, exclude_appointment=exclude_appointment)
         minutes = availability.find_slot_minutes(snapshot.engine_for(opened), busy, query, now)
         if exclude_appointment is not None:
             minutes = _without(minutes, vocabulary.to_unix(exclude_appointment[1]) // 60)

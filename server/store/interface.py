@@ -196,8 +196,10 @@ class DeliveryWriter(Protocol):
 
 
 #: An occupation as `Reader.busy_spans` reads it: (agent, start, end, trailing buffer in
-#: minutes, 1 for a live hold else 0), times in unix seconds. Plain values: a slot search
-#: compares and hashes thousands of them per request.
+#: minutes, for a live hold its `expires_at` else 0), times in unix seconds. Plain
+#: values: a slot search compares and hashes thousands of them per request. The fifth is
+#: true for holds only; as a time it says until when a read of them stays true
+#: (`booking.occupancy.BusyReads`).
 BusySpan = tuple[str, int, int, int, int]
 
 
@@ -541,6 +543,13 @@ class Store(Reader, Protocol):
 
     async def ping(self) -> None:
         """A trivial read, for health checks: raises if the database cannot be read."""
+        ...
+
+    async def data_version(self) -> int | None:
+        """A number that changes whenever anything is committed to the database, by any
+        process, after which the same reads may find other rows; `None` when the backend
+        cannot say so cheaply (then nothing read may be reused:
+        `booking.occupancy.BusyReads`)."""
         ...
 
     async def close(self) -> None: ...

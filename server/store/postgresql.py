@@ -192,7 +192,8 @@ _BUSY_SQL = """
        AND end_utc + trailing_buffer * interval '1 minute' > $2
     UNION ALL
     SELECT agent, extract(epoch FROM start_utc)::bigint,
-           extract(epoch FROM end_utc)::bigint, trailing_buffer, 1
+           extract(epoch FROM end_utc)::bigint, trailing_buffer,
+           extract(epoch FROM expires_at)::bigint
       FROM holds
      WHERE agent = ANY($1::text[])
        AND used_by IS NULL AND expires_at > $5
@@ -584,6 +585,11 @@ class PostgreSQLStore(_Reads, PgOutboxReads, PgDeskReads, PgCalendarReads):
     async def ping(self) -> None:
         """A trivial read, for health checks: raises if the database cannot be read."""
         await self._pool.fetchval("SELECT 1")
+
+    async def data_version(self) -> None:
+        """PostgreSQL has no cheap "has anything been committed since" for a reader
+        (SQLite's `data_version`): every slot search reads its busy time anew."""
+        return None
 
 
 async def _rollback(transaction: Any) -> None:

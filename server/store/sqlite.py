@@ -184,7 +184,7 @@ async def _busy_spans(
            AND start_utc < ? AND start_utc > ?
            AND end_utc + trailing_buffer * 60 > ?
         UNION ALL
-        SELECT agent, start_utc, end_utc, trailing_buffer, 1 AS hold
+        SELECT agent, start_utc, end_utc, trailing_buffer, expires_at AS hold
           FROM holds
          WHERE agent IN ({in_agents})
            AND used_by IS NULL AND expires_at > ?
@@ -555,6 +555,14 @@ class SQLiteStore(OutboxReads, DeskReads, CalendarReads):
     async def ping(self) -> None:
         """A trivial read, for health checks: raises if the database cannot be read."""
         await _fetchone(self._reader, "SELECT 1")
+
+    async def data_version(self) -> int:
+        """SQLite's `PRAGMA data_version` on the read connection: it moves with every
+        commit by another connection (this process's write connection, other
+        processes), one trip and no table read."""
+        row = await _fetchone(self._reader, "PRAGMA data_version")
+        assert row is not None
+        return int(row[0])
 
     def _outbox_reader(self) -> aiosqlite.Connection:
         return self._reader
