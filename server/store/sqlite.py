@@ -58,7 +58,7 @@ from server.store.sqlite_bots import BotWrites
 from server.store.sqlite_calendars import CalendarReads, CalendarWrites
 from server.store.sqlite_desk import DeskReads, DeskWrites
 from server.store.sqlite_outbox import OutboxReads, OutboxWrites
-from server.store.sqlite_writer import Member, Writer, fetch_all, fetchall
+from server.store.sqlite_writer import Fetcher, Member, Writer, fetch_all, fetchall
 from server.vocabulary import AppointmentStatus, from_unix, to_unix
 
 _MIGRATIONS = Path(__file__).parent / "migrations" / "sqlite"
@@ -275,7 +275,6 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites, BotWrites):
 
     def __init__(self, member: Member) -> None:
         self._member = member
-        self._conn = member.conn
 
     @property
     def _open(self) -> bool:
@@ -444,8 +443,8 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites, BotWrites):
 
     # -- the outbox: its SQL is in server/store/sqlite_outbox.py -------------------------
 
-    def _outbox_reader(self) -> aiosqlite.Connection:
-        return self._conn
+    def _outbox_reader(self) -> Fetcher:
+        return self._member  # at once, on the event loop's thread: no trip
 
     async def _outbox_execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         return await self._execute(sql, params)
@@ -459,8 +458,8 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites, BotWrites):
 
     # -- the desk: its SQL is in server/store/sqlite_desk.py -----------------------------
 
-    def _desk_reader(self) -> aiosqlite.Connection:
-        return self._conn
+    def _desk_reader(self) -> Fetcher:
+        return self._member  # at once, on the event loop's thread: no trip
 
     async def _desk_execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         return await self._execute(sql, params)
@@ -472,8 +471,8 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites, BotWrites):
 
     # -- agents' calendars: their SQL is in server/store/sqlite_calendars.py ---------------
 
-    def _calendar_reader(self) -> aiosqlite.Connection:
-        return self._conn
+    def _calendar_reader(self) -> Fetcher:
+        return self._member  # at once, on the event loop's thread: no trip
 
     async def _calendar_execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         return await self._execute(sql, params)
@@ -564,10 +563,10 @@ class SQLiteStore(OutboxReads, DeskReads, CalendarReads):
         assert row is not None
         return int(row[0])
 
-    def _outbox_reader(self) -> aiosqlite.Connection:
+    def _outbox_reader(self) -> Fetcher:
         return self._reader
 
-    def _desk_reader(self) -> aiosqlite.Connection:
+    def _desk_reader(self) -> Fetcher:
         return self._reader
 
     async def _appointments_where(
@@ -575,7 +574,7 @@ class SQLiteStore(OutboxReads, DeskReads, CalendarReads):
     ) -> list[AppointmentRow]:
         return await _appointments_where(self._reader, where, params, order)
 
-    def _calendar_reader(self) -> aiosqlite.Connection:
+    def _calendar_reader(self) -> Fetcher:
         return self._reader
 
 

@@ -15,9 +15,8 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from server.store.interface import CalendarRow
+from server.store.sqlite_writer import Fetcher
 from server.vocabulary import from_unix, to_unix
 
 _COLUMNS = (
@@ -98,7 +97,7 @@ def _values(row: CalendarRow) -> list[Any]:
 class CalendarReads:
     """`CalendarReader` on a connection the class names (`_calendar_reader`)."""
 
-    def _calendar_reader(self) -> aiosqlite.Connection:
+    def _calendar_reader(self) -> Fetcher:
         raise NotImplementedError
 
     async def calendars(

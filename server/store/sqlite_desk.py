@@ -13,8 +13,6 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from server.store.interface import (
     AppointmentRow,
     FeedRow,
@@ -23,6 +21,7 @@ from server.store.interface import (
     SignInLinkRow,
     TimeOffRow,
 )
+from server.store.sqlite_writer import Fetcher
 from server.vocabulary import AppointmentStatus, from_unix, to_unix
 
 _LINK_COLUMNS = "id, agent, next, created_at, expires_at, used_at"
@@ -108,12 +107,12 @@ def _feed(row: sqlite3.Row) -> FeedRow:
     )
 
 
-async def _one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> sqlite3.Row | None:
+async def _one(conn: Fetcher, sql: str, params: Sequence[Any]) -> sqlite3.Row | None:
     found = await _all(conn, sql, params)
     return found[0] if found else None
 
 
-async def _all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
+async def _all(conn: Fetcher, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
     # One trip to the connection's thread (execute, fetch and close together).
     return list(await conn.execute_fetchall(sql, params))
 
@@ -121,7 +120,7 @@ async def _all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> l
 class DeskReads:
     """`DeskReader` on the connection the class names (`_desk_reader`)."""
 
-    def _desk_reader(self) -> aiosqlite.Connection:
+    def _desk_reader(self) -> Fetcher:
         raise NotImplementedError
 
     async def _appointments_where(

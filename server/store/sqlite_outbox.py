@@ -15,11 +15,11 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
 import msgspec
 
 from server.deliveries.kinds import DeliveryStatus
 from server.store.interface import DeliveryRow
+from server.store.sqlite_writer import Fetcher
 from server.vocabulary import from_unix, to_unix
 
 _COLUMNS = (
@@ -81,14 +81,14 @@ def _values(row: DeliveryRow) -> list[Any]:
     ]
 
 
-async def _all(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> list[DeliveryRow]:
+async def _all(conn: Fetcher, sql: str, params: Sequence[Any]) -> list[DeliveryRow]:
     return [_row(row) for row in await conn.execute_fetchall(sql, params)]  # one trip
 
 
 class OutboxReads:
     """`DeliveryReader` on a connection the class names (`_outbox_reader`)."""
 
-    def _outbox_reader(self) -> aiosqlite.Connection:
+    def _outbox_reader(self) -> Fetcher:
         raise NotImplementedError
 
     async def delivery(self, id: str) -> DeliveryRow | None:

@@ -10,7 +10,10 @@ every trip holds the database's write lock for every process. So:
   SQLite, cheaper than the two thread switches of a trip, so `Member` runs them on the
   event loop's thread (the connection is opened with `check_same_thread=False`, and
   only one coroutine uses it at a time: the lock). `BEGIN IMMEDIATE` (which may wait)
-  and `COMMIT` (an fsync) stay on the connection's thread. Reads outside transactions
+  and `COMMIT` (an fsync) stay on the connection's thread. That holds for every read
+  of a transaction, the desk's, the outbox's and the calendars' too (`Fetcher`): a
+  trip would let the event loop run other requests' work while this process holds
+  the lock every process waits for. Reads outside transactions
   take one trip each (`fetchall`: execute, fetch and close together, where aiosqlite's
   cursor methods take three).
 - **A lock file queues the processes** (`<database>.write-lock`, `fcntl.flock`), taken on
@@ -38,11 +41,11 @@ import fcntl
 import os
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, Protocol, TypeVar, cast
 
 import aiosqlite
 
@@ -89,6 +92,16 @@ async def fetchall(
     if isinstance(conn, Member):
         return await conn.read(lambda raw: fetch_all(raw, sql, params, plain=plain))
     return await in_thread(conn, lambda raw: fetch_all(raw, sql, params, plain=plain))
+
+
+class Fetcher(Protocol):
+    """What the read mixins (`sqlite_desk`, `sqlite_outbox`, `sqlite_calendars`) read
+    with: the store's read connection (one trip a query), or a transaction's `Member`
+    (at once: no trip, so no other task runs while the transaction holds the lock)."""
+
+    async def execute_fetchall(
+        self, sql: str, parameters: Iterable[Any] | None = None
+    ) -> Iterable[sqlite3.Row]: ...
 
 
 async def _settle(step: Awaitable[T]) -> tuple[T, bool]:
@@ -310,6 +323,13 @@ class Member:
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """A statement that changes nothing."""
         return fn(self._raw())
+
+    async def execute_fetchall(
+        self, sql: str, parameters: Iterable[Any] | None = None
+    ) -> list[sqlite3.Row]:
+        """`aiosqlite.Connection.execute_fetchall`, at once (`Fetcher`)."""
+        params = list(parameters or ())
+        return await self.read(lambda raw: fetch_all(raw, sql, params))
 
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """A statement that may change rows (the first after the savepoint)."""

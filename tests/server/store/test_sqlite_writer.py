@@ -256,3 +256,23 @@ async def test_a_trip_that_ends_just_as_its_caller_is_cancelled_keeps_its_result
     step.set_result("began")
     caller.cancel()  # in the same turn of the loop
     assert await caller == ("began", True)
+
+
+async def test_a_transactions_reads_run_without_handing_the_event_loop_over(
+    store: SQLiteStore,
+) -> None:
+    """Inside a transaction this process holds the write lock for every process: a read
+    that went to the connection's thread would let other tasks run (and wait for the
+    thread) meanwhile. Every kind of read answers without the loop running anything."""
+    ran: list[str] = []
+    loop = asyncio.get_running_loop()
+    async with store.write() as tx:
+        loop.call_soon(ran.append, "another task")
+        await tx.busy_spans(["alice"], NINE, NINE + timedelta(days=1), NOW)
+        await tx.time_off(["alice"], NINE, NINE + timedelta(days=1))
+        await tx.calendars(["alice"])
+        await tx.delivery("no-such-delivery")
+        await tx.invite("no-such-invite")
+        await tx.insert_appointment(appointment(NINE, agent="alice"))
+        assert ran == []
+    assert ran == ["another task"]
