@@ -12,13 +12,12 @@ both; the memo keys the calendars on their stored revisions (`calendar_key`).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from availability.model import Busy, Interval, Occupation
 from server.calendars import intervals
 from server.calendars.intervals import CalendarBusy, External, Policy
-from server.store import BusyRow, BusySpan, Reader
+from server.store import BusySpan, Reader
 from server.vocabulary import from_unix, to_unix
 
 #: Longest time one appointment or hold can occupy an agent (duration + trailing
@@ -27,36 +26,30 @@ MAX_OCCUPATION = timedelta(days=2)
 
 
 def to_busy(
-    rows: Mapping[str, Sequence[BusyRow]],
+    spans: Sequence[BusySpan],
+    agents: Collection[str],
     *,
     exclude_hold: tuple[str, datetime, datetime] | None = None,
     exclude_appointment: tuple[str, datetime, datetime] | None = None,
     external: Mapping[str, Sequence[Interval]] | None = None,
     unavailable: frozenset[str] = frozenset(),
+    time_off: Mapping[str, Sequence[Interval]] | None = None,
 ) -> Busy:
-    """Group rows into the engine's input.
+    """The engine's input from the plain spans of `Reader.busy_spans` (every agent of
+    `agents` a key), converted to `Occupation`s per agent when the engine first asks
+    (`Occupations`).
 
     `exclude_hold` (agent, start, end) leaves out the customer's own hold, so that it
     does not block the booking it was taken for. `exclude_appointment` (agent, start,
     end) leaves out one appointment, so that it does not block its own move.
     """
-    occupations: dict[str, list[Occupation]] = {}
-    skipped_hold = skipped_appointment = False
-    for agent, agent_rows in rows.items():
-        items = []
-        for row in agent_rows:
-            key = (row.agent, row.start, row.end)
-            if not skipped_hold and row.hold and key == exclude_hold:
-                skipped_hold = True
-                continue
-            if not skipped_appointment and not row.hold and key == exclude_appointment:
-                skipped_appointment = True
-                continue
-            items.append(Occupation(row.start, row.end, row.trailing_buffer, row.hold))
-        occupations[agent] = items
+    grouped = group_spans(
+        spans, agents, exclude_hold=exclude_hold, exclude_appointment=exclude_appointment
+    )
     return Busy(
-        occupations=occupations,
+        occupations=Occupations(grouped),
         external=external if external is not None else {},
+        time_off=dict(time_off or {}),
         unavailable=unavailable,
     )
 
@@ -69,15 +62,22 @@ def group_spans(
     spans: Sequence[BusySpan],
     agents: Collection[str],
     *,
+    exclude_hold: tuple[str, datetime, datetime] | None = None,
     exclude_appointment: tuple[str, datetime, datetime] | None = None,
 ) -> dict[str, list[BusySpan]]:
-    """Per agent of `agents` (each a key), its spans; without the appointment
-    `exclude_appointment` (agent, start, end), if given."""
+    """Per agent of `agents` (each a key), its spans; without one hold
+    `exclude_hold` and one appointment `exclude_appointment` (agent, start, end), if
+    given."""
     by_agent: dict[str, list[BusySpan]] = {agent: [] for agent in agents}
-    key = _unix(exclude_appointment)
+    hold = _unix(exclude_hold)
+    moved = _unix(exclude_appointment)
     for span in spans:
-        if key is not None and not span[4] and span[:3] == key:
-            key = None
+        if span[4]:
+            if hold is not None and span[:3] == hold:
+                hold = None
+                continue
+        elif moved is not None and span[:3] == moved:
+            moved = None
             continue
         by_agent[span[0]].append(span)
     return by_agent
@@ -176,15 +176,16 @@ async def load_busy(
     `end` is widened by `MAX_OCCUPATION`: a slot that starts just before `end` runs on,
     with its trailing buffer, past it.
     """
-    rows = await reader.busy(agents, start, end + MAX_OCCUPATION, now)
+    spans = await reader.busy_spans(agents, start, end + MAX_OCCUPATION, now)
     found = await load_calendars(reader, agents, start, end, now, calendars)
-    busy = to_busy(
-        rows,
+    # Time off (SPEC 11): the agent's own busy time, read with the rest (in a booking's
+    # transaction too, so a booking re-checks it as it re-checks appointments).
+    return to_busy(
+        spans,
+        agents,
         exclude_hold=exclude_hold,
         exclude_appointment=exclude_appointment,
         external=found.external,
         unavailable=found.unavailable,
+        time_off=await load_time_off(reader, agents, start, end),
     )
-    # Time off (SPEC 11): the agent's own busy time, read with the rest (in a booking's
-    # transaction too, so a booking re-checks it as it re-checks appointments).
-    return replace(busy, time_off=await load_time_off(reader, agents, start, end))

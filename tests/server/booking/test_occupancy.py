@@ -11,7 +11,8 @@ import pytest
 from availability.model import Interval, Occupation
 from server.booking.occupancy import MAX_OCCUPATION, load_busy, to_busy
 from server.calendars.intervals import Policy
-from server.store import BusyRow, HoldRow, Store, open_store
+from server.store import BusySpan, HoldRow, Store, open_store
+from server.vocabulary import to_unix
 
 pytestmark = pytest.mark.both_backends
 
@@ -19,10 +20,10 @@ NINE = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # 09:00 in Brussels
 HALF_HOUR = timedelta(minutes=30)
 
 
-def row(start: datetime, *, hold: bool = False, agent: str = "farid", buffer: int = 0) -> BusyRow:
-    return BusyRow(
-        agent=agent, start=start, end=start + HALF_HOUR, trailing_buffer=buffer, hold=hold
-    )
+def row(start: datetime, *, hold: bool = False, agent: str = "farid", buffer: int = 0) -> BusySpan:
+    """A span as `Store.busy_spans` reads it (a hold: its expiry, ten minutes on)."""
+    expiry = to_unix(start + timedelta(minutes=10)) if hold else 0
+    return (agent, to_unix(start), to_unix(start + HALF_HOUR), buffer, expiry)
 
 
 def occupation(start: datetime, *, hold: bool = False, buffer: int = 0) -> Occupation:
@@ -32,7 +33,7 @@ def occupation(start: datetime, *, hold: bool = False, buffer: int = 0) -> Occup
 def test_rows_become_each_agents_occupations_with_their_buffer_and_kind() -> None:
     later = NINE + timedelta(hours=1)
 
-    busy = to_busy({"farid": [row(NINE, buffer=10), row(later, hold=True)], "emma": []})
+    busy = to_busy([row(NINE, buffer=10), row(later, hold=True)], ["farid", "emma"])
 
     assert busy.occupations == {
         "farid": [occupation(NINE, buffer=10), occupation(later, hold=True)],
@@ -43,25 +44,25 @@ def test_rows_become_each_agents_occupations_with_their_buffer_and_kind() -> Non
 
 def test_the_customers_own_hold_is_left_out_once() -> None:
     # Someone else holds the same time of the same agent (max_concurrent > 1).
-    rows = {"farid": [row(NINE, hold=True), row(NINE, hold=True)]}
+    rows = [row(NINE, hold=True), row(NINE, hold=True)]
 
-    busy = to_busy(rows, exclude_hold=("farid", NINE, NINE + HALF_HOUR))
+    busy = to_busy(rows, ["farid", "emma"], exclude_hold=("farid", NINE, NINE + HALF_HOUR))
 
     assert busy.occupations["farid"] == [occupation(NINE, hold=True)]
 
 
 def test_an_appointment_at_the_holds_time_is_not_the_hold() -> None:
-    rows = {"farid": [row(NINE), row(NINE, hold=True)]}
+    rows = [row(NINE), row(NINE, hold=True)]
 
-    busy = to_busy(rows, exclude_hold=("farid", NINE, NINE + HALF_HOUR))
+    busy = to_busy(rows, ["farid", "emma"], exclude_hold=("farid", NINE, NINE + HALF_HOUR))
 
     assert busy.occupations["farid"] == [occupation(NINE)]
 
 
 def test_the_appointment_being_moved_is_left_out_once_and_never_a_hold() -> None:
-    rows = {"farid": [row(NINE), row(NINE), row(NINE, hold=True)]}
+    rows = [row(NINE), row(NINE), row(NINE, hold=True)]
 
-    busy = to_busy(rows, exclude_appointment=("farid", NINE, NINE + HALF_HOUR))
+    busy = to_busy(rows, ["farid", "emma"], exclude_appointment=("farid", NINE, NINE + HALF_HOUR))
 
     assert busy.occupations["farid"] == [occupation(NINE), occupation(NINE, hold=True)]
 
@@ -77,9 +78,9 @@ def test_the_appointment_being_moved_is_left_out_once_and_never_a_hold() -> None
 def test_an_exclusion_leaves_out_only_the_row_it_names(
     other: tuple[str, datetime, datetime],
 ) -> None:
-    rows = {"farid": [row(NINE), row(NINE, hold=True)]}
+    rows = [row(NINE), row(NINE, hold=True)]
 
-    busy = to_busy(rows, exclude_hold=other, exclude_appointment=other)
+    busy = to_busy(rows, ["farid", "emma"], exclude_hold=other, exclude_appointment=other)
 
     assert busy.occupations["farid"] == [occupation(NINE), occupation(NINE, hold=True)]
 
@@ -87,7 +88,7 @@ def test_an_exclusion_leaves_out_only_the_row_it_names(
 def test_external_busy_time_is_passed_on() -> None:
     meeting = Interval(NINE, NINE + HALF_HOUR)
 
-    busy = to_busy({"farid": []}, external={"farid": [meeting]})
+    busy = to_busy([], ["farid"], external={"farid": [meeting]})
 
     assert busy.external == {"farid": [meeting]}
 
