@@ -152,7 +152,7 @@ async def _book(bases: list[str], seconds: float) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=CONNECTIONS)
     async with httpx.AsyncClient(base_url=bases[0], limits=limits, timeout=60) as client:
         first = datetime.now(ZoneInfo("Europe/Brussels")).date() + timedelta(days=2)
-        pending = await _free_starts(client, first, 28)
+        pending = await _free_starts(client, first, 28, "competing")
         counts: dict[str, int] = defaultdict(int)
         samples: dict[str, str] = {}
         latencies: list[float] = []

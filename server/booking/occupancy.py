@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Final
 
 from availability.model import Busy, Interval, Occupation
 from server.calendars import intervals
@@ -83,28 +84,37 @@ def group_spans(
     return by_agent
 
 
+#: Occupations already made from a span, for any search or booking of this process:
+#: the same appointments are read again and again (each booking's check reads its pool's
+#: two weeks), and an `Occupation` (immutable) with its two datetimes costs more to make
+#: than to find. Emptied when it reaches `_KEPT_OCCUPATIONS` (a few tens of megabytes).
+_OCCUPATIONS: dict[BusySpan, Occupation] = {}
+_KEPT_OCCUPATIONS: Final = 100_000
+
+
+def _occupation(span: BusySpan) -> Occupation:
+    found = _OCCUPATIONS.get(span)
+    if found is None:
+        if len(_OCCUPATIONS) >= _KEPT_OCCUPATIONS:
+            _OCCUPATIONS.clear()
+        _, start, end, trailing_buffer, hold = span
+        found = _OCCUPATIONS[span] = Occupation(
+            from_unix(start), from_unix(end), trailing_buffer, bool(hold)
+        )
+    return found
+
+
 class Occupations(Mapping[str, Sequence[Occupation]]):
     """Per agent, its spans as `Occupation`s, converted on first look."""
 
     def __init__(self, spans: dict[str, list[BusySpan]]) -> None:
         self._spans = spans
         self._converted: dict[str, list[Occupation]] = {}
-        self._moments: dict[int, datetime] = {}
-
-    def _moment(self, seconds: int) -> datetime:
-        found = self._moments.get(seconds)
-        if found is None:
-            found = self._moments[seconds] = from_unix(seconds)
-        return found
 
     def __getitem__(self, agent: str) -> Sequence[Occupation]:
         found = self._converted.get(agent)
         if found is None:
-            moment = self._moment
-            found = self._converted[agent] = [
-                Occupation(moment(start), moment(end), trailing_buffer, bool(hold))
-                for _, start, end, trailing_buffer, hold in self._spans[agent]
-            ]
+            found = self._converted[agent] = [_occupation(span) for span in self._spans[agent]]
         return found
 
     def __iter__(self) -> Iterator[str]:
