@@ -56,6 +56,7 @@ from server.store.interface import (
 )
 from server.store.sqlite_bots import BotWrites
 from server.store.sqlite_calendars import CalendarReads, CalendarWrites
+from server.store.sqlite_checkpoints import BACKSTOP, Checkpointer
 from server.store.sqlite_desk import DeskReads, DeskWrites
 from server.store.sqlite_outbox import OutboxReads, OutboxWrites
 from server.store.sqlite_writer import Fetcher, Member, Writer, fetch_all, fetchall
@@ -487,9 +488,13 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites, BotWrites):
 class SQLiteStore(OutboxReads, DeskReads, CalendarReads):
     """The database of one server process. Open with `await Store.open(path)`."""
 
-    def __init__(self, writer: Writer, reader: aiosqlite.Connection) -> None:
+    def __init__(
+        self, writer: Writer, reader: aiosqlite.Connection, checkpointer: Checkpointer
+    ) -> None:
         self._writer = writer
         self._reader = reader
+        #: Copies the WAL into the database off the write path (`sqlite_checkpoints`).
+        self.checkpointer = checkpointer
 
     @classmethod
     async def open(cls, path: str | Path) -> SQLiteStore:
@@ -505,10 +510,18 @@ class SQLiteStore(OutboxReads, DeskReads, CalendarReads):
         except BaseException:
             await writer.close()
             raise
-        await reader.execute("PRAGMA query_only = ON")
-        return cls(writer, reader)
+        try:
+            await reader.execute("PRAGMA query_only = ON")
+            checkpointer = Checkpointer(await _connect(path))
+        except BaseException:
+            await writer.close()
+            await reader.close()
+            raise
+        checkpointer.start()
+        return cls(writer, reader, checkpointer)
 
     async def close(self) -> None:
+        await self.checkpointer.close()
         await self._writer.close()
         await self._reader.close()
 
@@ -590,6 +603,8 @@ async def _connect(path: Path, *, writer: bool = False) -> aiosqlite.Connection:
         await _retry_when_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
         await conn.execute(f"PRAGMA synchronous = {_SYNCHRONOUS}")
         await conn.execute("PRAGMA foreign_keys = ON")
+        if writer:  # checkpoints are the checkpointer's (sqlite_checkpoints)
+            await conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP}")
     except BaseException:
         await conn.close()
         raise
