@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 
+from server import heap
 from server.calendars.refresher import start_calendars
 from server.deliveries.worker import start_deliveries
 from server.errors import exception_handlers
@@ -26,7 +27,9 @@ from server.settings import Settings
 logger = logging.getLogger("rendezvous")
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, *, serving: bool = False) -> Starlette:
+    """The application. `serving`: a process of `rendezvous serve`, whose long-lived
+    objects are kept out of the garbage collector's scans (`server.heap`)."""
     settings = settings or Settings.from_environ()
 
     @asynccontextmanager
@@ -43,6 +46,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.deliveries = deliveries
         calendars = start_calendars(runtime)
         app.state.calendars = calendars
+        if serving:
+            heap.settle()
+            runtime.after_reload = heap.settle
         try:
             yield
         finally:
@@ -67,4 +73,4 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
 def app_from_environ() -> Starlette:
     """Factory for `uvicorn --factory server.app:app_from_environ` (each worker builds its own)."""
-    return create_app(Settings.from_environ())
+    return create_app(Settings.from_environ(), serving=True)

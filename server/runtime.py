@@ -174,6 +174,9 @@ class Runtime:
     #: calendars' task (`server.calendars.refresher`) last saw them: the catalog leaves
     #: out what only they serve. Slot and booking requests read the store instead.
     calendar_unavailable: frozenset[str] = field(default_factory=frozenset)
+    #: Called after a new version of the organisation file is put in service
+    #: (`server.heap.settle` in a serving process).
+    after_reload: Callable[[], None] | None = field(default=None, repr=False)
 
     def now(self) -> datetime:
         return self.clock()
@@ -199,7 +202,8 @@ class Runtime:
         while True:
             await asyncio.sleep(interval)
             try:
-                await self.organisation_file.poll(settle)
+                if await self.organisation_file.poll(settle) and self.after_reload is not None:
+                    self.after_reload()
             except Exception:  # never let the watcher die silently
                 logger.exception("checking the organisation file failed")
 
