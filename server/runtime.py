@@ -4,7 +4,6 @@ changes), the store, the token signer and the clock."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import os
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from starlette.requests import Request
 
-from server import config
+from server import background, config
 from server.settings import Settings
 from server.snapshot import Snapshot
 from server.store import Store, open_store
@@ -208,10 +207,7 @@ class Runtime:
                 logger.exception("checking the organisation file failed")
 
     async def stop(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
+        await background.cancel(self._watcher)
         await self.store.close()
 
 

@@ -28,7 +28,6 @@ is stored (`server.calendars.intervals`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import os
@@ -41,6 +40,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from server import background
 from server.calendars import dav, feeds, links, notices, state
 from server.calendars.intervals import pack, usable
 from server.calendars.isolation import Parsers
@@ -112,11 +112,8 @@ class Refresher:
         )
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await background.cancel(self._task)
+        self._task = None
         await self.http.aclose()
         await self.parsers.close()
 

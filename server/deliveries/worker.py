@@ -43,6 +43,7 @@ from typing import Protocol
 import httpx
 import msgspec
 
+from server import background
 from server.calendars import notices, writeback
 from server.deliveries import email, retries, webhooks
 from server.deliveries.email import Outgoing
@@ -109,11 +110,8 @@ class DeliveryWorker:
         self._task = asyncio.create_task(self._loop(interval), name="rendezvous-deliveries")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await background.cancel(self._task)
+        self._task = None
         await self.http.aclose()
 
     async def _loop(self, interval: float) -> None:

@@ -23,12 +23,13 @@ not whether a booking is durable.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
 from typing import Final
 
 import aiosqlite
+
+from server import background
 
 #: Seconds between two checkpoints of one process.
 INTERVAL: Final = 0.5
@@ -69,11 +70,8 @@ class Checkpointer:
                 log.warning("checkpoint failed: %s", exc)
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await background.cancel(self._task)
+        self._task = None
         await self._conn.close()
 
 
