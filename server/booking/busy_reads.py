@@ -6,7 +6,7 @@ of a search's time, even when the answer itself was in the memo. A read is kept
 (`Snapshot.busy_reads`) and reused while both of these hold:
 
 - **nothing was committed since**: the store's `data_version` (SQLite's
-  `PRAGMA data_version`, one trip and no table read) is what it was just before the
+  `PRAGMA data_version`, asked at once: no trip, no table read) is what it was just before the
   read. It moves with every commit of any connection, this process's writes and other
   processes' alike, so a booking anywhere shows in the next search. A backend without
   it (`None`: PostgreSQL) reads every time;

@@ -489,12 +489,19 @@ class SQLiteStore(OutboxReads, DeskReads, CalendarReads):
     """The database of one server process. Open with `await Store.open(path)`."""
 
     def __init__(
-        self, writer: Writer, reader: aiosqlite.Connection, checkpointer: Checkpointer
+        self,
+        writer: Writer,
+        reader: aiosqlite.Connection,
+        checkpointer: Checkpointer,
+        path: Path,
     ) -> None:
         self._writer = writer
         self._reader = reader
         #: Copies the WAL into the database off the write path (`sqlite_checkpoints`).
         self.checkpointer = checkpointer
+        self._path = path
+        #: `data_version`'s connection, used on the event loop's thread only.
+        self._versions: sqlite3.Connection | None = None
 
     @classmethod
     async def open(cls, path: str | Path) -> SQLiteStore:
@@ -518,9 +525,11 @@ class SQLiteStore(OutboxReads, DeskReads, CalendarReads):
             await reader.close()
             raise
         checkpointer.start()
-        return cls(writer, reader, checkpointer)
+        return cls(writer, reader, checkpointer, path)
 
     async def close(self) -> None:
+        if self._versions is not None:
+            self._versions.close()
         await self.checkpointer.close()
         await self._writer.close()
         await self._reader.close()
@@ -568,12 +577,20 @@ class SQLiteStore(OutboxReads, DeskReads, CalendarReads):
         """A trivial read, for health checks: raises if the database cannot be read."""
         await _fetchone(self._reader, "SELECT 1")
 
-    async def data_version(self) -> int:
-        """SQLite's `PRAGMA data_version` on the read connection: it moves with every
-        commit by another connection (this process's write connection, other
-        processes), one trip and no table read."""
-        row = await _fetchone(self._reader, "PRAGMA data_version")
-        assert row is not None
+    async def data_version(self) -> int | None:
+        """SQLite's `PRAGMA data_version`: it moves with every commit by another
+        connection (this process's write connection, other processes). Asked on a
+        connection of its own, at once on the event loop's thread: a few microseconds
+        (it reads the WAL's header, no table), where a trip to the read connection's
+        thread cost more than the rest of a reused slot answer. None when SQLite cannot
+        answer at once (a busy database file): then nothing is reused."""
+        if self._versions is None:
+            self._versions = sqlite3.connect(self._path, isolation_level=None)
+            self._versions.execute("PRAGMA busy_timeout = 0")
+        try:
+            row = self._versions.execute("PRAGMA data_version").fetchone()
+        except sqlite3.Error:
+            return None
         return int(row[0])
 
     def _outbox_reader(self) -> Fetcher:

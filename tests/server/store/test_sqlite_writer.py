@@ -276,3 +276,23 @@ async def test_a_transactions_reads_run_without_handing_the_event_loop_over(
         await tx.insert_appointment(appointment(NINE, agent="alice"))
         assert ran == []
     assert ran == ["another task"]
+
+
+async def test_the_data_version_is_asked_at_once_and_moves_with_every_commit(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    """The slot search asks it before every reuse of a read (`booking.busy_reads`): at
+    once, without a trip to a connection's thread, and never the same after a commit
+    of this process's writer or of another process."""
+    ran: list[str] = []
+    asyncio.get_running_loop().call_soon(ran.append, "another task")
+    first = await store.data_version()
+    assert ran == [] and first is not None
+    assert await store.data_version() == first  # nothing committed: the same
+    async with store.write() as tx:
+        await tx.insert_appointment(appointment(NINE, agent="alice"))
+    second = await store.data_version()
+    assert second not in (None, first)
+    with sqlite3.connect(tmp_path / "rendezvous.sqlite3") as other:  # another process
+        other.execute("DELETE FROM appointments")
+    assert await store.data_version() not in (None, first, second)
