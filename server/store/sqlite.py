@@ -1,4 +1,6 @@
-"""The SQLite backend of the store (`server.store.interface`): all of its SQL is here.
+"""The SQLite backend of the store (`server.store.interface`): the store and its transactions
+(the reads they share are in `sqlite_reads.py`, the outbox's, the desk's, the calendars' and the
+bots' SQL in their own modules).
 
 SQLite through aiosqlite, in the shape of Datasette's `database.py`:
 
@@ -44,8 +46,8 @@ import aiosqlite
 import msgspec
 
 from server.files import private_database
+from server.store import sqlite_reads as reads
 from server.store.interface import (
-    MAX_OCCUPATION,
     AppointmentRow,
     BusyRow,
     BusySpan,
@@ -59,205 +61,14 @@ from server.store.sqlite_calendars import CalendarReads, CalendarWrites
 from server.store.sqlite_checkpoints import BACKSTOP, Checkpointer
 from server.store.sqlite_desk import DeskReads, DeskWrites
 from server.store.sqlite_outbox import OutboxReads, OutboxWrites
-from server.store.sqlite_writer import Fetcher, Member, Writer, fetch_all, fetchall
-from server.vocabulary import AppointmentStatus, from_unix, to_unix
+from server.store.sqlite_writer import Fetcher, Member, Writer, fetch_all
+from server.vocabulary import AppointmentStatus, to_unix
 
 _MIGRATIONS = Path(__file__).parent / "migrations" / "sqlite"
-#: Where a read runs: the read connection (one trip), or a transaction (at once).
-Link = aiosqlite.Connection | Member
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _SYNCHRONOUS = "FULL"
 _json_encode = msgspec.json.Encoder().encode
 _json_decode = msgspec.json.Decoder(dict[str, Any]).decode
-
-
-def _placeholders(count: int) -> str:
-    return ", ".join("?" * count)
-
-
-# Reads, shared by Store (read connection) and Transaction (write connection).
-
-_APPOINTMENT_COLUMNS = (
-    "id, status, sequence, subject, meeting_type, office, agent, start_utc, end_utc, "
-    "trailing_buffer, timezone, language, customer, location, answers, metadata, "
-    "video_url, invite_id, created_at, updated_at"
-)
-_HOLD_COLUMNS = (
-    "id, agent, subject, meeting_type, office, start_utc, end_utc, trailing_buffer, "
-    "expires_at, used_by, client"
-)
-
-
-def _appointment_from_row(row: sqlite3.Row) -> AppointmentRow:
-    return AppointmentRow(
-        id=row["id"],
-        status=row["status"],
-        sequence=row["sequence"],
-        subject=row["subject"],
-        meeting_type=row["meeting_type"],
-        office=row["office"],
-        agent=row["agent"],
-        start=from_unix(row["start_utc"]),
-        end=from_unix(row["end_utc"]),
-        trailing_buffer=row["trailing_buffer"],
-        timezone=row["timezone"],
-        language=row["language"],
-        customer=_json_decode(row["customer"]),
-        location=None if row["location"] is None else _json_decode(row["location"]),
-        answers=_json_decode(row["answers"]),
-        metadata=_json_decode(row["metadata"]),
-        video_url=row["video_url"],
-        invite_id=row["invite_id"],
-        created_at=from_unix(row["created_at"]),
-        updated_at=from_unix(row["updated_at"]),
-    )
-
-
-def _hold_from_row(row: sqlite3.Row) -> HoldRow:
-    return HoldRow(
-        id=row["id"],
-        agent=row["agent"],
-        subject=row["subject"],
-        meeting_type=row["meeting_type"],
-        office=row["office"],
-        start=from_unix(row["start_utc"]),
-        end=from_unix(row["end_utc"]),
-        trailing_buffer=row["trailing_buffer"],
-        expires_at=from_unix(row["expires_at"]),
-        used_by=row["used_by"],
-        client=row["client"],
-    )
-
-
-async def _fetchall(conn: Link, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-    return await fetchall(conn, sql, params)
-
-
-async def _fetchone(conn: Link, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-    rows = await fetchall(conn, sql, params)
-    return rows[0] if rows else None
-
-
-async def _busy(
-    conn: Link,
-    agents: Collection[str],
-    start: datetime,
-    end: datetime,
-    now: datetime,
-) -> dict[str, list[BusyRow]]:
-    result: dict[str, list[BusyRow]] = {agent: [] for agent in agents}
-    for agent, start_utc, end_utc, trailing_buffer, hold in await _busy_spans(
-        conn, agents, start, end, now
-    ):
-        result[agent].append(
-            BusyRow(
-                agent=agent,
-                start=from_unix(start_utc),
-                end=from_unix(end_utc),
-                trailing_buffer=trailing_buffer,
-                hold=bool(hold),
-            )
-        )
-    return result
-
-
-async def _busy_spans(
-    conn: Link,
-    agents: Collection[str],
-    start: datetime,
-    end: datetime,
-    now: datetime,
-) -> list[BusySpan]:
-    names = list(dict.fromkeys(agents))
-    if not names:
-        return []
-    lo, hi = to_unix(start), to_unix(end)
-    # `start_utc > lo - MAX_OCCUPATION` is implied by the overlap and the schema's CHECK;
-    # stating it bounds the scan of the (agent, start_utc) indexes from below. The unary
-    # `+` keeps SQLite from scanning the status index instead (every booking ever made).
-    earliest = lo - int(MAX_OCCUPATION.total_seconds())
-    in_agents = _placeholders(len(names))
-    sql = f"""
-        SELECT agent, start_utc, end_utc, trailing_buffer, 0 AS hold
-          FROM appointments
-         WHERE agent IN ({in_agents})
-           AND +status IN ('confirmed', 'requested')
-           AND start_utc < ? AND start_utc > ?
-           AND end_utc + trailing_buffer * 60 > ?
-        UNION ALL
-        SELECT agent, start_utc, end_utc, trailing_buffer, expires_at AS hold
-          FROM holds
-         WHERE agent IN ({in_agents})
-           AND used_by IS NULL AND expires_at > ?
-           AND start_utc < ? AND start_utc > ?
-           AND end_utc + trailing_buffer * 60 > ?
-         ORDER BY agent, start_utc, end_utc
-    """
-    params = [*names, hi, earliest, lo, *names, to_unix(now), hi, earliest, lo]
-    # Plain tuples: no sqlite3.Row per occupation.
-    rows: list[BusySpan] = await fetchall(conn, sql, params, plain=True)
-    return rows
-
-
-async def _appointment_counts(
-    conn: Link, agents: Collection[str], start: datetime, end: datetime
-) -> dict[str, int]:
-    counts = dict.fromkeys(agents, 0)
-    if not counts:
-        return counts
-    sql = f"""
-        SELECT agent, count(*) AS n
-          FROM appointments
-         WHERE agent IN ({_placeholders(len(counts))})
-           AND status IN ('confirmed', 'requested')
-           AND start_utc >= ? AND start_utc < ?
-         GROUP BY agent
-    """
-    for row in await _fetchall(conn, sql, [*counts, to_unix(start), to_unix(end)]):
-        counts[row["agent"]] = row["n"]
-    return counts
-
-
-async def _appointment(conn: Link, id: str) -> AppointmentRow | None:
-    row = await _fetchone(
-        conn, f"SELECT {_APPOINTMENT_COLUMNS} FROM appointments WHERE id = ?", [id]
-    )
-    return None if row is None else _appointment_from_row(row)
-
-
-async def _appointments_where(
-    conn: Link, where: str, params: Sequence[Any], order: str
-) -> list[AppointmentRow]:
-    """Appointments matching `where` (SQL of the store's own modules, never a caller's)."""
-    sql = f"SELECT {_APPOINTMENT_COLUMNS} FROM appointments WHERE {where} {order}"
-    return [_appointment_from_row(row) for row in await _fetchall(conn, sql, params)]
-
-
-async def _invite_used(conn: Link, invite_id: str) -> bool:
-    row = await _fetchone(conn, "SELECT 1 FROM used_invites WHERE invite_id = ?", [invite_id])
-    return row is not None
-
-
-async def _idempotency_key(conn: Link, key: str, since: datetime) -> IdempotencyRow | None:
-    row = await _fetchone(
-        conn,
-        "SELECT key, request_hash, appointment_id, created_at FROM idempotency_keys "
-        "WHERE key = ? AND created_at >= ?",
-        [key, to_unix(since)],
-    )
-    if row is None:
-        return None
-    return IdempotencyRow(
-        key=row["key"],
-        request_hash=row["request_hash"],
-        appointment_id=row["appointment_id"],
-        created_at=from_unix(row["created_at"]),
-    )
-
-
-async def _hold(conn: Link, id: str) -> HoldRow | None:
-    row = await _fetchone(conn, f"SELECT {_HOLD_COLUMNS} FROM holds WHERE id = ?", [id])
-    return None if row is None else _hold_from_row(row)
 
 
 def _changed(raw: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
@@ -297,24 +108,25 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites, BotWrites):
     async def busy(
         self, agents: Collection[str], start: datetime, end: datetime, now: datetime
     ) -> dict[str, list[BusyRow]]:
-        return await _busy(self._member, agents, start, end, now)
+        return await reads.busy(self._member, agents, start, end, now)
 
     async def busy_spans(
         self, agents: Collection[str], start: datetime, end: datetime, now: datetime
     ) -> list[BusySpan]:
-        return await _busy_spans(self._member, agents, start, end, now)
+        return await reads.busy_spans(self._member, agents, start, end, now)
 
     async def appointment_counts(
         self, agents: Collection[str], start: datetime, end: datetime
     ) -> dict[str, int]:
-        return await _appointment_counts(self._member, agents, start, end)
+        return await reads.appointment_counts(self._member, agents, start, end)
 
     async def appointment(self, id: str) -> AppointmentRow | None:
-        return await _appointment(self._member, id)
+        return await reads.appointment(self._member, id)
 
     async def insert_appointment(self, row: AppointmentRow) -> None:
         await self._execute(
-            f"INSERT INTO appointments ({_APPOINTMENT_COLUMNS}) VALUES ({_placeholders(20)})",
+            f"INSERT INTO appointments ({reads.APPOINTMENT_COLUMNS})"
+            f" VALUES ({reads.placeholders(20)})",
             [
                 row.id,
                 row.status,
@@ -376,7 +188,7 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites, BotWrites):
 
     async def insert_hold(self, row: HoldRow) -> None:
         await self._execute(
-            f"INSERT INTO holds ({_HOLD_COLUMNS}) VALUES ({_placeholders(11)})",
+            f"INSERT INTO holds ({reads.HOLD_COLUMNS}) VALUES ({reads.placeholders(11)})",
             [
                 row.id,
                 row.agent,
@@ -393,7 +205,7 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites, BotWrites):
         )
 
     async def hold(self, id: str) -> HoldRow | None:
-        return await _hold(self._member, id)
+        return await reads.hold(self._member, id)
 
     async def use_hold(self, id: str, appointment_id: str) -> bool:
         """Mark a hold used by an appointment; False if it is unknown or used already."""
@@ -414,7 +226,7 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites, BotWrites):
         return await self._execute("DELETE FROM holds WHERE expires_at <= ?", [to_unix(now)])
 
     async def idempotency_key(self, key: str, since: datetime) -> IdempotencyRow | None:
-        return await _idempotency_key(self._member, key, since)
+        return await reads.idempotency_key(self._member, key, since)
 
     async def save_idempotency_key(
         self, key: str, request_hash: str, appointment_id: str, now: datetime
@@ -433,7 +245,7 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites, BotWrites):
         )
 
     async def invite_used(self, invite_id: str) -> bool:
-        return await _invite_used(self._member, invite_id)
+        return await reads.invite_used(self._member, invite_id)
 
     async def use_invite(self, invite_id: str, appointment_id: str, now: datetime) -> None:
         """Raises Conflict if the invite was used already."""
@@ -468,7 +280,7 @@ class SQLiteTransaction(OutboxWrites, DeskWrites, CalendarWrites, BotWrites):
     async def _appointments_where(
         self, where: str, params: Sequence[Any], order: str
     ) -> list[AppointmentRow]:
-        return await _appointments_where(self._member, where, params, order)
+        return await reads.appointments_where(self._member, where, params, order)
 
     # -- agents' calendars: their SQL is in server/store/sqlite_calendars.py ---------------
 
@@ -547,35 +359,35 @@ class SQLiteStore(OutboxReads, DeskReads, CalendarReads):
         """Per agent (every agent asked for is a key), the confirmed and requested
         appointments and the live holds (not used, `expires_at > now`) whose occupation
         `[start, end + trailing_buffer)` overlaps `[start, end)`, sorted by start."""
-        return await _busy(self._reader, agents, start, end, now)
+        return await reads.busy(self._reader, agents, start, end, now)
 
     async def busy_spans(
         self, agents: Collection[str], start: datetime, end: datetime, now: datetime
     ) -> list[BusySpan]:
         """What `busy` reads, as plain values, sorted by agent, start and end."""
-        return await _busy_spans(self._reader, agents, start, end, now)
+        return await reads.busy_spans(self._reader, agents, start, end, now)
 
     async def appointment_counts(
         self, agents: Collection[str], start: datetime, end: datetime
     ) -> dict[str, int]:
         """Per agent, the confirmed and requested appointments starting in `[start, end)`."""
-        return await _appointment_counts(self._reader, agents, start, end)
+        return await reads.appointment_counts(self._reader, agents, start, end)
 
     async def appointment(self, id: str) -> AppointmentRow | None:
-        return await _appointment(self._reader, id)
+        return await reads.appointment(self._reader, id)
 
     async def hold(self, id: str) -> HoldRow | None:
-        return await _hold(self._reader, id)
+        return await reads.hold(self._reader, id)
 
     async def idempotency_key(self, key: str, since: datetime) -> IdempotencyRow | None:
-        return await _idempotency_key(self._reader, key, since)
+        return await reads.idempotency_key(self._reader, key, since)
 
     async def invite_used(self, invite_id: str) -> bool:
-        return await _invite_used(self._reader, invite_id)
+        return await reads.invite_used(self._reader, invite_id)
 
     async def ping(self) -> None:
         """A trivial read, for health checks: raises if the database cannot be read."""
-        await _fetchone(self._reader, "SELECT 1")
+        await reads.fetchone(self._reader, "SELECT 1")
 
     async def data_version(self) -> int | None:
         """SQLite's `PRAGMA data_version`: it moves with every commit by another
@@ -602,7 +414,7 @@ class SQLiteStore(OutboxReads, DeskReads, CalendarReads):
     async def _appointments_where(
         self, where: str, params: Sequence[Any], order: str
     ) -> list[AppointmentRow]:
-        return await _appointments_where(self._reader, where, params, order)
+        return await reads.appointments_where(self._reader, where, params, order)
 
     def _calendar_reader(self) -> Fetcher:
         return self._reader
