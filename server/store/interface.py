@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final, Protocol
 
 from server.deliveries.kinds import Channel, DeliveryStatus, Role
-from server.vocabulary import AppointmentStatus, MeetingType
+from server.vocabulary import AppointmentStatus, MeetingType, from_unix
 
 #: Statuses that occupy the agent's time (SPEC 4, condition 12).
 OCCUPYING_STATUSES: Final[tuple[AppointmentStatus, ...]] = ("confirmed", "requested")
@@ -201,6 +201,22 @@ class DeliveryWriter(Protocol):
 #: true for holds only; as a time it says until when a read of them stays true
 #: (`booking.occupancy.BusyReads`).
 BusySpan = tuple[str, int, int, int, int]
+
+
+def busy_rows(spans: Sequence[BusySpan], agents: Collection[str]) -> dict[str, list[BusyRow]]:
+    """`Reader.busy`'s answer from `Reader.busy_spans`' (every agent of `agents` a key)."""
+    result: dict[str, list[BusyRow]] = {agent: [] for agent in agents}
+    for agent, start, end, trailing_buffer, hold in spans:
+        result[agent].append(
+            BusyRow(
+                agent=agent,
+                start=from_unix(start),
+                end=from_unix(end),
+                trailing_buffer=trailing_buffer,
+                hold=bool(hold),
+            )
+        )
+    return result
 
 
 # -- The desk (SPEC 11): sign-in links, sessions, invites, calendar feeds --------------

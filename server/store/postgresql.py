@@ -59,6 +59,7 @@ from server.store.interface import (
     HoldRow,
     IdempotencyRow,
     StoreError,
+    busy_rows,
 )
 from server.store.postgresql_bots import PgBotWrites
 from server.store.postgresql_calendars import PgCalendarReads, PgCalendarWrites
@@ -236,18 +237,7 @@ class _Reads:
     async def busy(
         self, agents: Collection[str], start: datetime, end: datetime, now: datetime
     ) -> dict[str, list[BusyRow]]:
-        result: dict[str, list[BusyRow]] = {agent: [] for agent in agents}
-        for agent, s, e, trailing_buffer, hold in await self.busy_spans(agents, start, end, now):
-            result[agent].append(
-                BusyRow(
-                    agent=agent,
-                    start=from_unix(s),
-                    end=from_unix(e),
-                    trailing_buffer=trailing_buffer,
-                    hold=bool(hold),
-                )
-            )
-        return result
+        return busy_rows(await self.busy_spans(agents, start, end, now), agents)
 
     async def appointment_counts(
         self, agents: Collection[str], start: datetime, end: datetime

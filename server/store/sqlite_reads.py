@@ -20,6 +20,7 @@ from server.store.interface import (
     BusySpan,
     HoldRow,
     IdempotencyRow,
+    busy_rows,
 )
 from server.store.sqlite_writer import Member, fetchall
 from server.vocabulary import from_unix, to_unix
@@ -99,20 +100,7 @@ async def busy(
     end: datetime,
     now: datetime,
 ) -> dict[str, list[BusyRow]]:
-    result: dict[str, list[BusyRow]] = {agent: [] for agent in agents}
-    for agent, start_utc, end_utc, trailing_buffer, hold in await busy_spans(
-        conn, agents, start, end, now
-    ):
-        result[agent].append(
-            BusyRow(
-                agent=agent,
-                start=from_unix(start_utc),
-                end=from_unix(end_utc),
-                trailing_buffer=trailing_buffer,
-                hold=bool(hold),
-            )
-        )
-    return result
+    return busy_rows(await busy_spans(conn, agents, start, end, now), agents)
 
 
 async def busy_spans(
